@@ -1,0 +1,55 @@
+# The two commands a newcomer runs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+
+.PHONY: run test install install-test system-packages system-packages-test serve lint bench translations clean
+
+run: install system-packages
+	$(BIN)/lms init
+	$(BIN)/lms import
+	$(BIN)/lms demo
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+test: install-test system-packages-test
+	$(BIN)/pytest
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+system-packages:
+	@scripts/system-packages.sh
+
+system-packages-test:
+	@scripts/system-packages.sh --test
+
+lint: install-test
+	$(BIN)/ruff check lms tests benchmarks
+
+bench: install-test
+	$(BIN)/python benchmarks/run.py
+
+# After changing UI strings: extract them, update the catalogues, then translate and compile.
+translations: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output --project lms .
+	$(BIN)/pybabel update -D lms -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -D lms -d lms/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

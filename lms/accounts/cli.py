@@ -1,0 +1,115 @@
+"""``lms user …`` and ``lms demo``."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from ..db import session
+from . import services
+from .models import ROLES
+
+DEMO_ACCOUNTS = (
+    # username, name, employee number, department, roles
+    ("trainee", "王小明", "E1001", "信用卡催收一部", ("trainee",)),
+    ("trainer", "李培训", "T2001", "培训中心", ("trainer",)),
+    ("hr", "张人事", "H3001", "人力资源部", ("hr",)),
+    ("admin", "系统管理员", "A4001", "信息技术部", ("admin",)),
+)
+
+
+@click.group("user", help="Manage accounts.")
+def user_group() -> None:
+    pass
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _get(username: str):
+    user = services.find_user(username)
+    if user is None:
+        _fail(f"no user named {username}")
+    return user
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES),
+              help="Repeat for several roles.")
+@click.option("--name", default=None, help="Display name (default: the username).")
+@click.option("--employee-no", default=None, help="Employee number (工号).")
+@click.option("--department", default=None)
+@click.option("--email", default=None)
+@with_appcontext
+def add_user(username, password, roles, name, employee_no, department, email) -> None:
+    """Create an account."""
+    try:
+        user = services.create_user(username, password, roles, services.UserDetails(
+            display_name=name or username, employee_no=employee_no, department=department,
+            email=email))
+    except services.AccountError as error:
+        _fail(error.message)
+    session.commit()
+    click.echo(f"created {user.username} ({', '.join(sorted(user.roles))})")
+
+
+@user_group.command("list")
+@click.option("--role", type=click.Choice(ROLES), default=None)
+@with_appcontext
+def list_users(role) -> None:
+    """List accounts: username, roles, employee number, name, department."""
+    for user in services.list_users(role=role):
+        state = "" if user.is_active else "\tinactive"
+        click.echo("\t".join([user.username, ",".join(sorted(user.roles)), user.employee_no or "-",
+                              user.display_name, user.department or "-"]) + state)
+
+
+@user_group.command("set-role")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES),
+              help="The user's roles from now on; repeat for several.")
+@with_appcontext
+def set_role(username, roles) -> None:
+    """Replace a user's roles."""
+    user = _get(username)
+    services.set_roles(user, roles)
+    session.commit()
+    click.echo(f"{user.username}: {', '.join(sorted(user.roles))}")
+
+
+@user_group.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def set_password(username, password) -> None:
+    """Set a user's password."""
+    user = _get(username)
+    try:
+        services.set_password(user, password)
+    except services.AccountError as error:
+        _fail(error.message)
+    session.commit()
+    click.echo(f"password of {user.username} changed")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Create the demo accounts (one per role) and print their passwords once."""
+    for username, name, employee_no, department, roles in DEMO_ACCOUNTS:
+        if services.find_user(username) is not None:
+            click.echo(f"{username:<8} exists (password unchanged; "
+                       f"reset it with: lms user set-password {username})")
+            continue
+        password = secrets.token_urlsafe(9)
+        services.create_user(username, password, roles, services.UserDetails(
+            display_name=name, employee_no=employee_no, department=department))
+        click.echo(f"{username:<8} password: {password}   ({', '.join(roles)})")
+    session.commit()

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+
+from ..i18n import lazy_gettext as _l
+from .models import ADMIN, HR, TRAINEE, TRAINER
+from .widgets import MultiCheckboxField
+
+ROLE_LABELS = {
+    TRAINEE: _l("Trainee"),
+    TRAINER: _l("Trainer"),
+    HR: _l("HR"),
+    ADMIN: _l("Administrator"),
+}
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[InputRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
+    next = HiddenField()
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(_l("Language"), choices=[("zh_CN", "中文"), ("en", "English")])
+    next = HiddenField()
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[
+        InputRequired(), Length(min=2, max=80),
+        Regexp(r"^[A-Za-z0-9._@-]+$",
+               message=_l("Use letters, digits and . _ @ - only.")),
+    ])
+    display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    employee_no = StringField(_l("Employee number"), validators=[Optional(), Length(max=40)])
+    department = StringField(_l("Department"), validators=[Optional(), Length(max=120)])
+    email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    roles = MultiCheckboxField(_l("Roles"), choices=list(ROLE_LABELS.items()),
+                               validators=[InputRequired(message=_l("Choose at least one role."))])
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
+    is_active = BooleanField(_l("Account active"), default=True)

@@ -1,0 +1,81 @@
+"""Who is asking: the LMS's own signed-in user, or the host app's user mirrored into the LMS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import flask_login
+from flask import current_app, g
+from sqlalchemy import select
+
+from ..db import session
+from ..extensions import login_manager
+from .models import ROLES, User
+
+
+@dataclass(frozen=True)
+class HostUser:
+    """What a host app's ``identity_loader`` returns for the signed-in person.
+
+    ``id`` is the host's own user id; the LMS refers to the host user by it alone.
+    ``roles`` are LMS roles: any of trainee, trainer, hr, admin.
+    """
+
+    id: str | int
+    display_name: str
+    roles: Iterable[str] = field(default=("trainee",))
+    username: str | None = None
+    employee_no: str | None = None
+    department: str | None = None
+    email: str | None = None
+
+
+def sync_host_user(identity: HostUser) -> User:
+    """The LMS user mirroring ``identity``, created or updated to match it."""
+    from .services import set_roles
+
+    external_id = str(identity.id)
+    user = session.scalar(select(User).where(User.external_id == external_id))
+    changed = user is None
+    if user is None:
+        user = User(external_id=external_id, username=f"host:{external_id}",
+                    display_name=identity.display_name)
+        session.add(user)
+    for name in ("display_name", "employee_no", "department", "email"):
+        value = getattr(identity, name)
+        if value is not None and getattr(user, name) != value:
+            setattr(user, name, value)
+            changed = True
+    if identity.username and user.username != identity.username:
+        user.username = identity.username
+        changed = True
+    changed |= set_roles(user, [role for role in identity.roles if role in ROLES])
+    if changed:
+        session.commit()
+    return user
+
+
+def load_current_user() -> User | None:
+    """The signed-in LMS user for this request, cached on ``g``."""
+    if "lms_user" in g:
+        return g.lms_user
+    extension = current_app.extensions["lms"]
+    user: User | None
+    if extension.uses_host_identity:
+        identity = extension.load_host_identity()
+        user = sync_host_user(identity) if identity is not None else None
+    else:
+        candidate = flask_login.current_user
+        user = candidate if candidate.is_authenticated else None
+    g.lms_user = user
+    return user
+
+
+@login_manager.user_loader
+def _load_local_user(user_id: str) -> User | None:
+    try:
+        user = session.get(User, int(user_id))
+    except ValueError:
+        return None
+    return user if user is not None and user.is_active else None

@@ -1,0 +1,152 @@
+"""Accounts: creating people, roles, passwords, signing in. Plain functions; the caller commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from blinker import Namespace
+from flask import current_app
+from sqlalchemy import func, or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..db import session, utcnow
+from .models import ROLES, User, UserRole
+
+signals = Namespace()
+#: Sent with the user after their roles change (e.g. to enrol a new trainee).
+roles_changed = signals.signal("lms.roles-changed")
+
+MIN_PASSWORD_LENGTH = 8
+# A valid hash, so a login for an unknown user costs as much as one for a known user.
+_DUMMY_HASH = generate_password_hash("not a password")
+
+
+class AccountError(ValueError):
+    """A request that cannot be carried out, with the field it concerns."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def normalise_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    method = current_app.config.get("LMS_PASSWORD_HASH_METHOD")
+    return generate_password_hash(password, method=method) if method else generate_password_hash(password)
+
+
+def check_password_policy(password: str) -> None:
+    from ..i18n import gettext as _
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password", _("The password must have at least %(n)d characters.",
+                                         n=MIN_PASSWORD_LENGTH))
+
+
+def get_user(user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def find_user(username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == normalise_username(username)))
+
+
+@dataclass(frozen=True)
+class UserDetails:
+    display_name: str
+    employee_no: str | None = None
+    department: str | None = None
+    email: str | None = None
+
+
+def _check_unique(user: User | None, username: str | None, employee_no: str | None) -> None:
+    from ..i18n import gettext as _
+
+    if username is not None:
+        other = find_user(username)
+        if other is not None and other is not user:
+            raise AccountError("username", _("The username %(name)s is taken.", name=username))
+    if employee_no:
+        other = session.scalar(select(User).where(User.employee_no == employee_no))
+        if other is not None and other is not user:
+            raise AccountError("employee_no",
+                               _("The employee number %(no)s belongs to %(name)s.",
+                                 no=employee_no, name=other.display_name))
+
+
+def create_user(username: str, password: str | None, roles: Iterable[str],
+                details: UserDetails) -> User:
+    username = normalise_username(username)
+    _check_unique(None, username, details.employee_no)
+    if password is not None:
+        check_password_policy(password)
+    user = User(username=username, display_name=details.display_name.strip() or username,
+                employee_no=details.employee_no or None, department=details.department or None,
+                email=details.email or None,
+                password_hash=hash_password(password) if password is not None else None)
+    session.add(user)
+    set_roles(user, roles)
+    return user
+
+
+def update_user(user: User, details: UserDetails, is_active: bool | None = None) -> None:
+    _check_unique(user, None, details.employee_no)
+    user.display_name = details.display_name.strip() or user.username
+    user.employee_no = details.employee_no or None
+    user.department = details.department or None
+    user.email = details.email or None
+    if is_active is not None:
+        user.is_active = is_active
+    session.flush()
+
+
+def set_roles(user: User, roles: Iterable[str]) -> bool:
+    """Give ``user`` exactly ``roles``; returns whether anything changed."""
+    wanted = set(roles)
+    unknown = wanted - set(ROLES)
+    if unknown:
+        raise AccountError("roles", f"unknown role(s): {', '.join(sorted(unknown))}")
+    if wanted == user.roles and user.id is not None:
+        return False
+    user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
+        UserRole(role=role) for role in sorted(wanted - user.roles)
+    ]
+    session.flush()
+    roles_changed.send(user)
+    return True
+
+
+def set_password(user: User, password: str) -> None:
+    check_password_policy(password)
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (in constant time either way)."""
+    user = find_user(username)
+    if user is None or user.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def list_users(search: str = "", role: str | None = None) -> list[User]:
+    query = select(User).order_by(User.department, User.employee_no, User.username)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(User.username).like(pattern),
+                                func.lower(User.display_name).like(pattern),
+                                func.lower(User.employee_no).like(pattern),
+                                func.lower(User.department).like(pattern)))
+    if role:
+        query = query.where(User.role_rows.any(UserRole.role == role))
+    return list(session.scalars(query))

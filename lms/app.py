@@ -1,0 +1,42 @@
+"""The standalone application: ``create_app()``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, redirect, render_template, url_for
+
+from .config import from_environment, instance_secret_key, standalone_defaults
+from .extension import LMS
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the standalone app. ``config`` overrides the environment; nothing touches the
+    database here: ``lms init`` creates the schema and ``lms import`` loads content."""
+    instance_path = os.environ.get("LMS_INSTANCE_PATH") or None
+    app = Flask("lms", instance_path=instance_path, static_folder=None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(standalone_defaults(app.instance_path))
+    app.config.from_mapping(from_environment())
+    if config:
+        app.config.from_mapping(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
+
+    LMS(app)
+
+    @app.errorhandler(404)
+    def not_found(error):
+        # Outside the blueprint (unknown URLs): give the page the LMS's template context.
+        from .web import template_context
+
+        return render_template("lms/errors/error.html", error=error, **template_context()), 404
+
+    if app.config["LMS_URL_PREFIX"]:
+        @app.get("/")
+        def root():
+            return redirect(url_for("lms.learning.dashboard"))
+
+    return app

@@ -1,0 +1,114 @@
+"""The ``lms`` command: run against the app the ``LMS_*`` environment describes."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from .content import ContentErrors, load_courses
+
+
+def _create_app():
+    from .app import create_app
+
+    return create_app()
+
+
+@click.group("lms", help="Collector training: schema, content, accounts.")
+def lms_group() -> None:
+    pass
+
+
+def main() -> None:
+    """The console script: the ``lms`` commands on the standalone app."""
+    cli = FlaskGroup(create_app=_create_app, add_default_commands=True, set_debug_flag=False,
+                     load_dotenv=False)
+    for name, command in lms_group.commands.items():
+        cli.add_command(command, name)
+    cli.main(prog_name="lms")
+
+
+def _content_paths(paths: tuple[str, ...]) -> list[Path]:
+    return [Path(p) for p in paths] or [Path(current_app.config["LMS_COURSES_DIR"])]
+
+
+def _report_errors(errors: ContentErrors) -> None:
+    for error in errors.errors:
+        click.echo(str(error), err=True)
+    click.echo(f"{len(errors.errors)} problem(s) found; nothing was imported.", err=True)
+
+
+@lms_group.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database schema."""
+    from .migrate import upgrade
+
+    upgrade()
+    click.echo("database schema is up to date")
+
+
+@lms_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path())
+@with_appcontext
+def check_command(paths: tuple[str, ...]) -> None:
+    """Validate content; print every problem as path:line: message."""
+    try:
+        courses = load_courses(_content_paths(paths))
+    except ContentErrors as errors:
+        for error in errors.errors:
+            click.echo(str(error))
+        click.echo(f"{len(errors.errors)} problem(s) found", err=True)
+        sys.exit(1)
+    modules = sum(len(course.modules) for course in courses)
+    click.echo(f"ok: {len(courses)} course(s), {modules} module(s)")
+
+
+@lms_group.command("import")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--author", default=None, help="Recorded on new revisions (default: your login).")
+@with_appcontext
+def import_command(paths: tuple[str, ...], author: str | None) -> None:
+    """Validate, then load content in one transaction."""
+    from .db import session
+    from .learning.sync import import_courses
+
+    try:
+        courses = load_courses(_content_paths(paths))
+    except ContentErrors as errors:
+        _report_errors(errors)
+        sys.exit(1)
+    report = import_courses(courses, author or _login_name())
+    session.commit()
+    for line in report.lines():
+        click.echo(line)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "lms"
+
+
+@lms_group.command("new-migration", hidden=True)
+@click.argument("message")
+@with_appcontext
+def new_migration_command(message: str) -> None:
+    """For developers: write a migration for model changes (run `lms init` first)."""
+    from .migrate import new_revision
+
+    new_revision(message)
+
+
+from .accounts.cli import demo_command, user_group  # noqa: E402
+
+lms_group.add_command(user_group)
+lms_group.add_command(demo_command)
+
+__all__ = ["lms_group", "main"]

@@ -1,0 +1,81 @@
+"""Configuration: defaults, and the ``LMS_*`` environment variables of the standalone app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .paths import PROJECT_DIR
+
+
+def _default_content_dir(name: str) -> str:
+    bundled = PROJECT_DIR / name
+    return str(bundled if bundled.is_dir() else Path.cwd() / name)
+
+
+#: Defaults for both the extension and the standalone app; a host may set any of them.
+EXTENSION_DEFAULTS: dict[str, Any] = {
+    "LMS_URL_PREFIX": "",
+    "LMS_COURSES_DIR": _default_content_dir("courses"),
+    "LMS_QUIZZES_DIR": _default_content_dir("quizzes"),
+    "LMS_LOCALE": "zh_CN",
+    "LMS_LOCALES": ("zh_CN", "en"),
+    "LMS_TIMEZONE": "Asia/Shanghai",
+    "LMS_RATELIMIT_STORAGE_URI": "memory://",
+    "LMS_LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+    "LMS_LOGIN_URL": None,  # under a host: where to send anonymous users
+    "LMS_SITE_NAME": None,  # shown in the header; defaults to the translated product name
+}
+
+#: Environment variables read by ``create_app``: name -> (config key, parser).
+ENVIRONMENT = {
+    "LMS_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "LMS_SECRET_KEY": ("SECRET_KEY", str),
+    "LMS_COURSES_DIR": ("LMS_COURSES_DIR", str),
+    "LMS_QUIZZES_DIR": ("LMS_QUIZZES_DIR", str),
+    "LMS_LOCALE": ("LMS_LOCALE", str),
+    "LMS_TIMEZONE": ("LMS_TIMEZONE", str),
+    "LMS_URL_PREFIX": ("LMS_URL_PREFIX", str),
+    "LMS_RATELIMIT_STORAGE_URI": ("LMS_RATELIMIT_STORAGE_URI", str),
+    "LMS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+}
+
+
+def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    return {key: parse(environ[name]) for name, (key, parse) in ENVIRONMENT.items() if environ.get(name)}
+
+
+def standalone_defaults(instance_path: str) -> dict[str, Any]:
+    return {
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "lms.db"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "lms_session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A secret key kept in the instance folder, shared by every worker on this machine."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another worker may be writing it right now
+            with open(path, encoding="ascii") as handle:
+                key = handle.read().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty: delete it or set LMS_SECRET_KEY") from None
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        key = secrets.token_hex(32)
+        handle.write(key)
+    return key

@@ -1,0 +1,299 @@
+"""Courses on disk: ``course.yml`` plus ``NN-slug.md`` module files, parsed into plain objects."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ContentError, ContentErrors
+from .frontmatter import YamlDocument, parse_yaml, split_front_matter
+from .render import CALLOUTS, callout_lines, image_references, render_markdown
+
+COURSE_FILE = "course.yml"
+MODULE_FILE = re.compile(r"^(?P<position>\d+)-(?P<slug>[a-z0-9][a-z0-9-]*)\.md$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
+MAX_ASSET_BYTES = 5 * 1024 * 1024
+
+COURSE_KEYS = {"title", "description", "hours", "sequential", "modules", "enrolment"}
+ENROLMENT_KEYS = {"all_trainees", "due_days"}
+MODULE_KEYS = {"title", "summary", "minutes", "objectives", "activities"}
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    slug: str
+    position: int
+    title: str
+    summary: str
+    minutes: int
+    objectives: tuple[str, ...]
+    activities: tuple[str, ...]
+    source: str
+    html: str
+    path: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class AssetSpec:
+    path: str  # relative to the course folder, with forward slashes
+    data: bytes
+    mime_type: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class CourseSpec:
+    slug: str
+    title: str
+    description: str
+    hours: float
+    sequential: bool
+    enrol_all_trainees: bool
+    due_days: int | None
+    modules: tuple[ModuleSpec, ...]
+    assets: tuple[AssetSpec, ...] = field(default=())
+    path: str = ""
+
+
+class _Collector:
+    """Gathers every problem in a course instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[ContentError] = []
+
+    def add(self, path: str, line: int, message: str) -> None:
+        self.errors.append(ContentError(path, line, message))
+
+
+def _text(doc: YamlDocument, key: str, path: str, errors: _Collector, required: bool) -> str:
+    value = doc.data.get(key)
+    if value is None:
+        if required:
+            errors.add(path, doc.start_line, f"'{key}' is required")
+        return ""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        errors.add(path, doc.line_of(key), f"'{key}' must be text")
+        return ""
+    text = str(value).strip()
+    if required and not text:
+        errors.add(path, doc.line_of(key), f"'{key}' must not be empty")
+    return text
+
+
+def _text_list(doc: YamlDocument, key: str, path: str, errors: _Collector) -> tuple[str, ...]:
+    value = doc.data.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors.add(path, doc.line_of(key), f"'{key}' must be a list")
+        return ()
+    items = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
+            errors.add(path, doc.line_of(key, index), f"'{key}' item {index + 1} must be text")
+            continue
+        items.append(str(item).strip())
+    return tuple(items)
+
+
+def _unknown_keys(doc: YamlDocument, allowed: set[str], path: str, errors: _Collector) -> None:
+    for key in doc.data:
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            errors.add(path, doc.line_of(key), f"unknown key '{key}' (known keys: {known})")
+
+
+def _positive_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Path,
+                 errors: _Collector) -> tuple[ModuleSpec | None, set[str]]:
+    """Parse one module file; returns the module and the asset paths it uses."""
+    shown = str(path)
+    try:
+        parsed = split_front_matter(text, shown)
+    except ContentError as exc:
+        errors.errors.append(exc)
+        return None, set()
+    meta, body, body_line = parsed.meta, parsed.body, parsed.body_line
+    before = len(errors.errors)
+    _unknown_keys(meta, MODULE_KEYS, shown, errors)
+    title = _text(meta, "title", shown, errors, required=True)
+    summary = _text(meta, "summary", shown, errors, required=False)
+    minutes = meta.data.get("minutes", 10)
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
+        errors.add(shown, meta.line_of("minutes"), "'minutes' must be a whole number from 1 to 600")
+        minutes = 10
+    objectives = _text_list(meta, "objectives", shown, errors)
+    activities = _text_list(meta, "activities", shown, errors)
+    for index, activity in enumerate(activities):
+        if not SLUG.match(activity):
+            errors.add(shown, meta.line_of("activities", index),
+                       f"activity '{activity}' must be a slug: lowercase letters, digits and '-'")
+    if not body.strip():
+        errors.add(shown, body_line, "the module has no text after its front matter")
+
+    for line, kind in callout_lines(body):
+        if kind not in CALLOUTS:
+            known = "、".join(k for k in CALLOUTS if not k.isascii())
+            errors.add(shown, body_line + line - 1, f"unknown callout '!!! {kind}' (use {known})")
+
+    assets: set[str] = set()
+    for line, src in image_references(body):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE) or src.startswith("/"):
+            errors.add(shown, body_line + line - 1,
+                       f"image '{src}' must be a file in the course folder, not a URL")
+            continue
+        relative = posixpath.normpath(src)
+        target = course_dir / relative
+        if relative.startswith("..") or not target.is_file():
+            errors.add(shown, body_line + line - 1, f"image '{src}' not found in the course folder")
+        elif target.suffix.lower() not in IMAGE_TYPES:
+            errors.add(shown, body_line + line - 1,
+                       f"image '{src}' must be one of {', '.join(sorted(IMAGE_TYPES))}")
+        elif target.stat().st_size > MAX_ASSET_BYTES:
+            errors.add(shown, body_line + line - 1, f"image '{src}' is larger than 5 MB")
+        else:
+            assets.add(relative)
+
+    if len(errors.errors) > before:
+        return None, assets
+    html = render_markdown(body, image_url=lambda src: "assets/" + posixpath.normpath(src))
+    module = ModuleSpec(slug=slug, position=position, title=title, summary=summary,
+                        minutes=minutes, objectives=objectives, activities=activities,
+                        source=text, html=html, path=shown)
+    return module, assets
+
+
+def _read(path: Path, errors: _Collector) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        errors.add(str(path), line, "the file is not valid UTF-8")
+    except OSError as exc:
+        errors.add(str(path), 1, f"cannot read the file: {exc.strerror}")
+    return None
+
+
+def parse_course(course_dir: Path) -> CourseSpec:
+    """Parse a course folder; raises :class:`ContentErrors` listing every problem."""
+    errors = _Collector()
+    course_file = course_dir / COURSE_FILE
+    shown = str(course_file)
+    slug = course_dir.name
+    if not SLUG.match(slug):
+        errors.add(shown, 1, f"course folder name '{slug}' must be lowercase letters, digits, '-'")
+    if not course_file.is_file():
+        raise ContentErrors([ContentError(shown, 1, "course.yml not found in the course folder")])
+    text = _read(course_file, errors)
+    if text is None:
+        raise ContentErrors(errors.errors)
+    try:
+        doc = parse_yaml(text, shown)
+    except ContentError as exc:
+        raise ContentErrors([exc]) from None
+
+    _unknown_keys(doc, COURSE_KEYS, shown, errors)
+    title = _text(doc, "title", shown, errors, required=True)
+    description = _text(doc, "description", shown, errors, required=False)
+    hours = doc.data.get("hours", 1)
+    if not _positive_number(hours):
+        errors.add(shown, doc.line_of("hours"), "'hours' must be a positive number")
+        hours = 1
+    sequential = doc.data.get("sequential", False)
+    if not isinstance(sequential, bool):
+        errors.add(shown, doc.line_of("sequential"), "'sequential' must be true or false")
+        sequential = False
+    enrol_all, due_days = _parse_enrolment(doc, shown, errors)
+
+    files: dict[str, tuple[int, Path]] = {}
+    for path in sorted(course_dir.glob("*.md")):
+        match = MODULE_FILE.match(path.name)
+        if not match:
+            errors.add(str(path), 1, "a module file must be named NN-slug.md, e.g. 01-process.md")
+            continue
+        if match["slug"] in files:
+            errors.add(str(path), 1, f"module '{match['slug']}' is defined twice")
+            continue
+        files[match["slug"]] = (int(match["position"]), path)
+
+    order = _text_list(doc, "modules", shown, errors)
+    if "modules" not in doc.data:
+        order = tuple(sorted(files, key=lambda s: files[s][0]))
+    listed = set()
+    for index, module_slug in enumerate(order):
+        if module_slug in listed:
+            errors.add(shown, doc.line_of("modules", index), f"module '{module_slug}' is listed twice")
+        elif module_slug not in files:
+            errors.add(shown, doc.line_of("modules", index),
+                       f"module '{module_slug}' has no file NN-{module_slug}.md in the course folder")
+        listed.add(module_slug)
+    for module_slug, (_, path) in files.items():
+        if module_slug not in listed:
+            errors.add(str(path), 1, f"module '{module_slug}' is not listed under 'modules' "
+                       f"in {COURSE_FILE}")
+    if not order:
+        errors.add(shown, doc.line_of("modules"), "the course has no modules")
+
+    modules, asset_paths = [], set()
+    for number, module_slug in enumerate(order, start=1):
+        if module_slug not in files:
+            continue
+        path = files[module_slug][1]
+        source = _read(path, errors)
+        if source is None:
+            continue
+        module, used = parse_module(path, source, number, module_slug, course_dir, errors)
+        asset_paths |= used
+        if module is not None:
+            modules.append(module)
+
+    if errors.errors:
+        raise ContentErrors(errors.errors)
+    assets = tuple(
+        AssetSpec(path=relative, data=(course_dir / relative).read_bytes(),
+                  mime_type=mimetypes.guess_type(relative)[0] or "application/octet-stream")
+        for relative in sorted(asset_paths)
+    )
+    return CourseSpec(slug=slug, title=title, description=description, hours=float(hours),
+                      sequential=sequential, enrol_all_trainees=enrol_all, due_days=due_days,
+                      modules=tuple(modules), assets=assets, path=str(course_dir))
+
+
+def _parse_enrolment(doc: YamlDocument, path: str, errors: _Collector) -> tuple[bool, int | None]:
+    value = doc.data.get("enrolment")
+    if value is None:
+        return False, None
+    line = doc.line_of("enrolment")
+    if not isinstance(value, dict):
+        errors.add(path, line, "'enrolment' must be a mapping with all_trainees and due_days")
+        return False, None
+    for key in value:
+        if key not in ENROLMENT_KEYS:
+            errors.add(path, line, f"unknown key 'enrolment.{key}' (known keys: "
+                       f"{', '.join(sorted(ENROLMENT_KEYS))})")
+    enrol_all = value.get("all_trainees", False)
+    if not isinstance(enrol_all, bool):
+        errors.add(path, line, "'enrolment.all_trainees' must be true or false")
+        enrol_all = False
+    due_days = value.get("due_days")
+    if due_days is not None and (not isinstance(due_days, int) or isinstance(due_days, bool)
+                                 or not 1 <= due_days <= 3650):
+        errors.add(path, line, "'enrolment.due_days' must be a whole number of days from 1 to 3650")
+        due_days = None
+    return enrol_all, due_days

@@ -1,0 +1,73 @@
+"""YAML front matter and YAML documents with line numbers for every key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import ContentError
+
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """A parsed YAML mapping that remembers the line (1-based) of each top-level key."""
+
+    data: dict[str, Any]
+    key_lines: dict[str, int]
+    start_line: int
+
+    def line_of(self, key: str, index: int | None = None) -> int:
+        """Line of ``key``, or of item ``index`` of the list under it, when known."""
+        line = self.key_lines.get(key, self.start_line)
+        if index is not None:
+            line = self.key_lines.get(f"{key}[{index}]", line)
+        return line
+
+
+def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDocument:
+    """Parse a YAML mapping; ``first_line`` is the file line the text starts on."""
+    offset = first_line - 1
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = offset + (mark.line + 1 if mark else 1)
+        raise ContentError(path, line, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ContentError(path, first_line, f"invalid YAML: {exc}") from None
+    if data is None:
+        return YamlDocument({}, {}, first_line)
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise ContentError(path, first_line, "expected a mapping of keys to values")
+    key_lines: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        key_lines[key] = offset + key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.SequenceNode):
+            for index, item in enumerate(value_node.value):
+                key_lines[f"{key}[{index}]"] = offset + item.start_mark.line + 1
+    return YamlDocument({str(k): v for k, v in data.items()}, key_lines, first_line)
+
+
+@dataclass(frozen=True)
+class FrontMatterFile:
+    meta: YamlDocument
+    body: str
+    body_line: int  # file line on which the body starts
+
+
+def split_front_matter(text: str, path: str) -> FrontMatterFile:
+    """Split ``---`` YAML front matter from a Markdown body."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != FENCE:
+        raise ContentError(path, 1, "missing front matter: the file must start with a '---' line")
+    for index in range(1, len(lines)):
+        if lines[index].strip() == FENCE:
+            meta = parse_yaml("".join(lines[1:index]), path, first_line=2)
+            return FrontMatterFile(meta, "".join(lines[index + 1 :]), index + 2)
+    raise ContentError(path, 1, "front matter is not closed: add a '---' line after it")

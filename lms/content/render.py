@@ -1,0 +1,123 @@
+"""The one Markdown renderer: authored text in, sanitised HTML out."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+
+#: Callout types authors may write as ``!!! 要点``; the value is the CSS modifier.
+CALLOUTS = {
+    "要点": "key",
+    "注意": "warning",
+    "案例": "example",
+    "key": "key",
+    "warning": "warning",
+    "example": "example",
+}
+
+CALLOUT_LINE = re.compile(r"^!!!\s*(?P<type>[^\s\"]+)(?:\s+\"(?P<title>[^\"]*)\")?\s*$")
+IMAGE_REF = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div",
+    "dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "img", "ins",
+    "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "sup", "table",
+    "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "div": {"class"},
+    "p": {"class"},
+    "span": {"class"},
+    "table": {"class"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+    "ol": {"start"},
+    "*": {"id"},
+}
+
+
+def callout_lines(source: str) -> list[tuple[int, str]]:
+    """``(line number, type)`` for every callout opener in ``source``."""
+    found = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        match = CALLOUT_LINE.match(line)
+        if match:
+            found.append((number, match["type"]))
+    return found
+
+
+def image_references(source: str) -> list[tuple[int, str]]:
+    """``(line number, src)`` for every Markdown image in ``source``."""
+    return [
+        (number, match["src"])
+        for number, line in enumerate(source.splitlines(), start=1)
+        for match in IMAGE_REF.finditer(line)
+    ]
+
+
+class _LessonTreeprocessor(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, image_url: Callable[[str], str] | None):
+        super().__init__(md)
+        self.image_url = image_url
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            if element.tag == "div" and "admonition" in element.get("class", "").split():
+                kind = element.get("class", "").split()[-1]
+                element.set("class", f"callout callout-{CALLOUTS.get(kind, 'key')}")
+                title = element.find("p")
+                if title is not None and title.get("class") == "admonition-title":
+                    title.set("class", "callout-title")
+            elif element.tag == "img" and self.image_url is not None:
+                element.set("src", self.image_url(element.get("src", "")))
+            elif element.tag == "table":
+                element.set("class", "table")
+
+
+class _LessonExtension(Extension):
+    def __init__(self, image_url: Callable[[str], str] | None):
+        super().__init__()
+        self.image_url = image_url
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        md.treeprocessors.register(_LessonTreeprocessor(md, self.image_url), "lms_lesson", 0)
+
+
+def render_markdown(source: str, *, image_url: Callable[[str], str] | None = None) -> str:
+    """Render authored Markdown to HTML that is safe to show to anyone.
+
+    ``image_url`` maps an image's ``src`` as written to the URL the page should load.
+    """
+    md = markdown.Markdown(
+        extensions=[
+            "tables",
+            "admonition",
+            "sane_lists",
+            "smarty",
+            "toc",
+            _LessonExtension(image_url),
+        ],
+        extension_configs={"toc": {"slugify": slugify_unicode, "toc_depth": "2-3"}},
+        output_format="html",
+    )
+    html = md.convert(source)
+    return sanitise_html(html)
+
+
+def sanitise_html(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )

@@ -1,0 +1,87 @@
+"""The Flask extension: ``LMS(app)`` or ``LMS().init_app(app)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from flask_babel import Babel
+from sqlalchemy import event
+
+from .config import EXTENSION_DEFAULTS
+from .extensions import db, login_manager
+from .i18n import select_locale
+from .throttle import Throttle
+
+if TYPE_CHECKING:
+    from .accounts.identity import HostUser
+
+IdentityLoader = Callable[[], "HostUser | None"]
+
+
+class LMS:
+    """Mounts the training blueprints on an app.
+
+    A host app with its own accounts passes ``identity_loader``: a function called on each
+    request that returns a :class:`lms.HostUser` for the signed-in person (or ``None``).
+    Without one, the LMS keeps its own accounts and login pages.
+    """
+
+    def __init__(self, app: Flask | None = None, *, identity_loader: IdentityLoader | None = None):
+        self._identity_loader = identity_loader
+        if app is not None:
+            self.init_app(app)
+
+    def identity_loader(self, loader: IdentityLoader) -> IdentityLoader:
+        """Decorator form of the ``identity_loader`` argument."""
+        self._identity_loader = loader
+        return loader
+
+    @property
+    def uses_host_identity(self) -> bool:
+        return self._identity_loader is not None
+
+    def load_host_identity(self) -> HostUser | None:
+        assert self._identity_loader is not None
+        return self._identity_loader()
+
+    def init_app(self, app: Flask) -> None:
+        for key, value in EXTENSION_DEFAULTS.items():
+            app.config.setdefault(key, value)
+        app.extensions["lms"] = self
+        app.extensions["lms.login_throttle"] = Throttle(
+            app.config["LMS_RATELIMIT_STORAGE_URI"], app.config["LMS_LOGIN_FAILURE_LIMIT"], "login"
+        )
+
+        if "sqlalchemy" not in app.extensions:
+            db.init_app(app)
+            with app.app_context():
+                _tune_sqlite(db.engine)
+        if "babel" not in app.extensions:
+            Babel(app, locale_selector=select_locale,
+                  default_locale=app.config["LMS_LOCALE"],
+                  default_timezone=app.config["LMS_TIMEZONE"])
+        if not self.uses_host_identity:
+            login_manager.init_app(app)
+
+        from .cli import lms_group
+        from .web import blueprint
+
+        app.register_blueprint(blueprint, url_prefix=app.config["LMS_URL_PREFIX"] or None)
+        if "lms" not in app.cli.commands:
+            app.cli.add_command(lms_group)
+
+
+def _tune_sqlite(engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

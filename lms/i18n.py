@@ -1,0 +1,41 @@
+"""Translation helpers bound to the LMS's own catalogue."""
+
+from __future__ import annotations
+
+from flask import current_app, g, has_request_context, session
+from flask_babel import get_locale
+
+from .extensions import babel_domain
+
+gettext = babel_domain.gettext
+ngettext = babel_domain.ngettext
+lazy_gettext = babel_domain.lazy_gettext
+_ = gettext
+
+LOCALE_SESSION_KEY = "lms_locale"
+
+
+def available_locales() -> list[str]:
+    return list(current_app.config["LMS_LOCALES"])
+
+
+def select_locale() -> str:
+    """The user's chosen language, then the session's, then the configured default."""
+    if has_request_context():
+        user = g.get("lms_user")
+        if user is not None and user.locale in available_locales():
+            return user.locale
+        chosen = session.get(LOCALE_SESSION_KEY)
+        if chosen in available_locales():
+            return chosen
+    return current_app.config["LMS_LOCALE"]
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None else current_app.config["LMS_LOCALE"]
+
+
+def html_lang() -> str:
+    """The BCP 47 tag for ``<html lang>`` and speech synthesis: zh-CN, en."""
+    return current_locale().replace("_", "-")

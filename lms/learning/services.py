@@ -1,0 +1,219 @@
+"""Enrolments and progress through a course. Plain functions; the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..accounts.models import TRAINEE, User, UserRole
+from ..accounts.services import roles_changed
+from ..db import session, utcnow
+from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
+
+#: Grace added to the time since the last report, for clocks and network delays.
+REPORT_SLACK_SECONDS = 5
+#: A single report never counts more than this (a tab left open overnight is not study).
+MAX_REPORT_SECONDS = 30 * 60
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+def _due_at(course: Course, start: datetime) -> datetime | None:
+    return start + timedelta(days=course.due_days) if course.due_days else None
+
+
+def enrol(user: User, course: Course, source: str = "default") -> tuple[Enrolment, bool]:
+    """The user's current enrolment in ``course``, creating it if needed."""
+    enrolment = current_enrolment(user, course)
+    if enrolment is not None:
+        return enrolment, False
+    now = utcnow()
+    enrolment = Enrolment(user=user, course=course, source=source, enrolled_at=now,
+                          due_at=_due_at(course, now))
+    session.add(enrolment)
+    session.flush()
+    return enrolment, True
+
+
+def enrol_all_trainees(course: Course) -> int:
+    """Enrol every active trainee not yet enrolled in ``course``; returns how many."""
+    enrolled = select(Enrolment.user_id).where(Enrolment.course_id == course.id,
+                                               Enrolment.is_archived.is_(False))
+    trainees = session.scalars(
+        select(User).where(User.is_active.is_(True), User.id.not_in(enrolled),
+                           User.role_rows.any(UserRole.role == TRAINEE))
+    ).all()
+    for user in trainees:
+        enrol(user, course)
+    return len(trainees)
+
+
+def enrol_in_default_courses(user: User) -> int:
+    if TRAINEE not in user.roles:
+        return 0
+    courses = session.scalars(select(Course).where(Course.enrol_all_trainees.is_(True),
+                                                   Course.is_archived.is_(False))).all()
+    return sum(enrol(user, course)[1] for course in courses)
+
+
+@roles_changed.connect
+def _enrol_new_trainee(user: User, **_: object) -> None:
+    enrol_in_default_courses(user)
+
+
+def current_enrolment(user: User, course: Course) -> Enrolment | None:
+    return session.scalar(
+        select(Enrolment)
+        .where(Enrolment.user_id == user.id, Enrolment.course_id == course.id,
+               Enrolment.is_archived.is_(False))
+        .options(selectinload(Enrolment.progress))
+    )
+
+
+# --- where a trainee stands ------------------------------------------------------------------
+
+NOT_STARTED, IN_PROGRESS, COMPLETED, LOCKED = "not_started", "in_progress", "completed", "locked"
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    module: Module
+    state: str
+    progress: ModuleProgress | None
+
+    @property
+    def updated_since_completed(self) -> bool:
+        return (self.state == COMPLETED and self.progress is not None
+                and self.progress.revision_id != self.module.current_revision_id)
+
+
+@dataclass(frozen=True)
+class CourseStatus:
+    course: Course
+    enrolment: Enrolment | None
+    modules: list[ModuleStatus]
+
+    @property
+    def completed_count(self) -> int:
+        return sum(status.state == COMPLETED for status in self.modules)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed_count / len(self.modules)) if self.modules else 0
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.modules) and self.completed_count == len(self.modules)
+
+    @property
+    def next_module(self) -> ModuleStatus | None:
+        """Where to carry on: the first module not yet completed."""
+        return next((s for s in self.modules if s.state in (IN_PROGRESS, NOT_STARTED)), None)
+
+    @property
+    def is_overdue(self) -> bool:
+        enrolment = self.enrolment
+        return (enrolment is not None and enrolment.due_at is not None
+                and not self.is_complete and enrolment.due_at < utcnow())
+
+    @property
+    def minutes_left(self) -> int:
+        return sum(s.module.current_revision.minutes for s in self.modules
+                   if s.state != COMPLETED and s.module.current_revision is not None)
+
+    def status_of(self, module: Module) -> ModuleStatus:
+        return next(s for s in self.modules if s.module.id == module.id)
+
+    def neighbours(self, module: Module) -> tuple[ModuleStatus | None, ModuleStatus | None]:
+        index = next(i for i, s in enumerate(self.modules) if s.module.id == module.id)
+        previous = self.modules[index - 1] if index > 0 else None
+        following = self.modules[index + 1] if index + 1 < len(self.modules) else None
+        return previous, following
+
+
+def course_status(course: Course, enrolment: Enrolment | None) -> CourseStatus:
+    progress = {p.module_id: p for p in enrolment.progress} if enrolment is not None else {}
+    statuses, blocked = [], False
+    for module in course.active_modules:
+        row = progress.get(module.id)
+        if row is not None and row.is_complete:
+            state = COMPLETED
+        elif blocked:
+            state = LOCKED
+        else:
+            state = IN_PROGRESS if row is not None else NOT_STARTED
+        if state != COMPLETED and course.is_sequential and enrolment is not None:
+            blocked = True
+        statuses.append(ModuleStatus(module, state, row))
+    return CourseStatus(course, enrolment, statuses)
+
+
+def dashboard(user: User) -> list[CourseStatus]:
+    """Every course assigned to ``user``: overdue first, then by due date."""
+    enrolments = session.scalars(
+        select(Enrolment)
+        .join(Enrolment.course)
+        .where(Enrolment.user_id == user.id, Enrolment.is_archived.is_(False),
+               Course.is_archived.is_(False))
+        .options(selectinload(Enrolment.progress),
+                 selectinload(Enrolment.course).selectinload(Course.modules))
+    ).all()
+    statuses = [course_status(e.course, e) for e in enrolments]
+    far_future = datetime.max.replace(tzinfo=utcnow().tzinfo)
+    return sorted(statuses, key=lambda s: (s.is_complete, not s.is_overdue,
+                                           s.enrolment.due_at or far_future, s.course.title))
+
+
+def get_course(slug: str) -> Course | None:
+    return session.scalar(
+        select(Course).where(Course.slug == slug, Course.is_archived.is_(False))
+        .options(selectinload(Course.modules))
+    )
+
+
+def find_module(course: Course, slug: str) -> Module | None:
+    return next((m for m in course.active_modules if m.slug == slug), None)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def open_module(enrolment: Enrolment, module: Module) -> ModuleProgress:
+    """Record that the trainee opened ``module`` now."""
+    row = next((p for p in enrolment.progress if p.module_id == module.id), None)
+    now = utcnow()
+    if row is None:
+        row = ModuleProgress(enrolment=enrolment, module_id=module.id,
+                             revision_id=module.current_revision_id,
+                             first_opened_at=now, last_seen_at=now)
+        session.add(row)
+    else:
+        row.last_seen_at = now
+        if not row.is_complete:
+            row.revision_id = module.current_revision_id
+    session.flush()
+    return row
+
+
+def record_reading(enrolment: Enrolment, module: Module, seconds: int, reached_end: bool,
+                   revision_id: int | None = None) -> ModuleProgress:
+    """Add reading time the browser reports and, when the end was reached, complete the module.
+
+    The time counted is bounded by the time that has really passed since the last report.
+    """
+    row = next((p for p in enrolment.progress if p.module_id == module.id), None)
+    if row is None:
+        row = open_module(enrolment, module)
+    now = utcnow()
+    elapsed = (now - row.last_seen_at).total_seconds() + REPORT_SLACK_SECONDS
+    row.seconds_spent += int(max(0, min(seconds, elapsed, MAX_REPORT_SECONDS)))
+    row.last_seen_at = now
+    if reached_end and not row.is_complete:
+        row.completed_at = now
+        shown = session.get(ModuleRevision, revision_id) if revision_id else None
+        row.revision_id = (shown.id if shown is not None and shown.module_id == module.id
+                           else module.current_revision_id)
+    session.flush()
+    return row

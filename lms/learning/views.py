@@ -1,0 +1,104 @@
+"""The trainee's pages: dashboard, course, module, and progress reports from the module page."""
+
+from __future__ import annotations
+
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
+                   url_for)
+from sqlalchemy import select
+
+from ..accounts.access import login_required
+from ..accounts.identity import load_current_user
+from ..accounts.models import HR, TRAINER
+from ..db import session
+from ..i18n import gettext as _
+from . import services
+from .forms import ReadingReportForm
+from .models import Course, CourseAsset
+
+bp = Blueprint("learning", __name__)
+
+
+def _load_course(slug: str) -> tuple[Course, services.CourseStatus]:
+    """The course and where the current user stands in it; 404 unknown, 403 not assigned."""
+    course = services.get_course(slug) or abort(404)
+    user = load_current_user()
+    enrolment = services.current_enrolment(user, course)
+    if enrolment is None and not user.has_role(TRAINER, HR):
+        abort(403)
+    return course, services.course_status(course, enrolment)
+
+
+@bp.get("/")
+@login_required
+def dashboard():
+    user = load_current_user()
+    return render_template("lms/learning/dashboard.html", courses=services.dashboard(user))
+
+
+@bp.get("/courses/<course_slug>/")
+@login_required
+def course(course_slug: str):
+    course, status = _load_course(course_slug)
+    return render_template("lms/learning/course.html", course=course, status=status)
+
+
+@bp.get("/courses/<course_slug>/<module_slug>")
+@login_required
+def module(course_slug: str, module_slug: str):
+    course, status = _load_course(course_slug)
+    module = services.find_module(course, module_slug) or abort(404)
+    module_status = status.status_of(module)
+    if module_status.state == services.LOCKED:
+        flash(_("Finish the modules before “%(title)s” first: this course is taken in order.",
+                title=module.current_revision.title), "warning")
+        return redirect(url_for(".course", course_slug=course.slug))
+    if status.enrolment is not None:
+        services.open_module(status.enrolment, module)
+        session.commit()
+    previous, following = status.neighbours(module)
+    return render_template("lms/learning/module.html", course=course, status=status,
+                           module=module, revision=module.current_revision,
+                           module_status=module_status, previous=previous, following=following,
+                           report_form=ReadingReportForm())
+
+
+@bp.post("/courses/<course_slug>/<module_slug>/progress")
+@login_required
+def report_progress(course_slug: str, module_slug: str):
+    course, status = _load_course(course_slug)
+    module = services.find_module(course, module_slug) or abort(404)
+    if status.enrolment is None:
+        abort(403)
+    if status.status_of(module).state == services.LOCKED:
+        abort(409)
+    form = ReadingReportForm()
+    if not form.validate():
+        abort(400)
+    row = services.record_reading(status.enrolment, module, form.seconds.data or 0,
+                                  bool(form.reached_end.data), form.revision.data)
+    session.commit()
+    updated = services.course_status(course, status.enrolment)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(completed=row.is_complete, seconds_spent=row.seconds_spent,
+                       course_percent=updated.percent)
+    following = updated.neighbours(module)[1]
+    if following is not None:
+        return redirect(url_for(".module", course_slug=course.slug, module_slug=following.module.slug))
+    return redirect(url_for(".course", course_slug=course.slug))
+
+
+@bp.get("/courses/<course_slug>/assets/<path:asset_path>")
+@login_required
+def asset(course_slug: str, asset_path: str):
+    course, _status = _load_course(course_slug)
+    asset = session.scalar(select(CourseAsset).where(CourseAsset.course_id == course.id,
+                                                     CourseAsset.path == asset_path)) or abort(404)
+    response = Response(asset.data, mimetype=asset.mime_type)
+    response.set_etag(asset.sha256)
+    response.cache_control.private = True
+    response.cache_control.max_age = 3600
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if asset.mime_type == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response.make_conditional(request)
+

@@ -1,0 +1,213 @@
+"""Shared fixtures: an app per test on SQLite and (when reachable) PostgreSQL, factories."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lms import create_app
+from lms.accounts import services as accounts
+from lms.content import load_courses
+from lms.db import session
+from lms.paths import PROJECT_DIR
+
+POSTGRES_URL = os.environ.get(
+    "LMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SHIPPED_COURSES = PROJECT_DIR / "courses"
+PASSWORD = "correct horse 42"
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test secret",
+    "LMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+}
+
+
+def _postgres_unreachable_reason() -> str | None:
+    try:
+        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except Exception as error:  # any failure to connect means: skip, and say why
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {type(error).__name__}: {error}"
+    return None
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    template: Path | None = None
+    schema: str | None = None
+
+
+def _migrate(url: str, instance: Path, engine_options: dict | None = None) -> None:
+    config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url}
+    if engine_options:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+    app = _build_app(config, instance)
+    from lms.migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        from lms.extensions import db
+
+        db.engine.dispose()
+
+
+def _build_app(config: dict, instance: Path) -> Flask:
+    os.environ["LMS_INSTANCE_PATH"] = str(instance)
+    try:
+        return create_app(config)
+    finally:
+        del os.environ["LMS_INSTANCE_PATH"]
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory) -> Iterator[Database]:
+    instance = tmp_path_factory.mktemp("instance")
+    if request.param == "sqlite":
+        template = tmp_path_factory.mktemp("template") / "lms.db"
+        _migrate(f"sqlite:///{template}", instance)
+        yield Database("sqlite", "", template=template)
+        return
+    reason = _postgres_unreachable_reason()
+    if reason:
+        pytest.skip(reason)
+    schema = f"lms_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    options = {"connect_args": {"options": f"-csearch_path={schema}"}}
+    _migrate(POSTGRES_URL, instance, options)
+    yield Database("postgresql", POSTGRES_URL, schema=schema)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def _clear_postgres(schema: str) -> None:
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        tables = connection.scalars(sa.text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = :schema "
+            "AND tablename LIKE 'lms\\_%' AND tablename <> 'lms_alembic_version'"),
+            {"schema": schema}).all()
+        if tables:
+            names = ", ".join(f'"{schema}"."{name}"' for name in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Per-test overrides of the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(database: Database, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
+    config = {**TEST_CONFIG, **app_config}
+    if database.backend == "sqlite":
+        path = tmp_path / "lms.db"
+        shutil.copy(database.template, path)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    else:
+        config["SQLALCHEMY_DATABASE_URI"] = database.url
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"options": f"-csearch_path={database.schema}"}}
+    app = _build_app(config, tmp_path / "instance")
+    yield app
+    with app.app_context():
+        from lms.extensions import db
+
+        db.engine.dispose()
+    if database.backend == "postgresql":
+        _clear_postgres(database.schema)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+COURSE = "credit-card-collection"
+
+
+def import_content(app: Flask, *paths: Path, author: str = "tests"):
+    """Import content as ``lms import`` does; returns the import report."""
+    from lms.learning.sync import import_courses
+
+    with app.app_context():
+        report = import_courses(load_courses(list(paths)), author=author)
+        session.commit()
+        return report
+
+
+@pytest.fixture
+def shipped_course(app: Flask) -> str:
+    """The shipped 信用卡催收 course, imported; returns its slug."""
+    import_content(app, SHIPPED_COURSES)
+    return COURSE
+
+
+@dataclass(frozen=True)
+class UserRef:
+    id: int
+    username: str
+    display_name: str
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., UserRef]:
+    """Factory: ``make_user("trainee", "trainer", username=...)``, password PASSWORD."""
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: str, username: str | None = None, **details: str) -> UserRef:
+        number = next(counter)
+        roles = roles or ("trainee",)
+        username = username or f"{roles[0]}{number}"
+        with app.app_context():
+            user = accounts.create_user(username, PASSWORD, roles, accounts.UserDetails(
+                display_name=details.get("display_name", f"学员{number}"),
+                employee_no=details.get("employee_no", f"{roles[0][:2].upper()}{number:04d}"),
+                department=details.get("department", "催收一部")))
+            session.commit()
+            return UserRef(user.id, user.username, user.display_name)
+
+    return make
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[[UserRef], FlaskClient]:
+    def sign_in(user: UserRef, password: str = PASSWORD) -> FlaskClient:
+        response = client.post("/login", data={"username": user.username, "password": password,
+                                               "csrf_token": csrf_token(client)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in

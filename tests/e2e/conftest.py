@@ -1,0 +1,68 @@
+"""Browser tests: the standalone app served on loopback, driven in Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from lms.accounts import services as accounts
+from lms.db import session
+
+from ..conftest import PASSWORD, SHIPPED_COURSES, TEST_CONFIG, _build_app, _migrate, import_content
+
+CHROMIUM = os.environ.get("LMS_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+#: One trainee per test that changes progress, so tests do not see each other's reading.
+TRAINEES = {"wang": "王小明", "li": "李晓红", "zhao": "赵静"}
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[str]:
+    """The app with the shipped course and one trainee, served on a free loopback port."""
+    folder = tmp_path_factory.mktemp("live")
+    url = f"sqlite:///{folder / 'lms.db'}"
+    _migrate(url, folder / "instance")
+    app = _build_app({**TEST_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url},
+                     folder / "instance")
+    with app.app_context():
+        for number, (username, name) in enumerate(TRAINEES.items(), start=1):
+            accounts.create_user(username, PASSWORD, ["trainee"], accounts.UserDetails(
+                display_name=name, employee_no=f"E{1000 + number}", department="信用卡催收一部"))
+        session.commit()
+    import_content(app, SHIPPED_COURSES)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: run `make test`, which installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
