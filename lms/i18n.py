@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, session
+from babel import Locale
 from flask_babel import get_locale
 
 from .extensions import babel_domain
@@ -32,10 +33,19 @@ def select_locale() -> str:
 
 
 def current_locale() -> str:
+    """The configured locale (e.g. ``zh_CN``) the page is shown in."""
     locale = get_locale()
-    return str(locale) if locale is not None else current_app.config["LMS_LOCALE"]
+    if locale is None:
+        return current_app.config["LMS_LOCALE"]
+    names = available_locales()
+    for name in names:
+        candidate = Locale.parse(name)
+        if (candidate.language, candidate.territory) == (locale.language, locale.territory):
+            return name
+    return next((n for n in names if Locale.parse(n).language == locale.language),
+                current_app.config["LMS_LOCALE"])
 
 
 def html_lang() -> str:
-    """The BCP 47 tag for ``<html lang>`` and speech synthesis: zh-CN, en."""
+    """The BCP 47 tag for ``<html lang>``: zh-CN, en."""
     return current_locale().replace("_", "-")

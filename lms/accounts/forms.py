@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
+from wtforms import BooleanField, HiddenField, PasswordField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, Regexp
 
 from ..i18n import lazy_gettext as _l
 from .models import ADMIN, HR, TRAINEE, TRAINER
@@ -23,7 +24,7 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("zh_CN", "中文"), ("en", "English")])
+    locale = StringField(validators=[InputRequired(), AnyOf(["zh_CN", "en"])])
     next = HiddenField()
 
 
@@ -37,7 +38,8 @@ class UserForm(FlaskForm):
     employee_no = StringField(_l("Employee number"), validators=[Optional(), Length(max=40)])
     department = StringField(_l("Department"), validators=[Optional(), Length(max=120)])
     email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
-    roles = MultiCheckboxField(_l("Roles"), choices=list(ROLE_LABELS.items()),
+    roles = MultiCheckboxField(_l("Roles"),
+                               choices=[SelectChoice(role, label) for role, label in ROLE_LABELS.items()],
                                validators=[InputRequired(message=_l("Choose at least one role."))])
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
     is_active = BooleanField(_l("Account active"), default=True)

@@ -66,7 +66,7 @@ def load_current_user() -> User | None:
         identity = extension.load_host_identity()
         user = sync_host_user(identity) if identity is not None else None
     else:
-        candidate = flask_login.current_user
+        candidate = flask_login.current_user._get_current_object()
         user = candidate if candidate.is_authenticated else None
     g.lms_user = user
     return user

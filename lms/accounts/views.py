@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import flask_login
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
+                   request, session, url_for)
 
 from ..db import session as db_session
 from ..i18n import LOCALE_SESSION_KEY, available_locales
@@ -83,6 +83,7 @@ def logout():
     _local_accounts_only()
     if request.method == "POST":
         flask_login.logout_user()
+        g.lms_user = None
         locale = session.get(LOCALE_SESSION_KEY)
         session.clear()
         if locale:

@@ -280,20 +280,25 @@ def _parse_enrolment(doc: YamlDocument, path: str, errors: _Collector) -> tuple[
     if value is None:
         return False, None
     line = doc.line_of("enrolment")
+
+    def line_of(key: str) -> int:
+        return doc.key_lines.get(f"enrolment.{key}", line)
+
     if not isinstance(value, dict):
         errors.add(path, line, "'enrolment' must be a mapping with all_trainees and due_days")
         return False, None
     for key in value:
         if key not in ENROLMENT_KEYS:
-            errors.add(path, line, f"unknown key 'enrolment.{key}' (known keys: "
+            errors.add(path, line_of(key), f"unknown key 'enrolment.{key}' (known keys: "
                        f"{', '.join(sorted(ENROLMENT_KEYS))})")
     enrol_all = value.get("all_trainees", False)
     if not isinstance(enrol_all, bool):
-        errors.add(path, line, "'enrolment.all_trainees' must be true or false")
+        errors.add(path, line_of("all_trainees"), "'enrolment.all_trainees' must be true or false")
         enrol_all = False
     due_days = value.get("due_days")
     if due_days is not None and (not isinstance(due_days, int) or isinstance(due_days, bool)
                                  or not 1 <= due_days <= 3650):
-        errors.add(path, line, "'enrolment.due_days' must be a whole number of days from 1 to 3650")
+        errors.add(path, line_of("due_days"),
+                   "'enrolment.due_days' must be a whole number of days from 1 to 3650")
         due_days = None
     return enrol_all, due_days

@@ -35,9 +35,7 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDocument:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = offset + (mark.line + 1 if mark else 1)
-        raise ContentError(path, line, f"invalid YAML: {exc.problem or exc.context}") from None
+        raise ContentError(path, *_yaml_error(exc, text, offset)) from None
     except yaml.YAMLError as exc:
         raise ContentError(path, first_line, f"invalid YAML: {exc}") from None
     if data is None:
@@ -51,7 +49,24 @@ def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDocument:
         if isinstance(value_node, yaml.SequenceNode):
             for index, item in enumerate(value_node.value):
                 key_lines[f"{key}[{index}]"] = offset + item.start_mark.line + 1
+        elif isinstance(value_node, yaml.MappingNode):
+            for sub_key, _ in value_node.value:
+                key_lines[f"{key}.{sub_key.value}"] = offset + sub_key.start_mark.line + 1
     return YamlDocument({str(k): v for k, v in data.items()}, key_lines, first_line)
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, text: str, offset: int) -> tuple[int, str]:
+    """The line to blame and a message: where the parser stopped, or where an unclosed
+    construct began when it ran off the end of the text."""
+    last_line = max(1, len(text.rstrip("\n").splitlines()))
+    problem, context = exc.problem_mark, exc.context_mark
+    message = f"invalid YAML: {exc.problem or exc.context}"
+    if problem is None or (problem.line + 1 > last_line and context is not None):
+        mark = context or problem
+        return offset + (mark.line + 1 if mark else 1), message
+    if context is not None and context.line != problem.line and exc.context:
+        message += f" ({exc.context} started on line {offset + context.line + 1})"
+    return offset + min(problem.line + 1, last_line), message
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,6 @@ from wtforms.validators import NumberRange, Optional
 class ReadingReportForm(FlaskForm):
     """What the module page reports: active reading time, and whether the end was reached."""
 
-    seconds = IntegerField(validators=[Optional(), NumberRange(min=0, max=86400)], default=0)
+    seconds = IntegerField(validators=[Optional(), NumberRange(min=0)], default=0)
     reached_end = BooleanField()
     revision = IntegerField(validators=[Optional()])

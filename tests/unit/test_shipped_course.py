@@ -1,0 +1,81 @@
+"""The shipped course teaches every step, technique, precaution, rule and guideline of the
+training material, in restored wording."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lms.content import parse_course
+from lms.paths import PROJECT_DIR
+
+COURSE_DIR = PROJECT_DIR / "courses" / "credit-card-collection"
+
+#: module slug -> the numbered lists of the material it must teach, each item as a
+#: `### N. name` heading numbered as in the material.
+ITEMS = {
+    "overview-and-process": [["理解客户情况", "与借款人进行沟通", "制定还款计划", "跟进催收进度",
+                              "选用适当的催收手段"]],
+    "communication-techniques": [["与借款人建立良好的关系", "善于倾听", "寻找还款动力", "灵活应对",
+                                  "坚持原则"]],
+    "precautions": [["保护客户隐私", "遵守法律法规", "语言措辞", "及时反馈和报告"]],
+    "field-visits": [["提高追回欠款的几率", "显示威慑力", "获取更多信息"],
+                     ["文明礼貌", "法律合规", "安全稳妥"]],
+    "working-guidelines": [["建立沟通渠道", "制定催收策略", "跟踪和记录", "掌握法律法规",
+                            "债务协商和谈判", "持续学习和提升", "注重保护客户隐私"]],
+}
+
+#: Restored phrases of the material that must be taught somewhere in the course.
+PHRASES = [
+    "不得利用暴力、威胁等手段进行催收",
+    "通知其单位", "法律诉讼", "提供还款优惠", "延长还款期限", "分期还款", "利息减免", "延期还款",
+    "信用记录", "逾期情况", "还款能力", "电话、短信", "信函", "上门催收",
+    "实战模拟", "案例分析", "培训总结报告", "耐心和毅力",
+]
+
+#: What the scraped text turned words into; none of it may survive.
+GARBLED = ["显 *** 慑力", "实行沟通", "咱们", "手:", "涵借款人", "还款优、", "或期还款"]
+
+
+@pytest.fixture(scope="module")
+def course():
+    return parse_course(COURSE_DIR)
+
+
+def test_the_course_has_the_six_modules_in_order(course):
+    assert [m.slug for m in course.modules] == [
+        "overview-and-process", "communication-techniques", "precautions", "field-visits",
+        "working-guidelines", "training-summary"]
+    assert course.sequential and course.enrol_all_trainees and course.due_days
+
+
+@pytest.mark.parametrize(("slug", "lists"), ITEMS.items())
+def test_every_item_is_taught_in_its_own_numbered_section(course, slug, lists):
+    module = next(m for m in course.modules if m.slug == slug)
+    headings = [(int(n), title.strip()) for n, title in
+                re.findall(r"^### (\d+)\. (.+)$", module.source, flags=re.MULTILINE)]
+    for items in lists:
+        for number, item in enumerate(items, start=1):
+            assert (number, item) in headings, f"{slug}: no section '### {number}. {item}'"
+
+
+def test_every_module_has_objectives_examples_and_key_points(course):
+    for module in course.modules:
+        assert len(module.objectives) >= 3, module.slug
+        assert module.activities, module.slug
+        assert "callout-example" in module.html, module.slug
+        assert "本单元要点" in module.html, module.slug
+
+
+def test_call_modules_compare_compliant_and_non_compliant_wording(course):
+    for module in course.modules[:5]:
+        assert "合规说法" in module.source and "违规说法" in module.source, module.slug
+
+
+def test_the_material_is_restored(course):
+    text = "\n".join(module.source for module in course.modules)
+    for phrase in PHRASES:
+        assert phrase in text, phrase
+    for garbled in GARBLED:
+        assert garbled not in text, garbled

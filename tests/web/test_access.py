@@ -1,0 +1,90 @@
+"""Every route for every role: allowed, redirected to sign in, or 403 — never another's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import COURSE, csrf_token
+
+MODULE = "overview-and-process"
+ROLES = ["anonymous", "trainee", "trainer", "hr", "admin"]
+
+#: (method, path, roles allowed). Anonymous users are sent to the sign-in page instead.
+ROUTES = [
+    ("GET", "/", {"trainee", "trainer", "hr", "admin"}),
+    ("GET", f"/courses/{COURSE}/", {"trainee", "trainer", "hr", "admin"}),
+    ("GET", f"/courses/{COURSE}/{MODULE}", {"trainee", "trainer", "hr", "admin"}),
+    ("POST", f"/courses/{COURSE}/{MODULE}/progress", {"trainee"}),
+    ("GET", "/admin/users", {"admin"}),
+    ("GET", "/admin/users/new", {"admin"}),
+    ("POST", "/admin/users/new", {"admin"}),
+    ("GET", "/admin/users/{other}", {"admin"}),
+    ("POST", "/admin/users/{other}", {"admin"}),
+]
+
+
+@pytest.fixture
+def as_role(client, shipped_course, make_user, login):
+    other = make_user("trainee", username="other")
+
+    def sign_in(role: str):
+        if role != "anonymous":
+            login(make_user(role))
+        return other
+
+    return sign_in
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path", "allowed"), ROUTES,
+                         ids=[f"{m} {p}" for m, p, _ in ROUTES])
+def test_route_access(client, as_role, role, method, path, allowed):
+    other = as_role(role)
+    path = path.format(other=other.id)
+    if method == "GET":
+        response = client.get(path)
+    else:
+        token = csrf_token(client, "/login" if role == "anonymous" else "/")
+        response = client.post(path, data={"csrf_token": token})
+    if role == "anonymous":
+        assert response.status_code == 302
+        assert response.location.startswith("/login?next=")
+    elif role in allowed:
+        assert response.status_code in (200, 302, 400), response.status_code
+        assert response.status_code != 403
+    else:
+        assert response.status_code == 403
+        assert "其他学员" not in response.get_data(as_text=True)
+
+
+def test_a_forbidden_page_shows_no_data(client, as_role):
+    other = as_role("trainee")
+    response = client.get(f"/admin/users/{other.id}")
+    assert response.status_code == 403
+    assert "other" not in response.get_data(as_text=True).split("<main", 1)[1]
+
+
+def test_unknown_course_and_module_are_404(client, as_role):
+    as_role("trainee")
+    assert client.get("/courses/nope/").status_code == 404
+    assert client.get(f"/courses/{COURSE}/nope").status_code == 404
+    assert client.get("/no/such/page").status_code == 404
+
+
+def test_a_trainee_not_assigned_a_course_gets_403(app, client, shipped_course, make_user, login):
+    from lms.db import session
+    from lms.learning.models import Enrolment
+
+    user = make_user("trainee")
+    with app.app_context():
+        session.query(Enrolment).filter_by(user_id=user.id).delete()
+        session.commit()
+    login(user)
+    assert client.get(f"/courses/{COURSE}/").status_code == 403
+    assert client.get(f"/courses/{COURSE}/{MODULE}").status_code == 403
+
+
+def test_posting_without_a_csrf_token_is_refused(client, as_role):
+    as_role("trainee")
+    response = client.post(f"/courses/{COURSE}/{MODULE}/progress", data={"reached_end": "y"})
+    assert response.status_code == 400

@@ -1,0 +1,149 @@
+"""The LMS mounted in a host app that has its own users, Flask-Login and database."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask, redirect, request, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from lms import LMS, HostUser
+from lms.db import session as lms_session
+from lms.learning.models import ModuleProgress
+
+from ..conftest import SHIPPED_COURSES, import_content
+
+MODULE = "/training/courses/credit-card-collection/overview-and-process"
+
+
+class HostBase(DeclarativeBase):
+    pass
+
+
+host_db = SQLAlchemy(model_class=HostBase)
+
+
+class Staff(UserMixin, host_db.Model):
+    __tablename__ = "host_staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    is_collector: Mapped[bool]
+
+
+def build_host_app(database_url: str, engine_options: dict) -> Flask:
+    """A bare host: its own SQLAlchemy, its own users and login, the LMS under /training."""
+    app = Flask("host")
+    app.config.update(SECRET_KEY="host secret", SQLALCHEMY_DATABASE_URI=database_url,
+                      SQLALCHEMY_ENGINE_OPTIONS=engine_options, LMS_URL_PREFIX="/training")
+    host_db.init_app(app)
+    logins = LoginManager(app)
+    logins.login_view = "sign_in"
+
+    @logins.user_loader
+    def load(user_id):
+        return host_db.session.get(Staff, int(user_id))
+
+    @app.route("/sign-in", methods=["GET", "POST"])
+    def sign_in():
+        if request.method == "POST":
+            login_user(host_db.session.get(Staff, int(request.form["staff_id"])))
+            return redirect(request.args.get("next") or "/")
+        return "host sign-in page"
+
+    @app.post("/host/notes")
+    def host_notes():  # a host form the LMS must leave alone (no CSRF token of the LMS)
+        return "noted"
+
+    def identity() -> HostUser | None:
+        if not current_user.is_authenticated:
+            return None
+        return HostUser(id=current_user.id, display_name=current_user.name,
+                        roles=["trainee"] if current_user.is_collector else ["hr"],
+                        employee_no=f"H{current_user.id:03d}", department="催收中心")
+
+    LMS(app, identity_loader=identity)
+    return app
+
+
+@pytest.fixture
+def host_app(app, database):
+    """A host app on the same database as the ``app`` fixture (whose LMS tables exist)."""
+    host = build_host_app(app.config["SQLALCHEMY_DATABASE_URI"],
+                          app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}))
+    with host.app_context():
+        HostBase.metadata.create_all(host_db.engine)
+        host_db.session.add_all([Staff(id=7, name="周敏", is_collector=True),
+                                 Staff(id=8, name="吴人事", is_collector=False)])
+        host_db.session.commit()
+    import_content(host, SHIPPED_COURSES)
+    yield host
+    with host.app_context():
+        HostBase.metadata.drop_all(host_db.engine)
+        host_db.engine.dispose()
+
+
+def test_the_lms_uses_the_hosts_database_and_session(host_app):
+    assert "lms" in host_app.extensions
+    assert host_app.extensions["sqlalchemy"] is host_db
+    assert not hasattr(host_app, "lms")
+
+
+def test_a_host_user_takes_a_module_under_the_prefix(host_app):
+    client = host_app.test_client()
+    response = client.get(MODULE)
+    assert response.status_code == 302
+    assert response.location.startswith("/sign-in?next=")
+
+    client.post("/sign-in", data={"staff_id": "7"})
+    dashboard = client.get("/training/").get_data(as_text=True)
+    assert "周敏" in dashboard and "信用卡催收合规培训" in dashboard
+    assert 'href="/training/courses/credit-card-collection/overview-and-process"' in dashboard
+
+    page = client.get(MODULE).get_data(as_text=True)
+    assert "理解客户情况" in page
+    assert "/training/static/lms.css" in page
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = client.post(f"{MODULE}/progress", data={"csrf_token": token, "reached_end": "y"},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.json["completed"]
+    with host_app.app_context():
+        row = lms_session.query(ModuleProgress).one()
+        assert row.enrolment.user.external_id == "7"
+        assert row.enrolment.user.employee_no == "H007"
+    with client.get("/training/static/lms.css") as stylesheet:
+        assert stylesheet.status_code == 200
+
+
+def test_host_roles_are_respected(host_app):
+    client = host_app.test_client()
+    client.post("/sign-in", data={"staff_id": "7"})
+    assert client.get("/training/admin/users").status_code == 403
+    assert client.get("/training/login").status_code == 404  # the host owns signing in
+
+
+def test_the_hosts_own_forms_are_not_affected(host_app):
+    client = host_app.test_client()
+    assert client.post("/host/notes").get_data(as_text=True) == "noted"
+
+
+def test_a_host_can_use_the_decorator_form(tmp_path: Path):
+    app = Flask("decorated")
+    app.config.update(SECRET_KEY="x", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/h.db")
+    lms = LMS()
+
+    @lms.identity_loader
+    def identity():
+        return None
+
+    lms.init_app(app)
+    assert app.extensions["lms"].uses_host_identity
+    assert url_for_in(app, "lms.learning.dashboard") == "/"
+
+
+def url_for_in(app: Flask, endpoint: str) -> str:
+    with app.test_request_context():
+        return url_for(endpoint)
