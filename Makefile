@@ -16,6 +16,7 @@ run: install system-packages
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: install-test system-packages-test
+	$(BIN)/ruff check lms tests benchmarks
 	$(BIN)/pytest
 
 $(BIN)/python:

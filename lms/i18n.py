@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, has_request_context, session
 from babel import Locale
+from flask import current_app, g, has_request_context, session
 from flask_babel import get_locale
 
 from .extensions import babel_domain

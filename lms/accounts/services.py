@@ -139,7 +139,8 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def list_users(search: str = "", role: str | None = None) -> list[User]:
+def users_query(search: str = "", role: str | None = None):
+    """Users matching a search of name, username, employee number or department."""
     query = select(User).order_by(User.department, User.employee_no, User.username)
     if search:
         pattern = f"%{search.strip().lower()}%"
@@ -149,4 +150,8 @@ def list_users(search: str = "", role: str | None = None) -> list[User]:
                                 func.lower(User.department).like(pattern)))
     if role:
         query = query.where(User.role_rows.any(UserRole.role == role))
-    return list(session.scalars(query))
+    return query
+
+
+def list_users(search: str = "", role: str | None = None) -> list[User]:
+    return list(session.scalars(users_query(search, role)))

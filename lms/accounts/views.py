@@ -5,19 +5,30 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import flask_login
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from ..db import session as db_session
 from ..i18n import LOCALE_SESSION_KEY, available_locales
 from ..i18n import gettext as _
+from . import services
 from .access import login_required, roles_required
 from .forms import ROLE_LABELS, LanguageForm, LoginForm, UserForm
 from .identity import load_current_user
 from .models import ADMIN, ROLES
-from . import services
 
 bp = Blueprint("accounts", __name__)
+USERS_PER_PAGE = 50
 
 
 def safe_next(target: str | None, fallback: str) -> str:
@@ -113,7 +124,9 @@ def set_language():
 def users():
     search = request.args.get("q", "")
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    return render_template("lms/accounts/users.html", users=services.list_users(search, role),
+    page = current_app.extensions["sqlalchemy"].paginate(
+        services.users_query(search, role), per_page=USERS_PER_PAGE, error_out=False)
+    return render_template("lms/accounts/users.html", page=page, users=page.items,
                            search=search, role=role, role_labels=ROLE_LABELS)
 
 

@@ -38,7 +38,7 @@ ALLOWED_ATTRIBUTES = {
     "p": {"class"},
     "span": {"class"},
     "table": {"class"},
-    "td": {"align", "colspan", "rowspan"},
+    "td": {"align", "colspan", "rowspan", "data-label"},
     "th": {"align", "colspan", "rowspan"},
     "ol": {"start"},
     "*": {"id"},
@@ -81,6 +81,16 @@ class _LessonTreeprocessor(Treeprocessor):
                 element.set("src", self.image_url(element.get("src", "")))
             elif element.tag == "table":
                 element.set("class", "table")
+                _label_cells(element)
+
+
+def _label_cells(table: etree.Element) -> None:
+    """Give each body cell its column's heading, so a phone can show a row as a card."""
+    headings = ["".join(th.itertext()).strip() for th in table.iter("th")]
+    for row in table.iter("tr"):
+        for index, cell in enumerate(row.findall("td")):
+            if index < len(headings) and headings[index]:
+                cell.set("data-label", headings[index])
 
 
 class _LessonExtension(Extension):

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from ..accounts.access import login_required
@@ -54,12 +63,12 @@ def module(course_slug: str, module_slug: str):
         return redirect(url_for(".course", course_slug=course.slug))
     if status.enrolment is not None:
         services.open_module(status.enrolment, module)
-        session.commit()
     previous, following = status.neighbours(module)
-    return render_template("lms/learning/module.html", course=course, status=status,
+    page = render_template("lms/learning/module.html", course=course, status=status,
                            module=module, revision=module.current_revision,
-                           module_status=module_status, previous=previous, following=following,
-                           report_form=ReadingReportForm())
+                           module_status=module_status, previous=previous, following=following)
+    session.commit()  # after rendering, so the page is not built from expired objects
+    return page
 
 
 @bp.post("/courses/<course_slug>/<module_slug>/progress")

@@ -1,8 +1,8 @@
 from alembic import context
 
+import lms.models  # noqa: F401  (registers every table on Base.metadata)
 from lms.db import Base
 from lms.migrate import VERSION_TABLE
-import lms.models  # noqa: F401  (registers every table on Base.metadata)
 
 connection = context.config.attributes["connection"]
 

@@ -149,6 +149,7 @@
 
   function stop() {
     state = "idle";
+    controls.classList.remove("read-aloud--active");
     synth.cancel();
     highlight(null);
     label("play");
@@ -160,6 +161,7 @@
     if (state === "idle") {
       blocks = collectBlocks();
       state = "speaking";
+      controls.classList.add("read-aloud--active");
       label("pause");
       playButton.setAttribute("aria-pressed", "true");
       stopButton.hidden = false;

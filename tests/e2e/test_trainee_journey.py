@@ -43,3 +43,93 @@ def test_trainee_reads_a_module_and_progress_changes(browser, live_server, artif
     after = card.locator("[data-testid=percent]").inner_text()
     assert before != after
     context.close()
+
+
+def test_trainee_switches_to_english_and_it_is_remembered(browser, live_server, artifacts):
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, "zhao")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.locator(".site-nav").inner_text().strip().startswith("我的学习")
+    page.click("button[name=locale][value=en]")
+    page.wait_for_selector("html[lang=en]")
+    assert "My training" in page.locator(".site-nav").inner_text()
+    assert "Hello, 赵静" in page.locator("h1").inner_text()
+    page.screenshot(path=artifacts / "dashboard-phone-en.png", full_page=True)
+    page.goto(f"{live_server}/courses/credit-card-collection/")
+    assert "Modules are taken in order" in page.content()
+    context.close()
+
+    context = browser.new_context(locale="zh-CN", **DESKTOP)  # a new browser session
+    page = context.new_page()
+    sign_in(page, live_server, "zhao")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.click("button[name=locale][value=zh_CN]")
+    page.wait_for_selector("html[lang=zh-CN]")
+    context.close()
+
+
+def test_read_aloud_reads_the_module_in_chinese(browser, live_server, artifacts):
+    context = browser.new_context(locale="zh-CN", **DESKTOP)
+    # Record what the page asks the speech engine to say (headless Chromium has no voices).
+    context.add_init_script("""
+        window.__spoken = [];
+        const realSpeak = speechSynthesis.speak.bind(speechSynthesis);
+        speechSynthesis.speak = (utterance) => {
+          window.__spoken.push({text: utterance.text, lang: utterance.lang});
+          if (window.__spoken.length < 20) {  // then "still speaking", so it can be stopped
+            setTimeout(() => utterance.onend && utterance.onend(new Event('end')), 10);
+          }
+        };
+    """)
+    page = context.new_page()
+    sign_in(page, live_server, "zhao")
+    page.goto(f"{live_server}/courses/credit-card-collection/overview-and-process")
+    button = page.locator("[data-read-aloud] [data-action=play]")
+    assert button.is_visible()
+    button.click()
+    page.wait_for_function("window.__spoken.length === 20")
+    spoken = page.evaluate("window.__spoken")
+    assert spoken[0] == {"text": "催收概述与流程", "lang": "zh-CN"}
+    assert any("理解客户情况" in item["text"] for item in spoken)
+    assert page.locator(".reading-now").count() == 1
+    page.screenshot(path=artifacts / "module-read-aloud.png")
+    page.locator("[data-read-aloud] [data-action=stop]").click()
+    assert page.locator(".reading-now").count() == 0
+    context.close()
+
+
+def test_read_aloud_is_hidden_where_the_browser_cannot_speak(browser, live_server):
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    context.add_init_script("delete window.speechSynthesis; delete window.SpeechSynthesisUtterance;")
+    page = context.new_page()
+    sign_in(page, live_server, "zhao")
+    page.goto(f"{live_server}/courses/credit-card-collection/overview-and-process")
+    page.wait_for_load_state("load")
+    assert not page.locator("[data-read-aloud]").is_visible()
+    context.close()
+
+
+def test_the_phone_layout_does_not_scroll_sideways(browser, live_server):
+    context = browser.new_context(locale="zh-CN", **PHONE)
+    page = context.new_page()
+    sign_in(page, live_server, "zhao")
+    for path in ["/", "/courses/credit-card-collection/",
+                 "/courses/credit-card-collection/overview-and-process"]:
+        page.goto(live_server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width}px wide on a 375px screen"
+    context.close()
+
+
+def test_printing_a_module_hides_navigation(browser, live_server, artifacts):
+    context = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = context.new_page()
+    sign_in(page, live_server, "zhao")
+    page.goto(f"{live_server}/courses/credit-card-collection/overview-and-process")
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator(".pager").is_visible()
+    assert page.locator(".module__content").is_visible()
+    page.pdf(path=artifacts / "module-print.pdf", format="A4")
+    context.close()

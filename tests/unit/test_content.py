@@ -186,7 +186,7 @@ def test_markdown_features_authors_use():
         "## 标题\n\n| 情境 | 合规说法 |\n| --- | --- |\n| 首次通话 | 您好 |\n\n"
         "> 引用\n\n1. 一\n2. 二\n\n!!! 注意\n    不得泄露客户信息。\n\n!!! 案例 \"对比\"\n    示例\n")
     assert '<h2 id="标题">标题</h2>' in html
-    assert '<table class="table">' in html and "<td>首次通话</td>" in html
+    assert '<table class="table">' in html and '<td data-label="情境">首次通话</td>' in html
     assert "<blockquote>" in html and "<ol>" in html
     assert '<div class="callout callout-warning">' in html
     assert '<div class="callout callout-example">' in html

@@ -181,3 +181,12 @@ def test_admin_cannot_remove_own_admin_role(app, admin):
     assert response.status_code == 400
     with app.app_context():
         assert "admin" in session.get(User, boss_id).roles
+
+
+def test_the_user_list_is_paginated_and_searchable(admin, make_user):
+    for number in range(55):
+        make_user("trainee", username=f"bulk{number:02d}", department="催收五部")
+    first = admin.get("/admin/users?q=催收五部").get_data(as_text=True)
+    assert "55 个用户" in first and "第 1 / 2 页" in first
+    second = admin.get("/admin/users?q=催收五部&page=2").get_data(as_text=True)
+    assert second.count("bulk") == 5
