@@ -49,7 +49,7 @@ bench: install-test
 # After changing UI strings: extract them, update the catalogues, then translate and compile.
 translations: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot --no-location --sort-output --project lms .
-	$(BIN)/pybabel update -D lms -i lms/translations/messages.pot -d lms/translations -l zh_Hans_CN --no-fuzzy-matching
+	$(BIN)/pybabel update -D lms -i lms/translations/messages.pot -d lms/translations -l zh_Hans_CN --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -D lms -d lms/translations
 
 clean:

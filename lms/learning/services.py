@@ -167,6 +167,11 @@ def dashboard(user: User) -> list[CourseStatus]:
                                            s.enrolment.due_at or far_future, s.course.title))
 
 
+def all_courses() -> list[Course]:
+    return list(session.scalars(select(Course).where(Course.is_archived.is_(False))
+                                .order_by(Course.title)))
+
+
 def get_course(slug: str) -> Course | None:
     return session.scalar(
         select(Course).where(Course.slug == slug, Course.is_archived.is_(False))

@@ -41,7 +41,11 @@ def _load_course(slug: str) -> tuple[Course, services.CourseStatus]:
 @login_required
 def dashboard():
     user = load_current_user()
-    return render_template("lms/learning/dashboard.html", courses=services.dashboard(user))
+    courses = services.dashboard(user)
+    enrolled = {status.course.id for status in courses}
+    previews = ([c for c in services.all_courses() if c.id not in enrolled]
+                if user.has_role(TRAINER, HR) else [])
+    return render_template("lms/learning/dashboard.html", courses=courses, previews=previews)
 
 
 @bp.get("/courses/<course_slug>/")

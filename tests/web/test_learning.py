@@ -138,3 +138,9 @@ def test_module_page_has_read_aloud_print_and_phone_support(client, shipped_cour
     assert "data-read-aloud hidden" in page  # shown by script only where speech exists
     assert 'media="print"' in page
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in page
+
+
+def test_staff_see_the_courses_they_can_preview(client, shipped_course, make_user, login):
+    login(make_user("hr"))
+    page = client.get("/").get_data(as_text=True)
+    assert "可预览的课程" in page and f'href="/courses/{COURSE}/"' in page
