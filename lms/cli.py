@@ -33,8 +33,12 @@ def main() -> None:
     cli.main(prog_name="lms")
 
 
-def _content_paths(paths: tuple[str, ...]) -> list[Path]:
-    return [Path(p) for p in paths] or [Path(current_app.config["LMS_COURSES_DIR"])]
+def _load(paths: tuple[str, ...]):
+    """Courses and their activities named by ``paths`` (default: every course)."""
+    courses_dir = Path(current_app.config["LMS_COURSES_DIR"])
+    return load_courses([Path(p) for p in paths] or [courses_dir],
+                        quizzes_dir=Path(current_app.config["LMS_QUIZZES_DIR"]),
+                        courses_dir=courses_dir)
 
 
 def _report_errors(errors: ContentErrors) -> None:
@@ -59,14 +63,17 @@ def init_command() -> None:
 def check_command(paths: tuple[str, ...]) -> None:
     """Validate content; print every problem as path:line: message."""
     try:
-        courses = load_courses(_content_paths(paths))
+        courses = _load(paths)
     except ContentErrors as errors:
         for error in errors.errors:
             click.echo(str(error))
         click.echo(f"{len(errors.errors)} problem(s) found", err=True)
         sys.exit(1)
     modules = sum(len(course.modules) for course in courses)
-    click.echo(f"ok: {len(courses)} course(s), {modules} module(s)")
+    quizzes = sum(len(course.quizzes) for course in courses)
+    scenarios = sum(len(course.scenarios) for course in courses)
+    click.echo(f"ok: {len(courses)} course(s), {modules} module(s), {quizzes} quiz(zes) and "
+               f"case stud(ies), {scenarios} scenario(s)")
 
 
 @lms_group.command("import")
@@ -79,7 +86,7 @@ def import_command(paths: tuple[str, ...], author: str | None) -> None:
     from .learning.sync import import_courses
 
     try:
-        courses = load_courses(_content_paths(paths))
+        courses = _load(paths)
     except ContentErrors as errors:
         _report_errors(errors)
         sys.exit(1)
@@ -107,8 +114,10 @@ def new_migration_command(message: str) -> None:
 
 
 from .accounts.cli import demo_command, user_group  # noqa: E402
+from .assessments.cli import quiz_group  # noqa: E402
 
 lms_group.add_command(user_group)
+lms_group.add_command(quiz_group)
 lms_group.add_command(demo_command)
 
 __all__ = ["lms_group", "main"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
+from markupsafe import Markup
 from wtforms import ValidationError
 
 from .accounts.identity import load_current_user
@@ -14,10 +15,21 @@ from .i18n import current_locale, gettext, html_lang, ngettext
 blueprint = Blueprint("lms", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
 
+from .assessments.review_views import bp as review_bp  # noqa: E402
+from .assessments.views import bp as assessments_bp  # noqa: E402
+from .content.render import render_markdown  # noqa: E402
 from .learning.views import bp as learning_bp  # noqa: E402
 
 blueprint.register_blueprint(accounts_bp)
 blueprint.register_blueprint(learning_bp)
+blueprint.register_blueprint(assessments_bp)
+blueprint.register_blueprint(review_bp)
+
+
+@blueprint.app_template_filter("lms_markdown")
+def _markdown_filter(text: str) -> Markup:
+    """Trainee-written Markdown (e.g. a training summary), sanitised."""
+    return Markup(render_markdown(text or ""))
 
 
 @blueprint.before_request

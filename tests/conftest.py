@@ -25,6 +25,7 @@ POSTGRES_URL = os.environ.get(
     "LMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 SHIPPED_COURSES = PROJECT_DIR / "courses"
+SHIPPED_QUIZZES = PROJECT_DIR / "quizzes"
 PASSWORD = "correct horse 42"
 TEST_CONFIG = {
     "TESTING": True,
@@ -150,12 +151,14 @@ def runner(app: Flask):
 COURSE = "credit-card-collection"
 
 
-def import_content(app: Flask, *paths: Path, author: str = "tests"):
-    """Import content as ``lms import`` does; returns the import report."""
+def import_content(app: Flask, courses: Path = SHIPPED_COURSES, quizzes: Path | None = SHIPPED_QUIZZES,
+                   author: str = "tests"):
+    """Import content as ``lms import`` does (quizzes from ``quizzes``); returns the report."""
     from lms.learning.sync import import_courses
 
     with app.app_context():
-        report = import_courses(load_courses(list(paths)), author=author)
+        specs = load_courses([courses], quizzes_dir=quizzes, courses_dir=courses)
+        report = import_courses(specs, author=author)
         session.commit()
         return report
 
@@ -163,7 +166,7 @@ def import_content(app: Flask, *paths: Path, author: str = "tests"):
 @pytest.fixture
 def shipped_course(app: Flask) -> str:
     """The shipped 信用卡催收 course, imported; returns its slug."""
-    import_content(app, SHIPPED_COURSES)
+    import_content(app)
     return COURSE
 
 

@@ -20,7 +20,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 
-COURSE_KEYS = {"title", "description", "hours", "sequential", "modules", "enrolment"}
+COURSE_KEYS = {"title", "description", "hours", "sequential", "modules", "enrolment", "summary"}
+SUMMARY_KEYS = {"min_chars"}
 ENROLMENT_KEYS = {"all_trainees", "due_days"}
 MODULE_KEYS = {"title", "summary", "minutes", "objectives", "activities"}
 
@@ -37,6 +38,7 @@ class ModuleSpec:
     source: str
     html: str
     path: str
+    activities_line: int = 1  # where the module names its activities, for messages
 
     @property
     def sha256(self) -> str:
@@ -66,6 +68,10 @@ class CourseSpec:
     modules: tuple[ModuleSpec, ...]
     assets: tuple[AssetSpec, ...] = field(default=())
     path: str = ""
+    summary_min_chars: int = 500
+    #: quizzes, case studies and scenarios, when the course's quiz folder was loaded too
+    quizzes: tuple[Any, ...] = field(default=())
+    scenarios: tuple[Any, ...] = field(default=())
 
 
 class _Collector:
@@ -175,7 +181,8 @@ def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Pa
     html = render_markdown(body, image_url=lambda src: "assets/" + posixpath.normpath(src))
     module = ModuleSpec(slug=slug, position=position, title=title, summary=summary,
                         minutes=minutes, objectives=objectives, activities=activities,
-                        source=text, html=html, path=shown)
+                        source=text, html=html, path=shown,
+                        activities_line=meta.line_of("activities"))
     return module, assets
 
 
@@ -220,6 +227,7 @@ def parse_course(course_dir: Path) -> CourseSpec:
         errors.add(shown, doc.line_of("sequential"), "'sequential' must be true or false")
         sequential = False
     enrol_all, due_days = _parse_enrolment(doc, shown, errors)
+    summary_min_chars = _parse_summary(doc, shown, errors)
 
     files: dict[str, tuple[int, Path]] = {}
     for path in sorted(course_dir.glob("*.md")):
@@ -272,7 +280,8 @@ def parse_course(course_dir: Path) -> CourseSpec:
     )
     return CourseSpec(slug=slug, title=title, description=description, hours=float(hours),
                       sequential=sequential, enrol_all_trainees=enrol_all, due_days=due_days,
-                      modules=tuple(modules), assets=assets, path=str(course_dir))
+                      modules=tuple(modules), assets=assets, path=str(course_dir),
+                      summary_min_chars=summary_min_chars)
 
 
 def _parse_enrolment(doc: YamlDocument, path: str, errors: _Collector) -> tuple[bool, int | None]:
@@ -302,3 +311,22 @@ def _parse_enrolment(doc: YamlDocument, path: str, errors: _Collector) -> tuple[
                    "'enrolment.due_days' must be a whole number of days from 1 to 3650")
         due_days = None
     return enrol_all, due_days
+
+
+def _parse_summary(doc: YamlDocument, path: str, errors: _Collector) -> int:
+    value = doc.data.get("summary")
+    if value is None:
+        return 500
+    if not isinstance(value, dict):
+        errors.add(path, doc.line_of("summary"), "'summary' must be a mapping with min_chars")
+        return 500
+    for key in value:
+        if key not in SUMMARY_KEYS:
+            errors.add(path, doc.key_lines.get(f"summary.{key}", doc.line_of("summary")),
+                       f"unknown key 'summary.{key}' (known keys: min_chars)")
+    minimum = value.get("min_chars", 500)
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or not 0 <= minimum <= 20000:
+        errors.add(path, doc.key_lines.get("summary.min_chars", doc.line_of("summary")),
+                   "'summary.min_chars' must be a whole number from 0 to 20000")
+        return 500
+    return minimum

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +21,8 @@ class Course(Base):
     is_sequential: Mapped[bool] = mapped_column(default=False)
     enrol_all_trainees: Mapped[bool] = mapped_column(default=False)
     due_days: Mapped[int | None]
+    #: further settings from course.yml, e.g. summary_min_chars
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     is_archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

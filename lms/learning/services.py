@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.models import TRAINEE, User, UserRole
 from ..accounts.services import roles_changed
+from ..assessments.progress import ActivityStatus, activity_statuses
 from ..db import session, utcnow
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 
@@ -95,6 +96,22 @@ class CourseStatus:
     course: Course
     enrolment: Enrolment | None
     modules: list[ModuleStatus]
+    #: the trainee's state in each activity (quizzes, case studies, scenarios, the summary)
+    activities: dict[str, ActivityStatus] = field(default_factory=dict)
+
+    def activities_of(self, module: Module) -> list[ActivityStatus]:
+        revision = module.current_revision
+        return [self.activities[slug] for slug in (revision.activities if revision else ())
+                if slug in self.activities]
+
+    @property
+    def steps(self) -> list[ModuleStatus | ActivityStatus]:
+        """Everything the course asks for, in order: each module, then its activities."""
+        found: list[ModuleStatus | ActivityStatus] = []
+        for status in self.modules:
+            found.append(status)
+            found += self.activities_of(status.module)
+        return found
 
     @property
     def completed_count(self) -> int:
@@ -102,16 +119,31 @@ class CourseStatus:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.completed_count / len(self.modules)) if self.modules else 0
+        steps = self.steps
+        done = sum(s.state == COMPLETED if isinstance(s, ModuleStatus) else s.is_done for s in steps)
+        return round(100 * done / len(steps)) if steps else 0
 
     @property
     def is_complete(self) -> bool:
-        return bool(self.modules) and self.completed_count == len(self.modules)
+        return bool(self.modules) and self.percent == 100
 
     @property
     def next_module(self) -> ModuleStatus | None:
-        """Where to carry on: the first module not yet completed."""
+        """The first module not yet completed."""
         return next((s for s in self.modules if s.state in (IN_PROGRESS, NOT_STARTED)), None)
+
+    @property
+    def next_step(self) -> ModuleStatus | ActivityStatus | None:
+        """Where to carry on: the first module or activity not yet done (and not locked)."""
+        for step in self.steps:
+            if isinstance(step, ModuleStatus):
+                if step.state in (IN_PROGRESS, NOT_STARTED):
+                    return step
+                if step.state == LOCKED:
+                    return None
+            elif not step.is_done and step.state != "waiting":
+                return step
+        return None
 
     @property
     def is_overdue(self) -> bool:
@@ -134,7 +166,8 @@ class CourseStatus:
         return previous, following
 
 
-def course_status(course: Course, enrolment: Enrolment | None) -> CourseStatus:
+def course_status(course: Course, enrolment: Enrolment | None,
+                  with_activities: bool = True) -> CourseStatus:
     progress = {p.module_id: p for p in enrolment.progress} if enrolment is not None else {}
     statuses, blocked = [], False
     for module in course.active_modules:
@@ -148,7 +181,8 @@ def course_status(course: Course, enrolment: Enrolment | None) -> CourseStatus:
         if state != COMPLETED and course.is_sequential and enrolment is not None:
             blocked = True
         statuses.append(ModuleStatus(module, state, row))
-    return CourseStatus(course, enrolment, statuses)
+    activities = activity_statuses(course, enrolment) if with_activities else {}
+    return CourseStatus(course, enrolment, statuses, activities)
 
 
 def dashboard(user: User) -> list[CourseStatus]:

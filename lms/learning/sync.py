@@ -20,7 +20,7 @@ from .services import enrol_all_trainees
 class ImportReport:
     courses_created: list[str] = field(default_factory=list)
     revisions_created: list[str] = field(default_factory=list)  # "course/module rN"
-    modules_archived: list[str] = field(default_factory=list)
+    modules_archived: list[str] = field(default_factory=list)  # modules and activities
     assets_changed: int = 0
     enrolments_created: int = 0
     unchanged_modules: int = 0
@@ -28,9 +28,9 @@ class ImportReport:
     def lines(self) -> list[str]:
         lines = [f"new course: {slug}" for slug in self.courses_created]
         lines += [f"new revision: {name}" for name in self.revisions_created]
-        lines += [f"archived module: {name}" for name in self.modules_archived]
+        lines += [f"archived: {name}" for name in self.modules_archived]
         lines.append(f"{len(self.revisions_created)} new revision(s), "
-                     f"{self.unchanged_modules} module(s) unchanged, "
+                     f"{self.unchanged_modules} unchanged, "
                      f"{self.assets_changed} asset(s) updated, "
                      f"{self.enrolments_created} enrolment(s) created")
         return lines
@@ -93,7 +93,15 @@ def _import_course(spec: CourseSpec, author: str, report: ImportReport) -> None:
             asset.data, asset.sha256 = asset_spec.data, asset_spec.sha256
             asset.mime_type, asset.updated_at = asset_spec.mime_type, utcnow()
             report.assets_changed += 1
+    if course.settings.get("summary_min_chars") != spec.summary_min_chars:
+        course.settings = {**course.settings, "summary_min_chars": spec.summary_min_chars}
     session.flush()
+    from ..assessments.sync import import_activities
+
+    created, archived, unchanged = import_activities(course, spec.quizzes, spec.scenarios, author)
+    report.revisions_created += created
+    report.modules_archived += archived
+    report.unchanged_modules += unchanged
     if course.enrol_all_trainees:
         report.enrolments_created += enrol_all_trainees(course)
 

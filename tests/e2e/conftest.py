@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from lms.accounts import services as accounts
 from lms.db import session
 
-from ..conftest import PASSWORD, SHIPPED_COURSES, TEST_CONFIG, _build_app, _migrate, import_content
+from ..conftest import PASSWORD, TEST_CONFIG, _build_app, _migrate, import_content
 
 CHROMIUM = os.environ.get("LMS_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,9 +24,18 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 #: One trainee per test that changes progress, so tests do not see each other's reading.
-TRAINEES = {"wang": "王小明", "li": "李晓红", "zhao": "赵静"}
+TRAINEES = {"wang": "王小明", "li": "李晓红", "zhao": "赵静", "sun": "孙丽"}
+TRAINER = "teacher"
 
 pytestmark = pytest.mark.e2e
+
+
+live_apps: list = []  # the live server's app, for tests that look into its database
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server):
+    return live_apps[0]
 
 
 @pytest.fixture(scope="session")
@@ -41,8 +50,11 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         for number, (username, name) in enumerate(TRAINEES.items(), start=1):
             accounts.create_user(username, PASSWORD, ["trainee"], accounts.UserDetails(
                 display_name=name, employee_no=f"E{1000 + number}", department="信用卡催收一部"))
+        accounts.create_user(TRAINER, PASSWORD, ["trainer"], accounts.UserDetails(
+            display_name="李培训", employee_no="T2001", department="培训中心"))
         session.commit()
-    import_content(app, SHIPPED_COURSES)
+    import_content(app)
+    live_apps.append(app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -33,7 +33,7 @@ def revisions(app):
 def test_check_passes_on_the_shipped_course(runner):
     result = runner.invoke(args=["lms", "check", str(SHIPPED_COURSES)])
     assert result.exit_code == 0, result.output
-    assert "1 course(s), 6 module(s)" in result.output
+    assert "1 course(s), 6 module(s), 8 quiz(zes) and case stud(ies), 4 scenario(s)" in result.output
 
 
 def test_check_reports_path_line_message_and_fails(runner, courses):
@@ -48,9 +48,9 @@ def test_check_reports_path_line_message_and_fails(runner, courses):
 def test_import_creates_revisions_once(app, runner, courses):
     first = runner.invoke(args=["lms", "import", str(courses), "--author", "李培训"])
     assert first.exit_code == 0, first.output
-    assert "6 new revision(s)" in first.output
+    assert "18 new revision(s)" in first.output  # 6 modules, 8 quizzes, 4 scenarios
     second = runner.invoke(args=["lms", "import", str(courses)])
-    assert "0 new revision(s), 6 module(s) unchanged" in second.output
+    assert "0 new revision(s), 18 unchanged" in second.output
     assert len(revisions(app)) == 6
     with app.app_context():
         assert {r.author for r in session.query(ModuleRevision)} == {"李培训"}
@@ -100,7 +100,7 @@ def test_a_removed_module_is_archived_not_deleted(app, runner, courses):
                            .replace("  - training-summary\n", ""), encoding="utf-8")
     module_file(courses, "06-training-summary.md").unlink()
     result = runner.invoke(args=["lms", "import", str(courses)])
-    assert "archived module: credit-card-collection/training-summary" in result.output
+    assert "archived: credit-card-collection/training-summary" in result.output
     with app.app_context():
         archived = session.query(Module).filter_by(slug="training-summary").one()
         assert archived.is_archived and archived.current_revision is not None

@@ -15,7 +15,7 @@ from lms import LMS, HostUser
 from lms.db import session as lms_session
 from lms.learning.models import ModuleProgress
 
-from ..conftest import SHIPPED_COURSES, import_content
+from ..conftest import import_content
 
 MODULE = "/training/courses/credit-card-collection/overview-and-process"
 
@@ -79,7 +79,7 @@ def host_app(app, database):
         host_db.session.add_all([Staff(id=7, name="周敏", is_collector=True),
                                  Staff(id=8, name="吴人事", is_collector=False)])
         host_db.session.commit()
-    import_content(host, SHIPPED_COURSES)
+    import_content(host)
     yield host
     with host.app_context():
         HostBase.metadata.drop_all(host_db.engine)

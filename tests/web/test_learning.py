@@ -38,15 +38,17 @@ def test_reading_to_the_end_completes_the_module(app, client, shipped_course, ma
     response = finish(client, MODULES[0], seconds=40)
     assert response.status_code == 200
     assert response.json["completed"] is True
-    assert response.json["course_percent"] == 17
+    # one of 19 steps: 6 modules and the 13 activities they name
+    assert response.json["course_percent"] == 5
     with app.app_context():
         row = session.query(ModuleProgress).one()
         assert row.completed_at is not None
         assert row.revision_id == row.module.current_revision_id
         assert 0 < row.seconds_spent <= 40  # bounded by the time that really passed
     dashboard = client.get("/").get_data(as_text=True)
-    assert "已完成 17%" in dashboard
-    assert f'href="/courses/{COURSE}/{MODULES[1]}"' in dashboard
+    assert "已完成 5%" in dashboard
+    # the next step is the module's quiz, then the next module
+    assert f'href="/courses/{COURSE}/quizzes/process-quiz/"' in dashboard
 
 
 def test_reported_time_is_bounded_by_real_time(app, client, shipped_course, make_user, login):
@@ -85,12 +87,13 @@ def test_course_page_lists_modules_with_status(client, shipped_course, make_user
     assert page.count("module-item--locked") == 4
 
 
-def test_finishing_every_module_completes_the_course_progress(client, shipped_course, make_user,
-                                                              login):
+def test_reading_every_module_leaves_the_activities_to_do(client, shipped_course, make_user, login):
     login(make_user("trainee"))
     for module in MODULES:
         assert finish(client, module).json["completed"]
-    assert "已完成 100%" in client.get("/").get_data(as_text=True)
+    page = client.get("/").get_data(as_text=True)
+    assert "已完成 32%" in page  # 6 of 19 steps
+    assert "下一步：测验 催收概述与流程 随堂测验" in page
 
 
 def test_form_fallback_goes_to_the_next_module(client, shipped_course, make_user, login):

@@ -1,0 +1,351 @@
+"""Taking quizzes and case studies: attempts, saving as you go, deadlines, grading once.
+
+Plain functions; they flush and the caller commits. Times are passed in (``now``) so the rules
+about deadlines and waits can be tested without a clock.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import User
+from ..content.questions import DESCRIPTION, MATCHING, MULTICHOICE, MULTIRESPONSE, ORDERING, Question
+from ..db import session
+from ..learning.models import Enrolment
+from .grading import QUESTION_TYPES, FormValues, answer_choices, is_scored, score_percent
+from .models import (
+    AWAITING_GRADING,
+    GRADED,
+    IN_PROGRESS,
+    Activity,
+    ActivityRevision,
+    AttemptResponse,
+    QuizAttempt,
+)
+
+AFTER_ATTEMPT, ONCE_PASSED, NEVER = "after_attempt", "once_passed", "never"
+SHUFFLED_ANSWERS = (MULTICHOICE, MULTIRESPONSE)
+
+
+class AttemptRefused(Exception):
+    """A new attempt cannot start now; ``reason`` says why, ``available_at`` when it can."""
+
+    def __init__(self, reason: str, available_at: datetime | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.available_at = available_at
+
+
+class AttemptClosed(Exception):
+    """Answers arrived for an attempt that is submitted or past its deadline."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    pass_mark: int
+    attempts: int  # 0: unlimited
+    wait: timedelta | None
+    time_limit: timedelta | None
+    shuffle: bool
+    draw: int | None
+    draw_category: str | None
+    reveal: str
+
+    @classmethod
+    def of(cls, revision: ActivityRevision) -> Settings:
+        data = revision.data["settings"]
+        seconds = lambda key: timedelta(seconds=data[key]) if data.get(key) else None  # noqa: E731
+        return cls(pass_mark=data.get("pass_mark", 80), attempts=data.get("attempts", 0),
+                   wait=seconds("wait"), time_limit=seconds("time_limit"),
+                   shuffle=data.get("shuffle", False), draw=data.get("draw"),
+                   draw_category=data.get("draw_category"),
+                   reveal=data.get("reveal", AFTER_ATTEMPT))
+
+
+def questions_of(revision: ActivityRevision) -> list[Question]:
+    """The revision's questions (immutable, so parsed once per revision)."""
+    return [Question.from_json(data) for data in revision.data["questions"]]
+
+
+def question_html(revision: ActivityRevision, key: str) -> dict[str, Any]:
+    return revision.data["questions"][int(key[1:])]
+
+
+def question_key(index: int) -> str:
+    return f"q{index}"
+
+
+# --- starting --------------------------------------------------------------------------------
+
+def attempts_of(enrolment: Enrolment, activity: Activity) -> list[QuizAttempt]:
+    return list(session.scalars(
+        select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id,
+                                  QuizAttempt.activity_id == activity.id)
+        .order_by(QuizAttempt.number)))
+
+
+def open_attempt(enrolment: Enrolment, activity: Activity, now: datetime) -> QuizAttempt | None:
+    """The attempt in progress, after closing one whose deadline has passed."""
+    for attempt in attempts_of(enrolment, activity):
+        if attempt.state == IN_PROGRESS:
+            if close_if_expired(attempt, now):
+                continue
+            return attempt
+    return None
+
+
+def check_can_start(enrolment: Enrolment, activity: Activity, now: datetime) -> None:
+    settings = Settings.of(activity.current_revision)
+    finished = [a for a in attempts_of(enrolment, activity) if a.state != IN_PROGRESS]
+    if settings.attempts and len(finished) >= settings.attempts:
+        raise AttemptRefused("no_attempts_left")
+    if settings.wait and finished:
+        available_at = max(a.submitted_at for a in finished) + settings.wait
+        if available_at > now:
+            raise AttemptRefused("wait", available_at)
+
+
+def start_attempt(enrolment: Enrolment, activity: Activity, now: datetime,
+                  rng: random.Random | None = None) -> QuizAttempt:
+    """The open attempt, or a new one with its questions drawn and ordered."""
+    existing = open_attempt(enrolment, activity, now)
+    if existing is not None:
+        return existing
+    check_can_start(enrolment, activity, now)
+    revision = activity.current_revision
+    settings = Settings.of(revision)
+    number = (session.scalar(select(func.max(QuizAttempt.number)).where(
+        QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.activity_id == activity.id)) or 0) + 1
+    attempt = QuizAttempt(enrolment_id=enrolment.id, activity_id=activity.id,
+                          revision_id=revision.id, number=number, started_at=now,
+                          deadline_at=now + settings.time_limit if settings.time_limit else None,
+                          layout=build_layout(questions_of(revision), settings, rng or random.Random()))
+    try:
+        with session.begin_nested():  # two tabs at once: the second finds the first's attempt
+            session.add(attempt)
+    except IntegrityError:
+        existing = open_attempt(enrolment, activity, now)
+        if existing is None:
+            raise
+        return existing
+    return attempt
+
+
+def build_layout(questions: list[Question], settings: Settings,
+                 rng: random.Random) -> list[dict[str, Any]]:
+    """Which questions an attempt shows, in which order, each with its answers' order."""
+    indices = list(range(len(questions)))
+    if settings.draw:
+        pool = [i for i in indices if is_scored(questions[i]) and (
+            not settings.draw_category or questions[i].category == settings.draw_category)]
+        indices = sorted(rng.sample(pool, min(settings.draw, len(pool))))
+    if settings.shuffle:
+        rng.shuffle(indices)
+    layout = []
+    for index in indices:
+        question = questions[index]
+        order: list[int] = []
+        if question.type in SHUFFLED_ANSWERS:
+            order = list(range(len(question.answers)))
+            if settings.shuffle:
+                rng.shuffle(order)
+        elif question.type == ORDERING:
+            order = list(range(len(question.answers)))
+            while len(order) > 1 and order == sorted(order):  # never shown already in order
+                rng.shuffle(order)
+        elif question.type == MATCHING:
+            order = list(range(len(answer_choices(question))))
+            rng.shuffle(order)
+        layout.append({"key": question_key(index), "order": order})
+    return layout
+
+
+# --- answering -------------------------------------------------------------------------------
+
+def is_open(attempt: QuizAttempt, now: datetime) -> bool:
+    return attempt.state == IN_PROGRESS and (attempt.deadline_at is None or now < attempt.deadline_at)
+
+
+def save_responses(attempt: QuizAttempt, values: dict[str, FormValues], now: datetime) -> int:
+    """Store the answers sent for each question key; returns how many were saved."""
+    if not is_open(attempt, now):
+        close_if_expired(attempt, now)
+        raise AttemptClosed()
+    questions = questions_of(attempt.revision)
+    shown = {entry["key"] for entry in attempt.layout}
+    existing = {r.question_key: r for r in attempt.responses}
+    saved = 0
+    for key, form_values in values.items():
+        if key not in shown:
+            continue
+        question = questions[int(key[1:])]
+        value = QUESTION_TYPES[question.type].parse(question, form_values)
+        row = existing.get(key)
+        if row is None:
+            row = AttemptResponse(question_key=key, response={"value": value}, saved_at=now)
+            attempt.responses.append(row)
+        else:
+            row.response, row.saved_at = {"value": value}, now
+        saved += 1
+    session.flush()
+    return saved
+
+
+# --- submitting and grading ------------------------------------------------------------------
+
+def close_if_expired(attempt: QuizAttempt, now: datetime) -> bool:
+    """Close an open attempt whose deadline has passed, grading what was saved in time."""
+    if attempt.state == IN_PROGRESS and attempt.deadline_at is not None and now >= attempt.deadline_at:
+        submit(attempt, attempt.deadline_at)
+        return True
+    return False
+
+
+def submit(attempt: QuizAttempt, now: datetime) -> bool:
+    """Close and grade the attempt; returns False when it was already closed (graded once)."""
+    claimed = session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.open_key == 1)
+        .values(open_key=None, submitted_at=now).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        session.refresh(attempt)
+        return False
+    session.refresh(attempt)
+    _grade(attempt, now)
+    return True
+
+
+def _grade(attempt: QuizAttempt, now: datetime) -> None:
+    questions = questions_of(attempt.revision)
+    responses = {r.question_key: r for r in attempt.responses}
+    waiting = False
+    for entry in attempt.layout:
+        question = questions[int(entry["key"][1:])]
+        if question.type == DESCRIPTION:
+            continue
+        row = responses.get(entry["key"])
+        if row is None:
+            row = AttemptResponse(question_key=entry["key"], response={"value": None}, saved_at=now)
+            attempt.responses.append(row)
+        graded = QUESTION_TYPES[question.type].grade(question, row.response.get("value"))
+        if graded is None:
+            waiting = waiting or row.fraction is None
+        else:
+            row.fraction = graded.fraction
+            row.graded_at = now
+    _finalise(attempt, now, waiting)
+
+
+def _finalise(attempt: QuizAttempt, now: datetime, waiting: bool) -> None:
+    if waiting:
+        attempt.state = AWAITING_GRADING
+        session.flush()
+        return
+    questions = questions_of(attempt.revision)
+    fractions = [r.fraction or 0.0 for r in attempt.responses
+                 if is_scored(questions[int(r.question_key[1:])])]
+    attempt.score = score_percent(fractions)
+    attempt.is_passed = attempt.score >= Settings.of(attempt.revision).pass_mark
+    attempt.state, attempt.graded_at = GRADED, now
+    session.flush()
+
+
+def grade_by_hand(attempt: QuizAttempt, key: str, fraction: float, comment: str, grader: User,
+                  now: datetime) -> None:
+    """A trainer's grade for an essay; the attempt is scored once every essay has one."""
+    row = next(r for r in attempt.responses if r.question_key == key)
+    row.fraction = max(0.0, min(1.0, fraction))
+    row.grader_comment, row.grader_id, row.graded_at = comment, grader.id, now
+    questions = questions_of(attempt.revision)
+    waiting = any(r.fraction is None for r in attempt.responses
+                  if QUESTION_TYPES[questions[int(r.question_key[1:])].type].auto_graded is False
+                  and questions[int(r.question_key[1:])].type != DESCRIPTION)
+    if attempt.state != IN_PROGRESS:
+        _finalise(attempt, now, waiting)
+
+
+# --- where a trainee stands --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class QuizStatus:
+    activity: Activity
+    attempts: list[QuizAttempt]
+    open: QuizAttempt | None
+    refused: AttemptRefused | None
+
+    @property
+    def best(self) -> QuizAttempt | None:
+        graded = [a for a in self.attempts if a.state == GRADED]
+        return max(graded, key=lambda a: (a.score or 0, -a.number)) if graded else None
+
+    @property
+    def is_passed(self) -> bool:
+        return any(a.is_passed for a in self.attempts)
+
+    @property
+    def awaiting_grading(self) -> bool:
+        return any(a.state == AWAITING_GRADING for a in self.attempts)
+
+    @property
+    def finished(self) -> list[QuizAttempt]:
+        return [a for a in self.attempts if a.state != IN_PROGRESS]
+
+
+def quiz_status(enrolment: Enrolment, activity: Activity, now: datetime) -> QuizStatus:
+    current = open_attempt(enrolment, activity, now)
+    refused = None
+    if current is None:
+        try:
+            check_can_start(enrolment, activity, now)
+        except AttemptRefused as error:
+            refused = error
+    return QuizStatus(activity, attempts_of(enrolment, activity), current, refused)
+
+
+def may_reveal(attempt: QuizAttempt, passed: bool) -> bool:
+    """Whether the review may show the right answers, by the quiz's policy."""
+    if attempt.state == IN_PROGRESS:
+        return False
+    reveal = Settings.of(attempt.revision).reveal
+    return reveal == AFTER_ATTEMPT or (reveal == ONCE_PASSED and passed)
+
+
+# --- review ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReviewItem:
+    key: str
+    question: Question
+    data: dict[str, Any]  # the stored question with its rendered HTML
+    order: list[int]
+    response: Any
+    row: AttemptResponse | None
+    feedback: tuple[str, ...]
+
+    @property
+    def fraction(self) -> float | None:
+        return self.row.fraction if self.row is not None else None
+
+    @property
+    def is_scored(self) -> bool:
+        return is_scored(self.question)
+
+
+def review_items(attempt: QuizAttempt) -> list[ReviewItem]:
+    """Each question of the attempt as shown, with the trainee's answer and its grade."""
+    questions = questions_of(attempt.revision)
+    rows = {r.question_key: r for r in attempt.responses}
+    items = []
+    for entry in attempt.layout:
+        question = questions[int(entry["key"][1:])]
+        row = rows.get(entry["key"])
+        value = row.response.get("value") if row is not None else None
+        graded = QUESTION_TYPES[question.type].grade(question, value)
+        items.append(ReviewItem(entry["key"], question, question_html(attempt.revision, entry["key"]),
+                                entry["order"], value, row, graded.feedback if graded else ()))
+    return items

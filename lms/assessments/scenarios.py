@@ -1,0 +1,116 @@
+"""Playing call simulations: every choice stored as it is made, scored by the scenario's rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+
+from ..content import scenario as engine
+from ..db import session
+from ..learning.models import Enrolment
+from .models import Activity, ActivityRevision, ScenarioChoice, ScenarioPlay
+
+
+class StaleChoice(Exception):
+    """A choice for a step the play is no longer at (a second tab, a double click)."""
+
+
+@lru_cache(maxsize=128)
+def _spec(revision_id: int, source: str, slug: str) -> engine.ScenarioSpec:
+    return engine.parse_scenario(source, f"{slug}{engine.SUFFIX}", slug)
+
+
+def spec_of(revision: ActivityRevision) -> engine.ScenarioSpec:
+    """The scenario of a revision (immutable, so parsed once per revision)."""
+    return _spec(revision.id, revision.source, revision.activity.slug)
+
+
+def state_of(play: ScenarioPlay) -> engine.PlayState:
+    return engine.PlayState(
+        step_id=play.step_id, score=play.points,
+        path=tuple((c.step_id, c.choice_index) for c in play.choices),
+        violations=tuple(engine.Violation(c.violation_rule, "", c.violation_severity)
+                         for c in play.choices if c.violation_rule),
+        finished=play.finished_at is not None, failed_critically=play.failed_critically)
+
+
+def plays_of(enrolment: Enrolment, activity: Activity) -> list[ScenarioPlay]:
+    return list(session.scalars(select(ScenarioPlay).where(
+        ScenarioPlay.enrolment_id == enrolment.id, ScenarioPlay.activity_id == activity.id)
+        .order_by(ScenarioPlay.id)))
+
+
+def start_play(enrolment: Enrolment, activity: Activity, now: datetime) -> ScenarioPlay:
+    """The unfinished play of this scenario, or a new one at its start."""
+    unfinished = next((p for p in plays_of(enrolment, activity) if p.finished_at is None), None)
+    if unfinished is not None:
+        return unfinished
+    revision = activity.current_revision
+    state = engine.start(spec_of(revision))
+    play = ScenarioPlay(enrolment_id=enrolment.id, activity_id=activity.id,
+                        revision_id=revision.id, step_id=state.step_id, started_at=now)
+    session.add(play)
+    session.flush()
+    if state.finished:
+        _finish(play, state, now)
+    return play
+
+
+def choose(play: ScenarioPlay, step_id: str, choice: str, now: datetime) -> None:
+    """Apply choice number ``choice`` made at ``step_id``, storing it."""
+    spec = spec_of(play.revision)
+    if play.finished_at is not None or step_id != play.step_id or not choice.isdigit():
+        raise StaleChoice()
+    index = int(choice)
+    step = spec.step(play.step_id)
+    if index >= len(step.choices):
+        raise StaleChoice()
+    picked = step.choices[index]
+    state = engine.choose(spec, state_of(play), index)
+    play.choices.append(ScenarioChoice(
+        sequence=len(play.choices) + 1, step_id=step.id, choice_index=index,
+        choice_text=picked.text, points=picked.points, chosen_at=now,
+        violation_rule=picked.violation.rule if picked.violation else None,
+        violation_severity=picked.violation.severity if picked.violation else None))
+    play.step_id, play.points = state.step_id, state.score
+    if state.finished:
+        play.failed_critically = state.failed_critically
+        _finish(play, state, now)
+    session.flush()
+
+
+def _finish(play: ScenarioPlay, state: engine.PlayState, now: datetime) -> None:
+    result = engine.outcome(spec_of(play.revision), state)
+    play.finished_at, play.score, play.is_passed = now, result.percent, result.passed
+    session.flush()
+
+
+def step_data(play: ScenarioPlay) -> dict[str, Any]:
+    """The current step as stored with the revision (situation HTML, choices without points)."""
+    return play.revision.data["steps"][play.step_id]
+
+
+def last_choice(play: ScenarioPlay) -> dict[str, Any] | None:
+    """The previous choice with its feedback, shown above the next step."""
+    if not play.choices:
+        return None
+    made = play.choices[-1]
+    return {"made": made, "choice": play.revision.data["steps"][made.step_id]["choices"][made.choice_index]}
+
+
+def path_of(play: ScenarioPlay) -> list[dict[str, Any]]:
+    """Every choice of a play with its step, feedback and the rule it broke, for the debrief."""
+    steps = play.revision.data["steps"]
+    rules = play.revision.data["rules"]
+    return [{"made": made, "step": steps[made.step_id],
+             "choice": steps[made.step_id]["choices"][made.choice_index],
+             "rule_text": rules.get(made.violation_rule or "", "")}
+            for made in play.choices]
+
+
+def best_play(plays: list[ScenarioPlay]) -> ScenarioPlay | None:
+    finished = [p for p in plays if p.finished_at is not None]
+    return max(finished, key=lambda p: (bool(p.is_passed), p.score or 0)) if finished else None

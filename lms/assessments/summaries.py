@@ -1,0 +1,103 @@
+"""The training summary (培训总结报告): drafts, submission, a trainer's approval or return."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..db import session
+from ..i18n import gettext as _
+from ..learning.models import Course, Enrolment
+from .models import APPROVED, DRAFT, RETURNED, SUBMITTED, SummaryEvent, TrainingSummary
+
+SUMMARY_SLUG = "training-summary"
+DEFAULT_MIN_CHARS = 500
+MAX_CHARS = 20_000
+
+
+class SummaryError(ValueError):
+    def __init__(self, code: str, **details: int):
+        super().__init__(code)
+        self.code = code
+        self.details = details
+
+
+def min_chars(course: Course) -> int:
+    return int(course.settings.get("summary_min_chars", DEFAULT_MIN_CHARS))
+
+
+def error_message(problem: SummaryError) -> str:
+    if problem.code == "too_short":
+        return _("The summary needs at least %(minimum)d characters; it has %(count)d.",
+                 **problem.details)
+    if problem.code == "too_long":
+        return _("The summary may have at most %(limit)d characters.", **problem.details)
+    if problem.code == "comment_required":
+        return _("Say what to improve when returning a summary.")
+    return _("This summary cannot be changed now.")
+
+
+def counted_chars(text: str) -> int:
+    """Length as the course counts it: characters other than white space."""
+    return len(re.sub(r"\s+", "", text))
+
+
+def summary_of(enrolment: Enrolment) -> TrainingSummary | None:
+    return session.scalar(select(TrainingSummary).where(TrainingSummary.enrolment_id == enrolment.id))
+
+
+def get_or_create(enrolment: Enrolment) -> TrainingSummary:
+    summary = summary_of(enrolment)
+    if summary is None:
+        summary = TrainingSummary(enrolment_id=enrolment.id, body="", status=DRAFT)
+        session.add(summary)
+        session.flush()
+    return summary
+
+
+def is_editable(summary: TrainingSummary) -> bool:
+    return summary.status in (DRAFT, RETURNED)
+
+
+def save_draft(enrolment: Enrolment, body: str, now: datetime) -> TrainingSummary:
+    summary = get_or_create(enrolment)
+    if not is_editable(summary):
+        raise SummaryError("not_editable")
+    if len(body) > MAX_CHARS:
+        raise SummaryError("too_long", limit=MAX_CHARS)
+    summary.body, summary.updated_at = body, now
+    session.flush()
+    return summary
+
+
+def submit(enrolment: Enrolment, body: str, min_chars: int, actor: User, now: datetime) -> TrainingSummary:
+    summary = save_draft(enrolment, body, now)
+    if counted_chars(body) < min_chars:
+        raise SummaryError("too_short", minimum=min_chars, count=counted_chars(body))
+    summary.status, summary.submitted_at = SUBMITTED, now
+    summary.events.append(SummaryEvent(action=SUBMITTED, body=body, actor_id=actor.id,
+                                       created_at=now))
+    session.flush()
+    return summary
+
+
+def review(summary: TrainingSummary, approve: bool, comment: str, reviewer: User,
+           now: datetime) -> None:
+    """Approve a submitted summary, or return it to the trainee with a comment."""
+    if summary.status != SUBMITTED:
+        raise SummaryError("not_submitted")
+    if not approve and not comment.strip():
+        raise SummaryError("comment_required")
+    summary.status = APPROVED if approve else RETURNED
+    summary.reviewed_at = now
+    summary.events.append(SummaryEvent(action=summary.status, body=summary.body,
+                                       comment=comment.strip(), actor_id=reviewer.id, created_at=now))
+    session.flush()
+
+
+def pending_summaries() -> list[TrainingSummary]:
+    return list(session.scalars(select(TrainingSummary).where(TrainingSummary.status == SUBMITTED)
+                                .order_by(TrainingSummary.submitted_at)))

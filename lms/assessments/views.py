@@ -1,0 +1,218 @@
+"""Trainees' assessment pages: quizzes and case studies, call simulations, the summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from contextlib import suppress
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+
+from ..accounts.access import login_required
+from ..accounts.identity import load_current_user
+from ..db import session, utcnow
+from ..i18n import gettext as _
+from . import quizzes, scenarios, summaries
+from .access import load_activity, load_enrolled_course, own
+from .models import CASE, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
+
+bp = Blueprint("assessments", __name__)
+
+
+# --- quizzes and case studies ----------------------------------------------------------------
+
+@bp.get("/courses/<course_slug>/quizzes/<slug>/")
+@login_required
+def quiz(course_slug: str, slug: str):
+    course, enrolment = load_enrolled_course(course_slug)
+    activity = load_activity(course, slug, (QUIZ, CASE))
+    status = quizzes.quiz_status(enrolment, activity, utcnow())
+    session.commit()  # an attempt past its deadline may have just been closed
+    return render_template("lms/assessments/quiz.html", course=course, activity=activity,
+                           revision=activity.current_revision, status=status,
+                           settings=quizzes.Settings.of(activity.current_revision))
+
+
+@bp.post("/courses/<course_slug>/quizzes/<slug>/start")
+@login_required
+def start_attempt(course_slug: str, slug: str):
+    course, enrolment = load_enrolled_course(course_slug)
+    activity = load_activity(course, slug, (QUIZ, CASE))
+    try:
+        attempt = quizzes.start_attempt(enrolment, activity, utcnow())
+    except quizzes.AttemptRefused:
+        session.commit()
+        return redirect(url_for(".quiz", course_slug=course.slug, slug=activity.slug))
+    session.commit()
+    return redirect(url_for(".attempt", attempt_id=attempt.id))
+
+
+def _load_attempt(attempt_id: int) -> QuizAttempt:
+    return own(session.get(QuizAttempt, attempt_id))
+
+
+def _form_values(form) -> dict[str, dict[str, list[str]]]:
+    """Group form fields ``q3``, ``q3-0`` … by question key: {"q3": {"": [...], "-0": [...]}}."""
+    grouped: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for name in form:
+        if not name.startswith("q"):
+            continue
+        key, dash, sub = name.partition("-")
+        if key[1:].isdigit():
+            grouped[key][dash + sub] = form.getlist(name)
+    return grouped
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    attempt = _load_attempt(attempt_id)
+    now = utcnow()
+    if not quizzes.is_open(attempt, now):
+        quizzes.close_if_expired(attempt, now)
+        session.commit()
+        return redirect(url_for(".review", attempt_id=attempt.id))
+    responses = {r.question_key: r.response.get("value") for r in attempt.responses}
+    return render_template("lms/assessments/attempt.html", attempt=attempt,
+                           course=attempt.activity.course, revision=attempt.revision,
+                           responses=responses, now=now)
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+@login_required
+def save_attempt(attempt_id: int):
+    attempt = _load_attempt(attempt_id)
+    now = utcnow()
+    try:
+        saved = quizzes.save_responses(attempt, _form_values(request.form), now)
+    except quizzes.AttemptClosed:
+        session.commit()
+        return jsonify(saved=0, closed=True, review=url_for(".review", attempt_id=attempt.id)), 409
+    session.commit()
+    return jsonify(saved=saved, saved_at=now.isoformat(), closed=False)
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit_attempt(attempt_id: int):
+    attempt = _load_attempt(attempt_id)
+    now = utcnow()
+    if quizzes.is_open(attempt, now):
+        quizzes.save_responses(attempt, _form_values(request.form), now)
+        quizzes.submit(attempt, now)
+    else:
+        quizzes.close_if_expired(attempt, now)
+        if attempt.deadline_at is not None and now >= attempt.deadline_at:
+            flash(_("The time limit had passed: answers sent after it were not counted."), "warning")
+    session.commit()
+    return redirect(url_for(".review", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>/review")
+@login_required
+def review(attempt_id: int):
+    attempt = _load_attempt(attempt_id)
+    if quizzes.is_open(attempt, utcnow()):
+        return redirect(url_for(".attempt", attempt_id=attempt.id))
+    status = quizzes.quiz_status(attempt.enrolment, attempt.activity, utcnow())
+    return render_template("lms/assessments/review.html", attempt=attempt,
+                           course=attempt.activity.course, revision=attempt.revision,
+                           reveal=quizzes.may_reveal(attempt, status.is_passed),
+                           review=quizzes.review_items(attempt), status=status)
+
+
+# --- call simulations ------------------------------------------------------------------------
+
+@bp.get("/courses/<course_slug>/scenarios/<slug>/")
+@login_required
+def scenario(course_slug: str, slug: str):
+    course, enrolment = load_enrolled_course(course_slug)
+    activity = load_activity(course, slug, (SCENARIO,))
+    plays = scenarios.plays_of(enrolment, activity)
+    return render_template("lms/assessments/scenario.html", course=course, activity=activity,
+                           revision=activity.current_revision, plays=plays)
+
+
+@bp.post("/courses/<course_slug>/scenarios/<slug>/start")
+@login_required
+def start_play(course_slug: str, slug: str):
+    course, enrolment = load_enrolled_course(course_slug)
+    activity = load_activity(course, slug, (SCENARIO,))
+    play = scenarios.start_play(enrolment, activity, utcnow())
+    session.commit()
+    return redirect(url_for(".play", play_id=play.id))
+
+
+@bp.get("/plays/<int:play_id>")
+@login_required
+def play(play_id: int):
+    play = own(session.get(ScenarioPlay, play_id))
+    if play.finished_at is not None:
+        return redirect(url_for(".debrief", play_id=play.id))
+    return render_template("lms/assessments/play.html", play=play, course=play.activity.course,
+                           revision=play.revision, step=scenarios.step_data(play),
+                           last=scenarios.last_choice(play))
+
+
+@bp.post("/plays/<int:play_id>/choose")
+@login_required
+def choose(play_id: int):
+    play = own(session.get(ScenarioPlay, play_id))
+    if play.finished_at is None:
+        # A second tab or a double click sends a stale choice: show where the play now stands.
+        with suppress(scenarios.StaleChoice):
+            scenarios.choose(play, request.form.get("step", ""), request.form.get("choice", ""),
+                             utcnow())
+        session.commit()
+    if play.finished_at is not None:
+        return redirect(url_for(".debrief", play_id=play.id))
+    return redirect(url_for(".play", play_id=play.id))
+
+
+@bp.get("/plays/<int:play_id>/debrief")
+@login_required
+def debrief(play_id: int):
+    play = own(session.get(ScenarioPlay, play_id))
+    if play.finished_at is None:
+        return redirect(url_for(".play", play_id=play.id))
+    return render_template("lms/assessments/debrief.html", play=play, course=play.activity.course,
+                           revision=play.revision, path=scenarios.path_of(play))
+
+
+# --- the training summary --------------------------------------------------------------------
+
+@bp.route("/courses/<course_slug>/summary", methods=["GET", "POST"])
+@login_required
+def summary(course_slug: str):
+    course, enrolment = load_enrolled_course(course_slug)
+    min_chars = summaries.min_chars(course)
+    record = summaries.get_or_create(enrolment)
+    error = None
+    if request.method == "POST":
+        body = request.form.get("body", "")
+        try:
+            if request.form.get("action") == "submit":
+                summaries.submit(enrolment, body, min_chars, load_current_user(), utcnow())
+                session.commit()
+                flash(_("Your training summary was submitted to your trainer."), "success")
+                return redirect(url_for(".summary", course_slug=course.slug))
+            summaries.save_draft(enrolment, body, utcnow())
+            session.commit()
+            if request.accept_mimetypes.best == "application/json":
+                return jsonify(saved=True, count=summaries.counted_chars(body))
+            flash(_("Draft saved."), "info")
+            return redirect(url_for(".summary", course_slug=course.slug))
+        except summaries.SummaryError as problem:
+            session.rollback()
+            if request.accept_mimetypes.best == "application/json":
+                return jsonify(saved=False, error=problem.code), 409
+            record = summaries.get_or_create(enrolment)
+            error = summaries.error_message(problem)
+            return render_template("lms/assessments/summary.html", course=course, summary=record,
+                                   body=body, min_chars=min_chars, error=error,
+                                   editable=summaries.is_editable(record)), 400
+    return render_template("lms/assessments/summary.html", course=course, summary=record,
+                           body=record.body, min_chars=min_chars, error=None,
+                           editable=summaries.is_editable(record))
+
+
+__all__ = ["abort", "bp"]

@@ -1,0 +1,445 @@
+"""Call simulations (实战模拟): ``<slug>.scenario.md`` parsed into steps, and played as pure functions.
+
+A play is an immutable :class:`PlayState`; :func:`start` and :func:`choose` return new states, so a
+view can keep the state in the database between requests.
+
+Scoring: a play's score is the sum of the points of the choices made. The best score is the most
+points of any path from the start to an ending that makes no critical choice and visits no step
+twice; for it, every branch target counts as reachable whatever its condition. The percent is the
+score (below 0 counted as 0) out of the best score, at most 100; a play passes when it is finished,
+reaches ``pass_score`` and made no critical choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+
+from .course import SLUG, _Collector, _read, _text, _unknown_keys
+from .errors import ContentError, ContentErrors
+from .frontmatter import YamlDocument, split_front_matter
+
+SUFFIX = ".scenario.md"
+SCENARIO_KEYS = {"title", "pass_score", "rules"}
+SEVERITIES = ("minor", "major", "critical")
+CRITICAL = "critical"
+END_MARK = "[end]"
+OTHERWISE = "otherwise"
+OPERATORS: dict[str, Callable[[int, int], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
+}
+
+HEADING = re.compile(r"^##(?:\s+(?P<rest>.*))?$")  # '##' alone or '## …'; '###' is text
+STEP_HEADING = re.compile(r"^(?P<id>[^:：]*)[:：]\s*(?P<title>.*)$")
+CHOICE = re.compile(r"^[-*+]\s+(?P<text>.*?)\s*->\s*(?P<rest>[^>]*)$")
+CHOICE_END = re.compile(r"^(?P<target>[^\s(（!]+)\s*(?:[(（](?P<points>[^)）]*)[)）])?\s*"
+                        r"(?:!(?P<rule>\S+)(?:\s+(?P<severity>\S+))?)?$")
+POINTS = re.compile(r"^[+-]?\d{1,6}$")
+FEEDBACK = re.compile(r"^\s+>\s?(?P<text>.*)$")
+BRANCH = re.compile(r"^\?\s*(?P<condition>.*?)\s*->\s*(?P<target>\S+)\s*$")
+CONDITION = re.compile(r"^score\s*(?P<op>>=|<=|==|>|<)\s*(?P<value>[+-]?\d{1,6})$")
+
+Section = tuple[int, str, list[tuple[int, str]]]  # heading line, heading text, numbered lines
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    rule_text: str
+    severity: str  # minor, major or critical
+
+
+@dataclass(frozen=True)
+class Choice:
+    index: int  # 0-based position among the step's choices
+    text: str
+    target: str
+    points: int
+    feedback: str
+    violation: Violation | None
+    line: int
+
+    @property
+    def is_critical(self) -> bool:
+        return self.violation is not None and self.violation.severity == CRITICAL
+
+
+@dataclass(frozen=True)
+class Branch:
+    op: str  # one of OPERATORS, or OTHERWISE
+    value: int | None
+    target: str
+    line: int
+
+    def matches(self, score: int) -> bool:
+        return self.op == OTHERWISE or (self.value is not None and OPERATORS[self.op](score, self.value))
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    title: str
+    text: str  # the situation, Markdown source
+    choices: tuple[Choice, ...]
+    branches: tuple[Branch, ...]
+    is_end: bool
+    line: int
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(item.target for item in (*self.choices, *self.branches))
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    slug: str
+    path: str
+    source: str
+    title: str
+    pass_score: int
+    rules: dict[str, str]
+    steps: tuple[Step, ...]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+    @property
+    def start(self) -> Step:
+        return self.steps[0]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Step]:
+        return {step.id: step for step in self.steps}
+
+    def step(self, step_id: str) -> Step:
+        """The step with ``step_id``; raises ``KeyError`` when there is none."""
+        return self._by_id[step_id]
+
+    @cached_property
+    def best_score(self) -> int:
+        """The most points of a path from the start to an ending with no critical choice and no
+        step visited twice, taking every branch; 0 when there is no such path."""
+
+        def best_from(step: Step, seen: frozenset[str]) -> int | None:
+            if step.is_end:
+                return 0
+            seen = seen | {step.id}
+            moves = [(c.points, c.target) for c in step.choices if not c.is_critical]
+            moves += [(0, branch.target) for branch in step.branches]
+            totals = [points + rest for points, target in moves
+                      if target not in seen and (rest := best_from(self.step(target), seen)) is not None]
+            return max(totals, default=None)
+
+        best = best_from(self.start, frozenset())
+        return 0 if best is None else best
+
+    def percent(self, score: int) -> int:
+        """``score`` as a percent of the best score, from 0 to 100."""
+        best = self.best_score
+        if best <= 0:  # nothing to earn: any score as good as the best is full marks
+            return 100 if score >= best else 0
+        return min(100, round(100 * max(score, 0) / best))
+
+
+def load_scenario(path: Path) -> ScenarioSpec:
+    """Read and parse ``<slug>.scenario.md``; raises :class:`ContentErrors` listing every problem."""
+    errors = _Collector()
+    text = _read(path, errors)
+    if text is None:
+        raise ContentErrors(errors.errors)
+    return parse_scenario(text, str(path), path.name.removesuffix(SUFFIX))
+
+
+def parse_scenario(text: str, path: str, slug: str) -> ScenarioSpec:
+    """Parse a call simulation; raises :class:`ContentErrors` listing every problem."""
+    try:
+        parsed = split_front_matter(text, path)
+    except ContentError as exc:
+        raise ContentErrors([exc]) from None
+    errors = _Collector()
+    if not SLUG.match(slug):
+        errors.add(path, 1, f"the file name must be <slug>{SUFFIX}, the slug made of lowercase "
+                   "letters, digits and '-'")
+    meta = parsed.meta
+    _unknown_keys(meta, SCENARIO_KEYS, path, errors)
+    title = _text(meta, "title", path, errors, required=True)
+    pass_score = meta.data.get("pass_score", 70)
+    if not isinstance(pass_score, int) or isinstance(pass_score, bool) or not 0 <= pass_score <= 100:
+        errors.add(path, meta.line_of("pass_score"), "'pass_score' must be a whole number from 0 to 100")
+        pass_score = 70
+    rules = _parse_rules(meta, path, errors)
+
+    steps = []
+    for line, heading, lines in _sections(parsed.body, parsed.body_line, path, errors):
+        step = _parse_step(line, heading, lines, rules, path, errors)
+        if step is not None:
+            _check_step(step, path, errors)
+            steps.append(step)
+    _check_graph(steps, parsed.body_line, path, errors)
+
+    if errors.errors:
+        raise ContentErrors(errors.errors)
+    return ScenarioSpec(slug=slug, path=path, source=text, title=title, pass_score=pass_score,
+                        rules=rules, steps=tuple(steps))
+
+
+def _parse_rules(meta: YamlDocument, path: str, errors: _Collector) -> dict[str, str]:
+    value = meta.data.get("rules")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.add(path, meta.line_of("rules"), "'rules' must be a mapping of rule keys to their text")
+        return {}
+    rules = {}
+    for key, rule_text in value.items():
+        line = meta.key_lines.get(f"rules.{key}", meta.line_of("rules"))
+        if not isinstance(key, str) or not SLUG.match(key):
+            errors.add(path, line, f"rule key '{key}' must be lowercase letters, digits and '-'")
+        elif not isinstance(rule_text, str) or not rule_text.strip():
+            errors.add(path, line, f"rule '{key}' must have its text")
+        else:
+            rules[key] = rule_text.strip()
+    return rules
+
+
+def _sections(body: str, first_line: int, path: str, errors: _Collector) -> list[Section]:
+    """The body cut at each ``##`` heading; text before the first heading is an error."""
+    sections: list[Section] = []
+    preamble = False
+    for number, line in enumerate(body.splitlines(), start=first_line):
+        heading = HEADING.match(line.rstrip())
+        if heading:
+            sections.append((number, (heading["rest"] or "").strip(), []))
+        elif sections:
+            sections[-1][2].append((number, line.rstrip()))
+        elif line.strip() and not preamble:
+            preamble = True
+            errors.add(path, number, "text before the first step: a step starts with '## id: title'")
+    return sections
+
+
+def _parse_step(line: int, heading: str, lines: list[tuple[int, str]], rules: dict[str, str],
+                path: str, errors: _Collector) -> Step | None:
+    is_end = heading.endswith(END_MARK)
+    heading = heading.removesuffix(END_MARK).rstrip()
+    match = STEP_HEADING.match(heading)
+    if match is None:
+        errors.add(path, line, f"a step heading must be '## id: title', not '## {heading}'")
+        return None
+    step_id, title = match["id"].strip(), match["title"].strip()
+    if not SLUG.match(step_id):
+        errors.add(path, line, f"step id '{step_id}' must be lowercase letters, digits and '-'")
+    if not title:
+        errors.add(path, line, f"step '{step_id}' has no title")
+
+    text: list[str] = []
+    choices: list[Choice] = []
+    branches: list[Branch] = []
+    stray = False
+    for number, raw in lines:
+        if raw.startswith("?"):
+            branches.append(_parse_branch(number, raw, path, errors))
+        elif choice := CHOICE.match(raw):
+            choices.append(_parse_choice(len(choices), number, choice, rules, path, errors))
+        elif (feedback := FEEDBACK.match(raw)) and choices and not branches:
+            joined = f"{choices[-1].feedback}\n{feedback['text']}".strip()
+            choices[-1] = replace(choices[-1], feedback=joined)
+        elif not choices and not branches:
+            text.append(raw)
+        elif raw.strip() and not stray:
+            stray = True
+            errors.add(path, number, "text after the choices or branches: the situation goes under "
+                       "the heading, and a choice's feedback on the next line as '  > …'")
+    return Step(id=step_id, title=title, text="\n".join(text).strip(), choices=tuple(choices),
+                branches=tuple(branches), is_end=is_end, line=line)
+
+
+def _parse_choice(index: int, line: int, match: re.Match[str], rules: dict[str, str],
+                  path: str, errors: _Collector) -> Choice:
+    text = match["text"].strip()
+    if not text:
+        errors.add(path, line, "the choice has no text")
+    end = CHOICE_END.match(match["rest"].strip())
+    if end is None:
+        errors.add(path, line, "a choice must be '- text -> target (points) !rule severity'")
+        return Choice(index, text, "", 0, "", None, line)
+    points = 0
+    if end["points"] is not None:
+        if POINTS.match(end["points"].strip()):
+            points = int(end["points"])
+        else:
+            errors.add(path, line, f"points '({end['points']})' must be a whole number, e.g. (+10) or (-5)")
+    violation = None
+    rule, severity = end["rule"], end["severity"]
+    if rule is not None:
+        if rule not in rules:
+            known = ", ".join(rules) or "none are set under 'rules' in the front matter"
+            errors.add(path, line, f"unknown rule '{rule}' (rules: {known})")
+        if severity not in SEVERITIES:
+            errors.add(path, line, f"the severity of '!{rule}' must be one of {', '.join(SEVERITIES)}"
+                       + (f", not '{severity}'" if severity else ""))
+        else:
+            violation = Violation(rule, rules.get(rule, ""), severity)
+    return Choice(index, text, end["target"], points, "", violation, line)
+
+
+def _parse_branch(line: int, raw: str, path: str, errors: _Collector) -> Branch:
+    match = BRANCH.match(raw.strip())
+    if match and match["condition"] == OTHERWISE:
+        return Branch(OTHERWISE, None, match["target"], line)
+    condition = CONDITION.match(match["condition"]) if match else None
+    if match is None or condition is None:
+        errors.add(path, line, "a branch must be '? score >= N -> target' (or >, <=, <, ==) "
+                   "or '? otherwise -> target'")
+        return Branch("", None, "", line)
+    return Branch(condition["op"], int(condition["value"]), match["target"], line)
+
+
+def _check_step(step: Step, path: str, errors: _Collector) -> None:
+    if step.is_end and (step.choices or step.branches):
+        errors.add(path, step.line, f"ending '{step.id}' must not have choices or branches")
+    elif not step.is_end and not step.choices and not step.branches:
+        errors.add(path, step.line, f"step '{step.id}' needs choices or branches "
+                   f"(or '{END_MARK}' at the end of its heading if it is an ending)")
+    elif step.choices and step.branches:
+        errors.add(path, step.line, f"step '{step.id}' has both choices and branches: use one or the other")
+    if not step.branches:
+        return
+    for branch in step.branches[:-1]:
+        if branch.op == OTHERWISE:
+            errors.add(path, branch.line, "'? otherwise' must be the last branch")
+    if step.branches[-1].op != OTHERWISE:
+        errors.add(path, step.line, f"the branches of step '{step.id}' must end with '? otherwise -> target'")
+
+
+def _closure(starts: Iterable[str], successors: Callable[[str], Iterable[str]]) -> set[str]:
+    """Every id reachable from ``starts`` (included) by following ``successors``."""
+    seen = set(starts)
+    todo = list(seen)
+    while todo:
+        for following in successors(todo.pop()):
+            if following not in seen:
+                seen.add(following)
+                todo.append(following)
+    return seen
+
+
+def _check_graph(steps: list[Step], body_line: int, path: str, errors: _Collector) -> None:
+    """Targets, duplicate ids, and that every step is reached and can reach an ending."""
+    if not steps:
+        errors.add(path, body_line, "the scenario has no steps: a step starts with '## id: title'")
+        return
+    by_id: dict[str, Step] = {}
+    for step in steps:
+        if step.id in by_id:
+            first = by_id[step.id].line
+            errors.add(path, step.line, f"step '{step.id}' is defined twice (first on line {first})")
+        else:
+            by_id[step.id] = step
+    for step in steps:
+        for item in (*step.choices, *step.branches):
+            if item.target and item.target not in by_id:
+                errors.add(path, item.line, f"unknown target step '{item.target}'")
+
+    def successors(step_id: str, critical: bool = True) -> list[str]:
+        step = by_id[step_id]
+        targets = [c.target for c in step.choices if critical or not c.is_critical]
+        return [t for t in targets + [b.target for b in step.branches] if t in by_id]
+
+    def branch_successors(step_id: str) -> list[str]:
+        return [t for t in successors(step_id) if by_id[t].branches] if by_id[step_id].branches else []
+
+    start = steps[0]
+    reached = _closure([start.id], successors)
+    for step in by_id.values():
+        if step.id not in reached:
+            errors.add(path, step.line, f"unreachable step '{step.id}': no path from the start leads to it")
+        if step.branches and step.id in _closure(branch_successors(step.id), branch_successors):
+            errors.add(path, step.line, f"the branches of step '{step.id}' loop back to it without a choice")
+
+    endings = [step.id for step in by_id.values() if step.is_end]
+    if not endings:
+        errors.add(path, start.line, f"the scenario has no ending: mark one with '{END_MARK}' in its heading")
+        return
+    # A step with a bad target, already reported, is taken to lead to an ending.
+    ends = {step.id for step in by_id.values() if step.is_end or not set(step.targets) <= by_id.keys()}
+    leads_to: dict[str, list[str]] = {step_id: [] for step_id in by_id}
+    for step_id in by_id:
+        for target in successors(step_id):
+            leads_to[target].append(step_id)
+    can_end = _closure(ends, leads_to.__getitem__)
+    for step in by_id.values():
+        if step.id in reached and step.id not in can_end:
+            errors.add(path, step.line, f"no ending can be reached from step '{step.id}': its paths loop")
+    clean = _closure([start.id], lambda step_id: successors(step_id, critical=False))
+    if reached <= can_end and not clean & ends:
+        errors.add(path, start.line, "every path to an ending has a critical violation: no play can pass")
+
+
+@dataclass(frozen=True)
+class PlayState:
+    step_id: str  # the step shown; after a critical choice, the step it led to
+    score: int = 0
+    path: tuple[tuple[str, int], ...] = ()  # (step id, choice index) of each choice made
+    violations: tuple[Violation, ...] = ()
+    finished: bool = False
+    failed_critically: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    score: int
+    best: int
+    percent: int
+    passed: bool
+    violations: tuple[Violation, ...]
+
+
+def start(spec: ScenarioSpec) -> PlayState:
+    """A new play at the start step, having followed any branches there."""
+    return _settle(spec, PlayState(step_id=spec.start.id))
+
+
+def choose(spec: ScenarioSpec, state: PlayState, choice_index: int) -> PlayState:
+    """The play after choice ``choice_index`` (0-based) of the current step.
+
+    A critical violation finishes the play at once as failed; otherwise the play moves on to the
+    target, follows branch steps on the score so far, and finishes on reaching an ending."""
+    if state.finished:
+        raise ValueError("the play is finished")
+    choices = spec.step(state.step_id).choices
+    if not 0 <= choice_index < len(choices):
+        raise ValueError(f"step '{state.step_id}' has no choice {choice_index}")
+    choice = choices[choice_index]
+    state = replace(
+        state,
+        step_id=choice.target,
+        score=state.score + choice.points,
+        path=(*state.path, (state.step_id, choice_index)),
+        violations=(*state.violations, choice.violation) if choice.violation else state.violations,
+    )
+    if choice.is_critical:
+        return replace(state, finished=True, failed_critically=True)
+    return _settle(spec, state)
+
+
+def _settle(spec: ScenarioSpec, state: PlayState) -> PlayState:
+    """Follow branch steps on the score so far until a step with choices or an ending."""
+    step = spec.step(state.step_id)
+    while step.branches:
+        step = spec.step(next(branch.target for branch in step.branches if branch.matches(state.score)))
+    return replace(state, step_id=step.id, finished=step.is_end)
+
+
+def outcome(spec: ScenarioSpec, state: PlayState) -> Outcome:
+    """The score of a play; only a finished play without a critical violation can pass."""
+    percent = spec.percent(state.score)
+    passed = state.finished and not state.failed_critically and percent >= spec.pass_score
+    return Outcome(score=state.score, best=spec.best_score, percent=percent, passed=passed,
+                   violations=state.violations)

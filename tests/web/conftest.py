@@ -1,0 +1,118 @@
+"""Fixtures shared by the web tests: a small course with one activity of each kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import import_content
+
+COURSE_YML = """\
+title: 迷你课程
+sequential: false
+modules: [intro]
+enrolment:
+  all_trainees: true
+  due_days: 7
+summary:
+  min_chars: 20
+"""
+MODULE = """\
+---
+title: 简介
+activities: [mini-quiz, essay-quiz, timed-quiz, mini-scenario, training-summary]
+---
+## 正文
+不得利用暴力、威胁等手段进行催收。
+"""
+QUIZ = """\
+---
+title: 迷你测验
+pass_mark: 70
+attempts: 2
+reveal: after_attempt
+---
+## 催收流程的第一步是什么？
+- [ ] 通知单位
+  > 通知单位是最后的手段。
+- [x] 理解客户情况
+> 先了解情况，才能制定方案。
+
+## 以下哪些属于注意事项？
+- [x] 保护客户隐私
+- [x] 遵守法律法规
+- [ ] (-50%) 使用威胁性语言
+
+## 上门催收可以采用暴力手段。
+答案：错误
+
+## 第一步叫什么？
+= 理解客户情况
+"""
+ESSAY = """\
+---
+title: 问答
+pass_mark: 60
+reveal: never
+---
+## 借款人情绪激动时你会怎么做？
+[问答]
+> 参考：保持冷静，先倾听。
+
+## 上门催收可以采用暴力手段。
+答案：错误
+"""
+TIMED = """\
+---
+title: 限时测验
+time_limit: 5m
+---
+## 上门催收可以采用暴力手段。
+答案：错误
+"""
+SCENARIO = """\
+---
+title: 迷你模拟
+rules:
+  no-threats: 不得利用暴力、威胁等手段进行催收
+  language: 语言措辞文明
+---
+## start: 接通
+借款人：“没钱。”
+
+- 询问原因。 -> plan (+10)
+  > 很好。
+- 说：“不还就去你单位闹。” -> complaint (-30) !no-threats critical
+  > 这是威胁。
+- 说：“你怎么这么不讲理？” -> plan (-5) !language minor
+  > 措辞过激。
+
+## plan: 商量方案
+- 约定还款日期并记录。 -> good (+10)
+
+## good: 结束 [end]
+借款人同意还款。
+
+## complaint: 投诉 [end]
+借款人投诉。
+"""
+
+
+@pytest.fixture
+def mini(app, tmp_path):
+    courses, quizzes = tmp_path / "courses", tmp_path / "quizzes"
+    (courses / "mini").mkdir(parents=True)
+    (quizzes / "mini").mkdir(parents=True)
+    (courses / "mini" / "course.yml").write_text(COURSE_YML, encoding="utf-8")
+    (courses / "mini" / "01-intro.md").write_text(MODULE, encoding="utf-8")
+    for name, text in {"mini-quiz.md": QUIZ, "essay-quiz.md": ESSAY, "timed-quiz.md": TIMED,
+                       "mini-scenario.scenario.md": SCENARIO}.items():
+        (quizzes / "mini" / name).write_text(text, encoding="utf-8")
+    return lambda: import_content(app, courses, quizzes)
+
+
+@pytest.fixture
+def trainee(client, mini, make_user, login):
+    user = make_user("trainee")
+    mini()
+    login(user)
+    return user

@@ -1,0 +1,160 @@
+"""Taking quizzes in the browser's place: attempts, saving, deadlines, grading once, review."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from lms.assessments.models import AttemptResponse, QuizAttempt
+from lms.db import session, utcnow
+
+from ..conftest import csrf_token
+
+
+def start(client, slug="mini-quiz"):
+    token = csrf_token(client, f"/courses/mini/quizzes/{slug}/")
+    response = client.post(f"/courses/mini/quizzes/{slug}/start", data={"csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def answers(app, attempt_id, right=True):
+    """Form fields answering each question of the attempt, right or wrong."""
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        keys = {entry["key"]: entry for entry in attempt.layout}
+        questions = attempt.revision.data["questions"]
+    data = {}
+    for key in keys:
+        question = questions[int(key[1:])]
+        if question["type"] == "multichoice":
+            data[key] = "1" if right else "0"
+        elif question["type"] == "multiresponse":
+            data[key] = ["0", "1"] if right else ["2"]
+        elif question["type"] == "truefalse":
+            data[key] = "1" if right else "0"
+        elif question["type"] == "shortanswer":
+            data[key] = " 理解客户情况 " if right else "不知道"
+        elif question["type"] == "essay":
+            data[key] = "我会保持冷静，耐心倾听借款人的困难。"
+    return data
+
+
+def submit(client, attempt_id, data):
+    data = {**data, "csrf_token": csrf_token(client, "/")}
+    return client.post(f"/attempts/{attempt_id}/submit", data=data)
+
+
+def test_the_take_page_never_contains_the_right_answers(client, trainee):
+    attempt_id = start(client)
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert "催收流程的第一步是什么" in page and "理解客户情况" in page
+    for secret in ("通知单位是最后的手段", "先了解情况", "fraction", "-50%"):
+        assert secret not in page
+
+
+def test_fail_review_then_pass_on_the_second_attempt(app, client, trainee):
+    first = start(client)
+    response = submit(client, first, answers(app, first, right=False))
+    assert response.location == f"/attempts/{first}/review"
+    review = client.get(f"/attempts/{first}/review").get_data(as_text=True)
+    assert "未通过" in review and "通知单位是最后的手段" in review and "先了解情况" in review
+    second = start(client)
+    assert second != first
+    submit(client, second, answers(app, second, right=True))
+    review = client.get(f"/attempts/{second}/review").get_data(as_text=True)
+    assert "得分：100.0%" in review and "已通过" in review
+    with app.app_context():
+        assert [a.score for a in session.query(QuizAttempt).order_by(QuizAttempt.number)] == [0.0, 100.0]
+    assert "已用完全部作答次数" in client.get("/courses/mini/quizzes/mini-quiz/").get_data(as_text=True)
+
+
+def test_answers_save_as_you_go_and_survive_a_reload(app, client, trainee):
+    attempt_id = start(client)
+    data = answers(app, attempt_id)
+    key = next(iter(data))
+    response = client.post(f"/attempts/{attempt_id}/save",
+                           data={key: data[key], "csrf_token": csrf_token(client, f"/attempts/{attempt_id}")},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.json["saved"] == 1
+    assert start(client) == attempt_id  # starting again resumes the open attempt
+    with app.app_context():
+        row = session.query(AttemptResponse).one()
+        assert row.question_key == key and row.response["value"] is not None
+
+
+def test_submitting_twice_grades_once(app, client, trainee):
+    attempt_id = start(client)
+    data = answers(app, attempt_id, right=True)
+    submit(client, attempt_id, data)
+    submit(client, attempt_id, answers(app, attempt_id, right=False))
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        assert attempt.score == 100.0 and attempt.graded_at is not None
+        assert session.query(QuizAttempt).count() == 1
+
+
+def test_two_tabs_get_the_same_attempt(client, trainee):
+    assert start(client) == start(client)
+
+
+def test_the_deadline_is_enforced_by_the_server(app, client, trainee):
+    attempt_id = start(client, "timed-quiz")
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        assert attempt.deadline_at - attempt.started_at == timedelta(minutes=5)
+        attempt.deadline_at = utcnow() - timedelta(seconds=1)
+        session.commit()
+    token = csrf_token(client, "/courses/mini/quizzes/timed-quiz/")
+    late = client.post(f"/attempts/{attempt_id}/save", data={"q0": "1", "csrf_token": token},
+                       headers={"Accept": "application/json"})
+    assert late.status_code == 409 and late.json["closed"]
+    submit_late = client.post(f"/attempts/{attempt_id}/submit", data={"q0": "1", "csrf_token": token})
+    assert submit_late.status_code == 302
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        assert attempt.state == "graded" and attempt.score == 0.0
+        assert attempt.submitted_at == attempt.deadline_at
+
+
+def test_an_essay_waits_for_the_trainer(app, client, trainee, make_user, login):
+    attempt_id = start(client, "essay-quiz")
+    submit(client, attempt_id, answers(app, attempt_id))
+    review = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    assert "等待" in review and "保持冷静，先倾听" not in review  # reveal: never
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+    login(make_user("trainer"))
+    queue = client.get("/review/").get_data(as_text=True)
+    assert f"/review/attempts/{attempt_id}" in queue
+    with app.app_context():
+        key = next(r.question_key for r in session.get(QuizAttempt, attempt_id).responses
+                   if r.fraction is None)
+    token = csrf_token(client, f"/review/attempts/{attempt_id}")
+    bad = client.post(f"/review/attempts/{attempt_id}",
+                      data={f"grade-{key}": "150", "csrf_token": token})
+    assert bad.status_code == 400 and f'id="grade-{key}-errors"' in bad.get_data(as_text=True)
+    client.post(f"/review/attempts/{attempt_id}",
+                data={f"grade-{key}": "80", f"comment-{key}": "回答到位。", "csrf_token": token})
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        assert attempt.state == "graded" and attempt.score == 90.0 and attempt.is_passed
+
+
+def test_a_trainee_cannot_open_another_trainees_attempt(app, client, trainee, make_user, login):
+    attempt_id = start(client)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainee"))
+    assert client.get(f"/attempts/{attempt_id}").status_code == 403
+    assert client.get(f"/attempts/{attempt_id}/review").status_code == 403
+    token = csrf_token(client, "/")
+    assert client.post(f"/attempts/{attempt_id}/save", data={"csrf_token": token}).status_code == 403
+    assert client.get("/attempts/999999").status_code == 404
+    assert client.get("/review/").status_code == 403
+
+
+def test_course_page_lists_activities_with_their_state(app, client, trainee):
+    attempt_id = start(client)
+    submit(client, attempt_id, answers(app, attempt_id, right=True))
+    page = client.get("/courses/mini/").get_data(as_text=True)
+    assert 'data-activity="mini-quiz"' in page and "已通过" in page
+    assert 'data-activity="mini-scenario"' in page and 'data-activity="training-summary"' in page

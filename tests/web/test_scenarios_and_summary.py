@@ -1,0 +1,153 @@
+"""Call simulations played step by step, and the training summary from draft to approval."""
+
+from __future__ import annotations
+
+from lms.assessments.models import ScenarioChoice, ScenarioPlay, TrainingSummary
+from lms.db import session
+
+from ..conftest import csrf_token
+
+SCENARIO = "/courses/mini/scenarios/mini-scenario/"
+
+
+def start_play(client):
+    response = client.post(f"{SCENARIO}start", data={"csrf_token": csrf_token(client, SCENARIO)})
+    assert response.status_code == 302
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def choose(client, play_id, step, choice):
+    return client.post(f"/plays/{play_id}/choose",
+                       data={"step": step, "choice": str(choice), "csrf_token": csrf_token(client, "/")})
+
+
+def test_the_best_path_passes_and_every_choice_is_stored(app, client, trainee):
+    play_id = start_play(client)
+    page = client.get(f"/plays/{play_id}").get_data(as_text=True)
+    assert "借款人：“没钱。”" in page and "询问原因。" in page
+    assert "+10" not in page and "no-threats" not in page  # points and rules stay on the server
+    choose(client, play_id, "start", 0)
+    page = client.get(f"/plays/{play_id}").get_data(as_text=True)
+    assert "很好。" in page and "商量方案" in page
+    response = choose(client, play_id, "plan", 0)
+    assert response.location == f"/plays/{play_id}/debrief"
+    debrief = client.get(response.location).get_data(as_text=True)
+    assert "得分：100%" in debrief and "已通过" in debrief and "没有违反任何规定" in debrief
+    with app.app_context():
+        play = session.get(ScenarioPlay, play_id)
+        assert [(c.step_id, c.choice_index, c.points) for c in play.choices] == [
+            ("start", 0, 10), ("plan", 0, 10)]
+        assert play.is_passed and play.score == 100
+
+
+def test_a_minor_violation_appears_in_the_debrief(app, client, trainee):
+    play_id = start_play(client)
+    choose(client, play_id, "start", 2)
+    page = client.get(f"/plays/{play_id}").get_data(as_text=True)
+    assert "违规：语言措辞文明" in page and "措辞过激。" in page
+    choose(client, play_id, "plan", 0)
+    debrief = client.get(f"/plays/{play_id}/debrief").get_data(as_text=True)
+    assert "语言措辞文明" in debrief and "轻微" in debrief
+    with app.app_context():
+        play = session.get(ScenarioPlay, play_id)
+        assert play.score == 25 and not play.is_passed
+
+
+def test_a_critical_violation_ends_the_call_as_failed(app, client, trainee):
+    play_id = start_play(client)
+    response = choose(client, play_id, "start", 1)
+    assert response.location == f"/plays/{play_id}/debrief"
+    debrief = client.get(response.location).get_data(as_text=True)
+    assert "因严重违规，通话立即结束" in debrief and "不得利用暴力、威胁等手段进行催收" in debrief
+    assert "借款人投诉。" in debrief
+    with app.app_context():
+        play = session.get(ScenarioPlay, play_id)
+        assert play.failed_critically and not play.is_passed
+        assert session.query(ScenarioChoice).one().violation_severity == "critical"
+
+
+def test_a_stale_choice_changes_nothing(app, client, trainee):
+    play_id = start_play(client)
+    choose(client, play_id, "start", 0)
+    choose(client, play_id, "start", 1)  # the same step again, from another tab
+    with app.app_context():
+        assert session.get(ScenarioPlay, play_id).step_id == "plan"
+        assert session.query(ScenarioChoice).count() == 1
+
+
+def test_a_trainer_sees_every_choice_and_others_cannot(app, client, trainee, make_user, login):
+    play_id = start_play(client)
+    choose(client, play_id, "start", 2)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainee"))
+    assert client.get(f"/plays/{play_id}").status_code == 403
+    assert client.get(f"/review/plays/{play_id}").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainer"))
+    page = client.get(f"/review/plays/{play_id}").get_data(as_text=True)
+    assert "你怎么这么不讲理" in page and "语言措辞文明" in page
+    results = client.get("/review/courses/mini/").get_data(as_text=True)
+    assert f"/review/plays/{play_id}" not in results  # an unfinished play has no result yet
+
+
+# --- the training summary --------------------------------------------------------------------
+
+def post_summary(client, body, action):
+    return client.post("/courses/mini/summary", data={
+        "body": body, "action": action, "csrf_token": csrf_token(client, "/courses/mini/summary")})
+
+
+def test_a_short_summary_is_refused_and_kept(client, trainee):
+    response = post_summary(client, "太短了", "submit")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "至少需要 20 字" in page and "太短了" in page and 'aria-invalid="true"' in page
+
+
+def test_drafts_save_as_you_type(app, client, trainee):
+    response = client.post("/courses/mini/summary", headers={"Accept": "application/json"}, data={
+        "body": "第一段草稿", "action": "draft", "csrf_token": csrf_token(client, "/courses/mini/summary")})
+    assert response.json == {"saved": True, "count": 5}
+    assert "第一段草稿" in client.get("/courses/mini/summary").get_data(as_text=True)
+
+
+def test_submit_return_revise_and_approve(app, client, trainee, make_user, login):
+    body = "## 培训目的\n本次培训让我系统掌握了信用卡催收的五个步骤和注意事项。"
+    assert post_summary(client, body, "submit").status_code == 302
+    assert "已提交，等待审核" in client.get("/courses/mini/summary").get_data(as_text=True)
+    assert post_summary(client, body + "改", "draft").status_code == 400  # locked while in review
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+    login(make_user("trainer"))
+    with app.app_context():
+        summary_id = session.query(TrainingSummary).one().id
+    assert f"/review/summaries/{summary_id}" in client.get("/review/").get_data(as_text=True)
+    url = f"/review/summaries/{summary_id}"
+    refused = client.post(url, data={"decision": "return", "comment": " ",
+                                     "csrf_token": csrf_token(client, url)})
+    assert refused.status_code == 400 and 'id="comment-errors"' in refused.get_data(as_text=True)
+    client.post(url, data={"decision": "return", "comment": "请补充实战模拟的体会。",
+                           "csrf_token": csrf_token(client, url)})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+    login(trainee)
+    page = client.get("/courses/mini/summary").get_data(as_text=True)
+    assert "请补充实战模拟的体会。" in page and "已退回修改" in page
+    post_summary(client, body + "\n## 实践体会\n通过实战模拟，我学会了冷静应对。", "submit")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+    login(make_user("trainer"))
+    client.post(url, data={"decision": "approve", "comment": "", "csrf_token": csrf_token(client, url)})
+    with app.app_context():
+        summary = session.get(TrainingSummary, summary_id)
+        assert summary.status == "approved"
+        assert [e.action for e in summary.events] == ["submitted", "returned", "submitted", "approved"]
+
+
+def test_summaries_are_private_to_their_trainee_and_trainers(app, client, trainee, make_user, login):
+    post_summary(client, "本次培训让我系统掌握了信用卡催收的五个步骤和注意事项。", "submit")
+    with app.app_context():
+        summary_id = session.query(TrainingSummary).one().id
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("hr"))
+    assert client.get(f"/review/summaries/{summary_id}").status_code == 403
