@@ -23,6 +23,7 @@ from .questions import (
     MULTICHOICE,
     MULTIRESPONSE,
     NUMERICAL,
+    ORDERING,
     SHORTANSWER,
     TRUEFALSE,
     Answer,
@@ -74,7 +75,7 @@ def parse_gift(text: str, path: str) -> list[Question]:
         if isinstance(read, str):
             category = read or None
         elif read is not None:
-            questions.append(replace(read, category=category, line=line))
+            questions.append(replace(_as_ordering(read, lines), category=category, line=line))
     if errors:
         raise ContentErrors(errors)
     return questions
@@ -84,9 +85,11 @@ def write_gift(questions: Iterable[Question]) -> str:
     """GIFT text that parse_gift() reads back as the same questions, line numbers aside.
 
     Every question gets a ``::name::`` title, and a ``$CATEGORY:`` line goes before the first question
-    of each new category. GIFT has no ordering questions: for one of them (or an unknown type) this
-    raises ValueError naming the question. Nor can GIFT give a description general feedback: it is
-    left out.
+    of each new category. GIFT has no ordering questions: one is written as a matching question of
+    positions to items ("1 -> first item"), tagged ``// [tag:ordering]``, which Moodle imports as
+    that matching question with the tag and parse_gift() reads back as the ordering question. An
+    unknown type raises ValueError naming the question. GIFT cannot give a description general
+    feedback: it is left out.
     """
     parts = []
     category = None
@@ -97,11 +100,25 @@ def write_gift(questions: Iterable[Question]) -> str:
         if (question.category or None) != category:
             category = question.category or None
             parts.append(_category_line(category))
-        parts.append(_head(question) + write(question))
+        tag = f"// {ORDERING_TAG}\n" if question.type == ORDERING else ""
+        parts.append(tag + _head(question) + write(question))
     return "\n".join(parts)
 
 
 # Reading ----------------------------------------------------------------------------------------
+
+ORDERING_TAG = "[tag:ordering]"
+
+
+def _as_ordering(question: Question, lines: list[str]) -> Question:
+    """A matching question of positions 1..n that write_gift() tagged as ordering, as ordering."""
+    tagged = any(line.startswith("//") and ORDERING_TAG in line for line in lines)
+    positions = [pair.question for pair in question.pairs]
+    if not tagged or question.type != MATCHING or positions != [str(n) for n in range(1, len(positions) + 1)]:
+        return question
+    return replace(question, type=ORDERING, pairs=(),
+                   answers=tuple(Answer(pair.answer, 1.0) for pair in question.pairs))
+
 
 
 def _trim(text: str) -> str:
@@ -554,6 +571,11 @@ def _write_shortanswer(question: Question) -> str:
     return _block("{", lines, question)
 
 
+def _write_ordering(question: Question) -> str:
+    pairs = tuple(Pair(str(position), answer.text) for position, answer in enumerate(question.answers, 1))
+    return _write_matching(replace(question, pairs=pairs))
+
+
 def _write_matching(question: Question) -> str:
     lines = [f"={_field(pair.question, ' ')} -> {_escape(pair.answer)}" for pair in question.pairs]
     return _block("{", lines, question)
@@ -583,4 +605,5 @@ _WRITERS = {
     SHORTANSWER: _write_shortanswer,
     MATCHING: _write_matching,
     NUMERICAL: _write_numerical,
+    ORDERING: _write_ordering,
 }

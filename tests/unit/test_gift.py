@@ -365,9 +365,25 @@ def test_written_text():
     assert without_lines(parse_gift(write_gift(questions), "q.gift")) == questions
 
 
-def test_ordering_cannot_be_written():
-    with pytest.raises(ValueError, match="question 'Steps': GIFT cannot express ordering questions"):
-        write_gift([Question(ORDERING, "Steps", "Put in order", answers=(Answer("a", 1.0),))])
+def test_ordering_is_written_as_tagged_matching_and_read_back():
+    steps = Question(ORDERING, "Steps", "Put in order", answers=tuple(
+        Answer(step, 1.0) for step in ("理解客户情况", "与借款人进行沟通", "制定还款计划")))
+    text = write_gift([steps])
+    assert text.startswith("// [tag:ordering]\n::Steps::Put in order{")
+    assert "=1 -> 理解客户情况" in text and "=3 -> 制定还款计划" in text
+    assert [replace(q, line=0) for q in parse_gift(text, "x.gift")] == [steps]
+
+
+def test_only_tagged_position_matching_reads_as_ordering():
+    untagged = parse_gift("::S::Order {=1 -> a =2 -> b}", "x.gift")[0]
+    assert untagged.type == MATCHING
+    not_positions = parse_gift("// [tag:ordering]\n::S::Order {=x -> a =y -> b}", "x.gift")[0]
+    assert not_positions.type == MATCHING
+
+
+def test_unknown_types_cannot_be_written():
+    with pytest.raises(ValueError, match="question 'Odd': GIFT cannot express odd questions"):
+        write_gift([Question("odd", "Odd", "?")])
 
 
 def test_single_choice_with_only_full_marks_stays_single_choice():
