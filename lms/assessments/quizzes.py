@@ -207,6 +207,14 @@ def close_if_expired(attempt: QuizAttempt, now: datetime) -> bool:
     return False
 
 
+def close_expired_attempts(now: datetime) -> int:
+    """Close and grade every open attempt whose deadline has passed (before reporting on them)."""
+    expired = session.scalars(select(QuizAttempt).where(
+        QuizAttempt.state == IN_PROGRESS, QuizAttempt.deadline_at.is_not(None),
+        QuizAttempt.deadline_at <= now)).all()
+    return sum(close_if_expired(attempt, now) for attempt in expired)
+
+
 def submit(attempt: QuizAttempt, now: datetime) -> bool:
     """Close and grade the attempt; returns False when it was already closed (graded once)."""
     claimed = session.execute(

@@ -24,6 +24,8 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 @bp.get("/")
 @roles_required(TRAINER)
 def queue():
+    quizzes.close_expired_attempts(utcnow())
+    session.commit()
     waiting = session.scalars(select(QuizAttempt).where(QuizAttempt.state == AWAITING_GRADING)
                               .order_by(QuizAttempt.submitted_at)).all()
     return render_template("lms/review/queue.html", attempts=waiting,
@@ -95,6 +97,8 @@ def play(play_id: int):
 def course_results(course_slug: str):
     """Each trainee of the course with their best result in every activity."""
     course = learning.get_course(course_slug) or abort(404)
+    quizzes.close_expired_attempts(utcnow())
+    session.commit()
     activities = session.scalars(select(Activity).where(
         Activity.course_id == course.id, Activity.is_archived.is_(False)).order_by(Activity.slug)).all()
     enrolments = session.scalars(

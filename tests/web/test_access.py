@@ -10,11 +10,20 @@ MODULE = "overview-and-process"
 ROLES = ["anonymous", "trainee", "trainer", "hr", "admin"]
 
 #: (method, path, roles allowed). Anonymous users are sent to the sign-in page instead.
+#: Quizzes, scenarios and the summary belong to trainees enrolled in the course; staff hold no
+#: enrolment, so they review results on the /review pages instead.
 ROUTES = [
     ("GET", "/", {"trainee", "trainer", "hr", "admin"}),
     ("GET", f"/courses/{COURSE}/", {"trainee", "trainer", "hr", "admin"}),
     ("GET", f"/courses/{COURSE}/{MODULE}", {"trainee", "trainer", "hr", "admin"}),
     ("POST", f"/courses/{COURSE}/{MODULE}/progress", {"trainee"}),
+    ("GET", f"/courses/{COURSE}/quizzes/process-quiz/", {"trainee"}),
+    ("POST", f"/courses/{COURSE}/quizzes/process-quiz/start", {"trainee"}),
+    ("GET", f"/courses/{COURSE}/scenarios/scenario-refuses-to-pay/", {"trainee"}),
+    ("POST", f"/courses/{COURSE}/scenarios/scenario-refuses-to-pay/start", {"trainee"}),
+    ("GET", f"/courses/{COURSE}/summary", {"trainee"}),
+    ("GET", "/review/", {"trainer", "admin"}),
+    ("GET", f"/review/courses/{COURSE}/", {"trainer", "admin"}),
     ("GET", "/admin/users", {"admin"}),
     ("GET", "/admin/users/new", {"admin"}),
     ("POST", "/admin/users/new", {"admin"}),

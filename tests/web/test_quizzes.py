@@ -158,3 +158,17 @@ def test_course_page_lists_activities_with_their_state(app, client, trainee):
     page = client.get("/courses/mini/").get_data(as_text=True)
     assert 'data-activity="mini-quiz"' in page and "已通过" in page
     assert 'data-activity="mini-scenario"' in page and 'data-activity="training-summary"' in page
+
+
+def test_trainer_pages_close_attempts_left_past_their_deadline(app, client, trainee, make_user, login):
+    attempt_id = start(client, "timed-quiz")
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        attempt.deadline_at = utcnow() - timedelta(minutes=1)
+        session.commit()
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainer"))
+    assert client.get("/review/courses/mini/").status_code == 200
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        assert attempt.state == "graded" and attempt.submitted_at == attempt.deadline_at
