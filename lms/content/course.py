@@ -13,10 +13,10 @@ from typing import Any
 from .errors import ContentError, ContentErrors
 from .frontmatter import YamlDocument, parse_yaml, split_front_matter
 from .render import CALLOUTS, callout_lines, image_references, render_markdown
+from .validation import SLUG, Collector, read_text, text_field, text_list, unknown_keys
 
 COURSE_FILE = "course.yml"
 MODULE_FILE = re.compile(r"^(?P<position>\d+)-(?P<slug>[a-z0-9][a-z0-9-]*)\.md$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 
@@ -74,60 +74,12 @@ class CourseSpec:
     scenarios: tuple[Any, ...] = field(default=())
 
 
-class _Collector:
-    """Gathers every problem in a course instead of stopping at the first."""
-
-    def __init__(self) -> None:
-        self.errors: list[ContentError] = []
-
-    def add(self, path: str, line: int, message: str) -> None:
-        self.errors.append(ContentError(path, line, message))
-
-
-def _text(doc: YamlDocument, key: str, path: str, errors: _Collector, required: bool) -> str:
-    value = doc.data.get(key)
-    if value is None:
-        if required:
-            errors.add(path, doc.start_line, f"'{key}' is required")
-        return ""
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        errors.add(path, doc.line_of(key), f"'{key}' must be text")
-        return ""
-    text = str(value).strip()
-    if required and not text:
-        errors.add(path, doc.line_of(key), f"'{key}' must not be empty")
-    return text
-
-
-def _text_list(doc: YamlDocument, key: str, path: str, errors: _Collector) -> tuple[str, ...]:
-    value = doc.data.get(key)
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        errors.add(path, doc.line_of(key), f"'{key}' must be a list")
-        return ()
-    items = []
-    for index, item in enumerate(value):
-        if not isinstance(item, str | int) or isinstance(item, bool) or not str(item).strip():
-            errors.add(path, doc.line_of(key, index), f"'{key}' item {index + 1} must be text")
-            continue
-        items.append(str(item).strip())
-    return tuple(items)
-
-
-def _unknown_keys(doc: YamlDocument, allowed: set[str], path: str, errors: _Collector) -> None:
-    for key in doc.data:
-        if key not in allowed:
-            known = ", ".join(sorted(allowed))
-            errors.add(path, doc.line_of(key), f"unknown key '{key}' (known keys: {known})")
-
-
 def _positive_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
 def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Path,
-                 errors: _Collector) -> tuple[ModuleSpec | None, set[str]]:
+                 errors: Collector) -> tuple[ModuleSpec | None, set[str]]:
     """Parse one module file; returns the module and the asset paths it uses."""
     shown = str(path)
     try:
@@ -137,15 +89,15 @@ def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Pa
         return None, set()
     meta, body, body_line = parsed.meta, parsed.body, parsed.body_line
     before = len(errors.errors)
-    _unknown_keys(meta, MODULE_KEYS, shown, errors)
-    title = _text(meta, "title", shown, errors, required=True)
-    summary = _text(meta, "summary", shown, errors, required=False)
+    unknown_keys(meta, MODULE_KEYS, shown, errors)
+    title = text_field(meta, "title", shown, errors, required=True)
+    summary = text_field(meta, "summary", shown, errors, required=False)
     minutes = meta.data.get("minutes", 10)
     if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 600:
         errors.add(shown, meta.line_of("minutes"), "'minutes' must be a whole number from 1 to 600")
         minutes = 10
-    objectives = _text_list(meta, "objectives", shown, errors)
-    activities = _text_list(meta, "activities", shown, errors)
+    objectives = text_list(meta, "objectives", shown, errors)
+    activities = text_list(meta, "activities", shown, errors)
     for index, activity in enumerate(activities):
         if not SLUG.match(activity):
             errors.add(shown, meta.line_of("activities", index),
@@ -186,20 +138,9 @@ def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Pa
     return module, assets
 
 
-def _read(path: Path, errors: _Collector) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        errors.add(str(path), line, "the file is not valid UTF-8")
-    except OSError as exc:
-        errors.add(str(path), 1, f"cannot read the file: {exc.strerror}")
-    return None
-
-
 def parse_course(course_dir: Path) -> CourseSpec:
     """Parse a course folder; raises :class:`ContentErrors` listing every problem."""
-    errors = _Collector()
+    errors = Collector()
     course_file = course_dir / COURSE_FILE
     shown = str(course_file)
     slug = course_dir.name
@@ -207,7 +148,7 @@ def parse_course(course_dir: Path) -> CourseSpec:
         errors.add(shown, 1, f"course folder name '{slug}' must be lowercase letters, digits, '-'")
     if not course_file.is_file():
         raise ContentErrors([ContentError(shown, 1, "course.yml not found in the course folder")])
-    text = _read(course_file, errors)
+    text = read_text(course_file, errors)
     if text is None:
         raise ContentErrors(errors.errors)
     try:
@@ -215,9 +156,9 @@ def parse_course(course_dir: Path) -> CourseSpec:
     except ContentError as exc:
         raise ContentErrors([exc]) from None
 
-    _unknown_keys(doc, COURSE_KEYS, shown, errors)
-    title = _text(doc, "title", shown, errors, required=True)
-    description = _text(doc, "description", shown, errors, required=False)
+    unknown_keys(doc, COURSE_KEYS, shown, errors)
+    title = text_field(doc, "title", shown, errors, required=True)
+    description = text_field(doc, "description", shown, errors, required=False)
     hours = doc.data.get("hours", 1)
     if not _positive_number(hours):
         errors.add(shown, doc.line_of("hours"), "'hours' must be a positive number")
@@ -240,7 +181,7 @@ def parse_course(course_dir: Path) -> CourseSpec:
             continue
         files[match["slug"]] = (int(match["position"]), path)
 
-    order = _text_list(doc, "modules", shown, errors)
+    order = text_list(doc, "modules", shown, errors)
     if "modules" not in doc.data:
         order = tuple(sorted(files, key=lambda s: files[s][0]))
     listed = set()
@@ -263,7 +204,7 @@ def parse_course(course_dir: Path) -> CourseSpec:
         if module_slug not in files:
             continue
         path = files[module_slug][1]
-        source = _read(path, errors)
+        source = read_text(path, errors)
         if source is None:
             continue
         module, used = parse_module(path, source, number, module_slug, course_dir, errors)
@@ -284,7 +225,7 @@ def parse_course(course_dir: Path) -> CourseSpec:
                       summary_min_chars=summary_min_chars)
 
 
-def _parse_enrolment(doc: YamlDocument, path: str, errors: _Collector) -> tuple[bool, int | None]:
+def _parse_enrolment(doc: YamlDocument, path: str, errors: Collector) -> tuple[bool, int | None]:
     value = doc.data.get("enrolment")
     if value is None:
         return False, None
@@ -313,7 +254,7 @@ def _parse_enrolment(doc: YamlDocument, path: str, errors: _Collector) -> tuple[
     return enrol_all, due_days
 
 
-def _parse_summary(doc: YamlDocument, path: str, errors: _Collector) -> int:
+def _parse_summary(doc: YamlDocument, path: str, errors: Collector) -> int:
     value = doc.data.get("summary")
     if value is None:
         return 500

@@ -40,7 +40,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .course import SLUG, _Collector, _read, _text, _unknown_keys
 from .durations import EXAMPLES, parse_duration
 from .errors import ContentError, ContentErrors
 from .frontmatter import YamlDocument, parse_yaml, split_front_matter
@@ -60,6 +59,7 @@ from .questions import (
     Pair,
     Question,
 )
+from .validation import SLUG, Collector, read_text, text_field, unknown_keys
 
 SCENARIO_SUFFIX = ".scenario.md"
 QUIZ_SUFFIXES = (".md", ".gift")
@@ -102,10 +102,10 @@ class QuizSpec:
 
 # --- settings --------------------------------------------------------------------------------
 
-def parse_settings(doc: YamlDocument, path: str, errors: _Collector,
+def parse_settings(doc: YamlDocument, path: str, errors: Collector,
                    default_title: str | None = None) -> QuizSettings:
     """Settings from front matter or a ``.yml`` file; ``title`` is required without a default."""
-    _unknown_keys(doc, SETTINGS_KEYS, path, errors)
+    unknown_keys(doc, SETTINGS_KEYS, path, errors)
 
     def add(key: str, message: str) -> None:
         errors.add(path, doc.line_of(key), f"'{key}' {message}")
@@ -151,7 +151,7 @@ def parse_settings(doc: YamlDocument, path: str, errors: _Collector,
             add(key, "must be longer than 0s")
         return parsed or None
 
-    title = _text(doc, "title", path, errors, required=default_title is None) or default_title or ""
+    title = text_field(doc, "title", path, errors, required=default_title is None) or default_title or ""
     return QuizSettings(
         title=title,
         kind=one_of("kind", KINDS),
@@ -161,14 +161,14 @@ def parse_settings(doc: YamlDocument, path: str, errors: _Collector,
         time_limit=duration("time_limit"),
         shuffle=flag("shuffle"),
         draw=whole("draw", 1, None, None),
-        draw_category=_text(doc, "draw_category", path, errors, required=False) or None,
+        draw_category=text_field(doc, "draw_category", path, errors, required=False) or None,
         reveal=one_of("reveal", REVEALS),
         negative_marks=flag("negative_marks"),
     )
 
 
 def _check_questions(settings: QuizSettings, questions: list[Question], doc: YamlDocument,
-                     settings_path: str, path: str, line: int, errors: _Collector) -> None:
+                     settings_path: str, path: str, line: int, errors: Collector) -> None:
     """Problems of the quiz as a whole: no questions, or more to draw than there are."""
     scored = [q for q in questions if q.type != DESCRIPTION]
     if not questions:
@@ -303,7 +303,7 @@ class _Choice(NamedTuple):
 
 
 class _MarkdownParser:
-    def __init__(self, path: str, negative_marks: bool, errors: _Collector):
+    def __init__(self, path: str, negative_marks: bool, errors: Collector):
         self.path = path
         self.negative_marks = negative_marks
         self.errors = errors
@@ -558,7 +558,7 @@ def _number_form(text: str) -> _NumberForm | None:
 
 def parse_markdown_quiz(text: str, path: str, slug: str) -> QuizSpec:
     """Parse a Markdown quiz; raises :class:`ContentErrors` listing every problem."""
-    errors = _Collector()
+    errors = Collector()
     try:
         parsed = split_front_matter(text, path)
     except ContentError as exc:
@@ -578,13 +578,13 @@ def parse_markdown_quiz(text: str, path: str, slug: str) -> QuizSpec:
                     questions=tuple(questions))
 
 
-def _load_gift(path: Path, slug: str, errors: _Collector) -> QuizSpec | None:
+def _load_gift(path: Path, slug: str, errors: Collector) -> QuizSpec | None:
     from .gift import parse_gift  # only GIFT quizzes need the GIFT parser
 
     shown = str(path)
-    text = _read(path, errors)
+    text = read_text(path, errors)
     sidecar = path.with_name(slug + ".yml")
-    settings_text = _read(sidecar, errors) if sidecar.is_file() else ""
+    settings_text = read_text(sidecar, errors) if sidecar.is_file() else ""
     doc = YamlDocument({}, {}, 1)
     if settings_text:
         try:
@@ -608,14 +608,14 @@ def load_quiz(path: Path) -> QuizSpec:
     """Parse a ``<slug>.md`` or ``<slug>.gift`` quiz; raises :class:`ContentErrors`."""
     path = Path(path)
     slug = _slug_of(path)
-    errors = _Collector()
+    errors = Collector()
     if slug is None:
         raise ContentErrors([ContentError(str(path), 1, "not a quiz file: a quiz is <slug>.md or "
                                           "<slug>.gift (a call simulation is <slug>.scenario.md)")])
     if path.name.endswith(".gift"):
         quiz = _load_gift(path, slug, errors)
     else:
-        text = _read(path, errors)
+        text = read_text(path, errors)
         quiz = None if text is None else parse_markdown_quiz(text.removeprefix("\ufeff"), str(path), slug)
     if errors.errors or quiz is None:
         raise ContentErrors(errors.errors)

@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from .course import SLUG, _Collector, _read, _text, _unknown_keys
 from .errors import ContentError, ContentErrors
 from .frontmatter import YamlDocument, split_front_matter
+from .validation import SLUG, Collector, read_text, text_field, unknown_keys
 
 SUFFIX = ".scenario.md"
 SCENARIO_KEYS = {"title", "pass_score", "rules"}
@@ -149,8 +149,8 @@ class ScenarioSpec:
 
 def load_scenario(path: Path) -> ScenarioSpec:
     """Read and parse ``<slug>.scenario.md``; raises :class:`ContentErrors` listing every problem."""
-    errors = _Collector()
-    text = _read(path, errors)
+    errors = Collector()
+    text = read_text(path, errors)
     if text is None:
         raise ContentErrors(errors.errors)
     return parse_scenario(text, str(path), path.name.removesuffix(SUFFIX))
@@ -162,13 +162,13 @@ def parse_scenario(text: str, path: str, slug: str) -> ScenarioSpec:
         parsed = split_front_matter(text, path)
     except ContentError as exc:
         raise ContentErrors([exc]) from None
-    errors = _Collector()
+    errors = Collector()
     if not SLUG.match(slug):
         errors.add(path, 1, f"the file name must be <slug>{SUFFIX}, the slug made of lowercase "
                    "letters, digits and '-'")
     meta = parsed.meta
-    _unknown_keys(meta, SCENARIO_KEYS, path, errors)
-    title = _text(meta, "title", path, errors, required=True)
+    unknown_keys(meta, SCENARIO_KEYS, path, errors)
+    title = text_field(meta, "title", path, errors, required=True)
     pass_score = meta.data.get("pass_score", 70)
     if not isinstance(pass_score, int) or isinstance(pass_score, bool) or not 0 <= pass_score <= 100:
         errors.add(path, meta.line_of("pass_score"), "'pass_score' must be a whole number from 0 to 100")
@@ -189,7 +189,7 @@ def parse_scenario(text: str, path: str, slug: str) -> ScenarioSpec:
                         rules=rules, steps=tuple(steps))
 
 
-def _parse_rules(meta: YamlDocument, path: str, errors: _Collector) -> dict[str, str]:
+def _parse_rules(meta: YamlDocument, path: str, errors: Collector) -> dict[str, str]:
     value = meta.data.get("rules")
     if value is None:
         return {}
@@ -208,7 +208,7 @@ def _parse_rules(meta: YamlDocument, path: str, errors: _Collector) -> dict[str,
     return rules
 
 
-def _sections(body: str, first_line: int, path: str, errors: _Collector) -> list[Section]:
+def _sections(body: str, first_line: int, path: str, errors: Collector) -> list[Section]:
     """The body cut at each ``##`` heading; text before the first heading is an error."""
     sections: list[Section] = []
     preamble = False
@@ -225,7 +225,7 @@ def _sections(body: str, first_line: int, path: str, errors: _Collector) -> list
 
 
 def _parse_step(line: int, heading: str, lines: list[tuple[int, str]], rules: dict[str, str],
-                path: str, errors: _Collector) -> Step | None:
+                path: str, errors: Collector) -> Step | None:
     is_end = heading.endswith(END_MARK)
     heading = heading.removesuffix(END_MARK).rstrip()
     match = STEP_HEADING.match(heading)
@@ -261,7 +261,7 @@ def _parse_step(line: int, heading: str, lines: list[tuple[int, str]], rules: di
 
 
 def _parse_choice(index: int, line: int, match: re.Match[str], rules: dict[str, str],
-                  path: str, errors: _Collector) -> Choice:
+                  path: str, errors: Collector) -> Choice:
     text = match["text"].strip()
     if not text:
         errors.add(path, line, "the choice has no text")
@@ -289,7 +289,7 @@ def _parse_choice(index: int, line: int, match: re.Match[str], rules: dict[str, 
     return Choice(index, text, end["target"], points, "", violation, line)
 
 
-def _parse_branch(line: int, raw: str, path: str, errors: _Collector) -> Branch:
+def _parse_branch(line: int, raw: str, path: str, errors: Collector) -> Branch:
     match = BRANCH.match(raw.strip())
     if match and match["condition"] == OTHERWISE:
         return Branch(OTHERWISE, None, match["target"], line)
@@ -301,7 +301,7 @@ def _parse_branch(line: int, raw: str, path: str, errors: _Collector) -> Branch:
     return Branch(condition["op"], int(condition["value"]), match["target"], line)
 
 
-def _check_step(step: Step, path: str, errors: _Collector) -> None:
+def _check_step(step: Step, path: str, errors: Collector) -> None:
     if step.is_end and (step.choices or step.branches):
         errors.add(path, step.line, f"ending '{step.id}' must not have choices or branches")
     elif not step.is_end and not step.choices and not step.branches:
@@ -330,7 +330,7 @@ def _closure(starts: Iterable[str], successors: Callable[[str], Iterable[str]]) 
     return seen
 
 
-def _check_graph(steps: list[Step], body_line: int, path: str, errors: _Collector) -> None:
+def _check_graph(steps: list[Step], body_line: int, path: str, errors: Collector) -> None:
     """Targets, duplicate ids, and that every step is reached and can reach an ending."""
     if not steps:
         errors.add(path, body_line, "the scenario has no steps: a step starts with '## id: title'")
