@@ -29,6 +29,10 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
     "LMS_LOGIN_URL": None,  # under a host: where to send anonymous users
     "LMS_SITE_NAME": None,  # shown in the header; defaults to the translated product name
+    "LMS_PUBLIC_URL": None,  # e.g. https://training.example.com: the base of verification URLs
+    "LMS_CERTIFICATE_PREFIX": "CC",
+    "LMS_ISSUER": "信用卡催收培训中心",
+    "LMS_VERIFY_LIMIT": "60 per minute",  # verification requests per address
 }
 
 #: Environment variables read by ``create_app``: name -> (config key, parser).
@@ -42,6 +46,9 @@ ENVIRONMENT = {
     "LMS_URL_PREFIX": ("LMS_URL_PREFIX", str),
     "LMS_RATELIMIT_STORAGE_URI": ("LMS_RATELIMIT_STORAGE_URI", str),
     "LMS_LOGIN_FAILURE_LIMIT": ("LMS_LOGIN_FAILURE_LIMIT", str),
+    "LMS_PUBLIC_URL": ("LMS_PUBLIC_URL", str),
+    "LMS_CERTIFICATE_PREFIX": ("LMS_CERTIFICATE_PREFIX", str),
+    "LMS_ISSUER": ("LMS_ISSUER", str),
     "LMS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
 }
 

@@ -53,6 +53,9 @@ class LMS:
         app.extensions["lms.login_throttle"] = Throttle(
             app.config["LMS_RATELIMIT_STORAGE_URI"], app.config["LMS_LOGIN_FAILURE_LIMIT"], "login"
         )
+        app.extensions["lms.verify_throttle"] = Throttle(
+            app.config["LMS_RATELIMIT_STORAGE_URI"], app.config["LMS_VERIFY_LIMIT"], "verify"
+        )
 
         if "sqlalchemy" not in app.extensions:
             db.init_app(app)

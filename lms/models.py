@@ -11,10 +11,13 @@ from .assessments.models import (
     SummaryEvent,
     TrainingSummary,
 )
+from .audit.models import AuditEntry
+from .certificates.models import Certificate
 from .learning.models import Course, CourseAsset, Enrolment, Module, ModuleProgress, ModuleRevision
 
 __all__ = [
-    "Activity", "ActivityRevision", "AttemptResponse", "Course", "CourseAsset", "Enrolment",
+    "Activity", "ActivityRevision", "AttemptResponse", "AuditEntry", "Certificate", "Course",
+    "CourseAsset", "Enrolment",
     "Module", "ModuleProgress", "ModuleRevision", "QuizAttempt", "ScenarioChoice", "ScenarioPlay",
     "SummaryEvent", "TrainingSummary", "User", "UserRole",
 ]

@@ -5,17 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from blinker import Namespace
 from flask import current_app
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..db import session, utcnow
+from ..signals import roles_changed
 from .models import ROLES, User, UserRole
-
-signals = Namespace()
-#: Sent with the user after their roles change (e.g. to enrol a new trainee).
-roles_changed = signals.signal("lms.roles-changed")
 
 MIN_PASSWORD_LENGTH = 8
 # A valid hash, so a login for an unknown user costs as much as one for a known user.

@@ -18,6 +18,7 @@ from ..accounts.models import User
 from ..content.questions import DESCRIPTION, MATCHING, MULTICHOICE, MULTIRESPONSE, ORDERING, Question
 from ..db import session
 from ..learning.models import Enrolment
+from ..signals import progress_changed
 from .grading import QUESTION_TYPES, FormValues, answer_choices, is_scored, score_percent
 from .models import (
     AWAITING_GRADING,
@@ -261,6 +262,7 @@ def _finalise(attempt: QuizAttempt, now: datetime, waiting: bool) -> None:
     attempt.is_passed = attempt.score >= Settings.of(attempt.revision).pass_mark
     attempt.state, attempt.graded_at = GRADED, now
     session.flush()
+    progress_changed.send(attempt.enrolment)
 
 
 def grade_by_hand(attempt: QuizAttempt, key: str, fraction: float, comment: str, grader: User,

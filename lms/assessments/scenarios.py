@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ..content import scenario as engine
 from ..db import session
 from ..learning.models import Enrolment
+from ..signals import progress_changed
 from .models import Activity, ActivityRevision, ScenarioChoice, ScenarioPlay
 
 
@@ -86,6 +87,7 @@ def _finish(play: ScenarioPlay, state: engine.PlayState, now: datetime) -> None:
     result = engine.outcome(spec_of(play.revision), state)
     play.finished_at, play.score, play.is_passed = now, result.percent, result.passed
     session.flush()
+    progress_changed.send(play.enrolment)
 
 
 def step_data(play: ScenarioPlay) -> dict[str, Any]:

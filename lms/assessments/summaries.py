@@ -11,6 +11,7 @@ from ..accounts.models import User
 from ..db import session
 from ..i18n import gettext as _
 from ..learning.models import Course, Enrolment
+from ..signals import progress_changed
 from .models import APPROVED, DRAFT, RETURNED, SUBMITTED, SummaryEvent, TrainingSummary
 
 SUMMARY_SLUG = "training-summary"
@@ -96,6 +97,8 @@ def review(summary: TrainingSummary, approve: bool, comment: str, reviewer: User
     summary.events.append(SummaryEvent(action=summary.status, body=summary.body,
                                        comment=comment.strip(), actor_id=reviewer.id, created_at=now))
     session.flush()
+    if approve:
+        progress_changed.send(summary.enrolment)
 
 
 def pending_summaries() -> list[TrainingSummary]:

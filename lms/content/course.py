@@ -20,10 +20,19 @@ MODULE_FILE = re.compile(r"^(?P<position>\d+)-(?P<slug>[a-z0-9][a-z0-9-]*)\.md$"
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 
-COURSE_KEYS = {"title", "description", "hours", "sequential", "modules", "enrolment", "summary"}
+COURSE_KEYS = {"title", "description", "hours", "sequential", "modules", "enrolment", "summary",
+               "completion", "certificate"}
+COMPLETION_KEYS = {"modules", "quizzes", "scenarios", "scenario_min_score", "summary"}
+CERTIFICATE_KEYS = {"validity_months", "signatory", "signatory_title", "issuer", "template"}
 SUMMARY_KEYS = {"min_chars"}
 ENROLMENT_KEYS = {"all_trainees", "due_days"}
 MODULE_KEYS = {"title", "summary", "minutes", "objectives", "activities"}
+
+
+DEFAULT_COMPLETION = {"modules": True, "quizzes": True, "scenarios": True, "scenario_min_score": None,
+                      "summary": True}
+DEFAULT_CERTIFICATE = {"validity_months": 24, "signatory": "", "signatory_title": "", "issuer": "",
+                       "template": None}
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,10 @@ class CourseSpec:
     assets: tuple[AssetSpec, ...] = field(default=())
     path: str = ""
     summary_min_chars: int = 500
+    #: what completes the course: modules read, quizzes and case studies passed, scenarios
+    #: passed (with at least scenario_min_score), summary approved
+    completion: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_COMPLETION))
+    certificate: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_CERTIFICATE))
     #: quizzes, case studies and scenarios, when the course's quiz folder was loaded too
     quizzes: tuple[Any, ...] = field(default=())
     scenarios: tuple[Any, ...] = field(default=())
@@ -169,6 +182,8 @@ def parse_course(course_dir: Path) -> CourseSpec:
         sequential = False
     enrol_all, due_days = _parse_enrolment(doc, shown, errors)
     summary_min_chars = _parse_summary(doc, shown, errors)
+    completion = _parse_completion(doc, shown, errors)
+    certificate = _parse_certificate(doc, shown, errors, course_dir)
 
     files: dict[str, tuple[int, Path]] = {}
     for path in sorted(course_dir.glob("*.md")):
@@ -222,7 +237,8 @@ def parse_course(course_dir: Path) -> CourseSpec:
     return CourseSpec(slug=slug, title=title, description=description, hours=float(hours),
                       sequential=sequential, enrol_all_trainees=enrol_all, due_days=due_days,
                       modules=tuple(modules), assets=assets, path=str(course_dir),
-                      summary_min_chars=summary_min_chars)
+                      summary_min_chars=summary_min_chars, completion=completion,
+                      certificate=certificate)
 
 
 def _parse_enrolment(doc: YamlDocument, path: str, errors: Collector) -> tuple[bool, int | None]:
@@ -271,3 +287,70 @@ def _parse_summary(doc: YamlDocument, path: str, errors: Collector) -> int:
                    "'summary.min_chars' must be a whole number from 0 to 20000")
         return 500
     return minimum
+
+
+def _mapping(doc: YamlDocument, key: str, known: set[str], path: str,
+             errors: Collector) -> dict[str, Any]:
+    value = doc.data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.add(path, doc.line_of(key), f"'{key}' must be a mapping of {', '.join(sorted(known))}")
+        return {}
+    for name in value:
+        if name not in known:
+            errors.add(path, doc.key_lines.get(f"{key}.{name}", doc.line_of(key)),
+                       f"unknown key '{key}.{name}' (known keys: {', '.join(sorted(known))})")
+    return value
+
+
+def _parse_completion(doc: YamlDocument, path: str, errors: Collector) -> dict[str, Any]:
+    value = _mapping(doc, "completion", COMPLETION_KEYS, path, errors)
+    rules = dict(DEFAULT_COMPLETION)
+    for name in ("modules", "quizzes", "scenarios", "summary"):
+        if name in value:
+            if not isinstance(value[name], bool):
+                errors.add(path, doc.key_lines.get(f"completion.{name}", 1),
+                           f"'completion.{name}' must be true or false")
+            else:
+                rules[name] = value[name]
+    minimum = value.get("scenario_min_score")
+    if minimum is not None:
+        if not isinstance(minimum, int) or isinstance(minimum, bool) or not 0 <= minimum <= 100:
+            errors.add(path, doc.key_lines.get("completion.scenario_min_score", 1),
+                       "'completion.scenario_min_score' must be a whole number from 0 to 100")
+        else:
+            rules["scenario_min_score"] = minimum
+    return rules
+
+
+def _parse_certificate(doc: YamlDocument, path: str, errors: Collector,
+                       course_dir: Path) -> dict[str, Any]:
+    value = _mapping(doc, "certificate", CERTIFICATE_KEYS, path, errors)
+    settings = dict(DEFAULT_CERTIFICATE)
+    months = value.get("validity_months", settings["validity_months"])
+    if months is not None and (not isinstance(months, int) or isinstance(months, bool)
+                               or not 1 <= months <= 240):
+        errors.add(path, doc.key_lines.get("certificate.validity_months", 1),
+                   "'certificate.validity_months' must be a whole number of months from 1 to 240, "
+                   "or null for certificates that never expire")
+    else:
+        settings["validity_months"] = months
+    for name in ("signatory", "signatory_title", "issuer"):
+        if name in value:
+            if not isinstance(value[name], str):
+                errors.add(path, doc.key_lines.get(f"certificate.{name}", 1),
+                           f"'certificate.{name}' must be text")
+            else:
+                settings[name] = value[name].strip()
+    template = value.get("template")
+    if template is not None:
+        folder = course_dir / str(template)
+        if not isinstance(template, str) or not (folder / "certificate.html").is_file() \
+                or not folder.resolve().is_relative_to(course_dir.resolve()):
+            errors.add(path, doc.key_lines.get("certificate.template", 1),
+                       f"'certificate.template' must be a folder of the course with a "
+                       f"certificate.html: {template}")
+        else:
+            settings["template"] = str(template)
+    return settings

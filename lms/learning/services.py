@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import TRAINEE, User, UserRole
-from ..accounts.services import roles_changed
 from ..assessments.progress import ActivityStatus, activity_statuses
 from ..db import session, utcnow
+from ..signals import progress_changed, roles_changed
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 
 #: Grace added to the time since the last report, for clocks and network delays.
@@ -251,6 +251,7 @@ def record_reading(enrolment: Enrolment, module: Module, seconds: int, reached_e
     row.last_seen_at = now
     if reached_end and not row.is_complete:
         row.completed_at = now
+        progress_changed.send(enrolment)
         shown = session.get(ModuleRevision, revision_id) if revision_id else None
         row.revision_id = (shown.id if shown is not None and shown.module_id == module.id
                            else module.current_revision_id)

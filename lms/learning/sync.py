@@ -93,8 +93,10 @@ def _import_course(spec: CourseSpec, author: str, report: ImportReport) -> None:
             asset.data, asset.sha256 = asset_spec.data, asset_spec.sha256
             asset.mime_type, asset.updated_at = asset_spec.mime_type, utcnow()
             report.assets_changed += 1
-    if course.settings.get("summary_min_chars") != spec.summary_min_chars:
-        course.settings = {**course.settings, "summary_min_chars": spec.summary_min_chars}
+    settings = {"summary_min_chars": spec.summary_min_chars, "completion": spec.completion,
+                "certificate": spec.certificate}
+    if course.settings != settings:
+        course.settings = settings
     session.flush()
     from ..assessments.sync import import_activities
 

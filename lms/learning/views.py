@@ -18,7 +18,8 @@ from sqlalchemy import select
 from ..accounts.access import login_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import HR, TRAINER
-from ..db import session
+from ..certificates import services as certificate_services
+from ..db import session, utcnow
 from ..i18n import gettext as _
 from . import services
 from .forms import ReadingReportForm
@@ -42,17 +43,30 @@ def _load_course(slug: str) -> tuple[Course, services.CourseStatus]:
 def dashboard():
     user = load_current_user()
     courses = services.dashboard(user)
+    certificates = {}
+    for status in courses:
+        certificate = certificate_services.current_certificate(status.enrolment)
+        if certificate is None and status.is_complete:  # issuing failed earlier: try again now
+            certificate = certificate_services.issue_if_complete(status.enrolment)
+            session.commit()
+        if certificate is not None:
+            certificates[status.enrolment.id] = certificate
     enrolled = {status.course.id for status in courses}
     previews = ([c for c in services.all_courses() if c.id not in enrolled]
                 if user.has_role(TRAINER, HR) else [])
-    return render_template("lms/learning/dashboard.html", courses=courses, previews=previews)
+    return render_template("lms/learning/dashboard.html", courses=courses, previews=previews,
+                           certificates=certificates, now=utcnow())
 
 
 @bp.get("/courses/<course_slug>/")
 @login_required
 def course(course_slug: str):
     course, status = _load_course(course_slug)
-    return render_template("lms/learning/course.html", course=course, status=status)
+    requirements = certificate_services.requirements(status) if status.enrolment else []
+    certificate = (certificate_services.current_certificate(status.enrolment)
+                   if status.enrolment else None)
+    return render_template("lms/learning/course.html", course=course, status=status,
+                           requirements=requirements, certificate=certificate, now=utcnow())
 
 
 @bp.get("/courses/<course_slug>/<module_slug>")

@@ -116,3 +116,46 @@ def trainee(client, mini, make_user, login):
     mini()
     login(user)
     return user
+
+
+TINY_COURSE = """\
+title: 合规速成
+hours: 2
+modules: [rules]
+enrolment:
+  all_trainees: true
+  due_days: 14
+summary:
+  min_chars: 10
+certificate:
+  validity_months: 12
+  signatory: 李培训
+  signatory_title: 培训中心主任
+"""
+TINY_MODULE = """\
+---
+title: 催收红线
+activities: [red-lines, training-summary]
+---
+## 红线
+不得利用暴力、威胁等手段进行催收。
+"""
+TINY_QUIZ = """\
+---
+title: 红线测验
+---
+## 可以用威胁手段催收吗？
+答案：错误
+"""
+
+
+@pytest.fixture
+def tiny(app, tmp_path):
+    """A course one can complete in a few requests: a module, a one-question quiz, a summary."""
+    courses, quizzes = tmp_path / "tiny-courses", tmp_path / "tiny-quizzes"
+    (courses / "tiny").mkdir(parents=True)
+    (quizzes / "tiny").mkdir(parents=True)
+    (courses / "tiny" / "course.yml").write_text(TINY_COURSE, encoding="utf-8")
+    (courses / "tiny" / "01-rules.md").write_text(TINY_MODULE, encoding="utf-8")
+    (quizzes / "tiny" / "red-lines.md").write_text(TINY_QUIZ, encoding="utf-8")
+    return lambda: import_content(app, courses, quizzes)

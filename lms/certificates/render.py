@@ -1,0 +1,138 @@
+"""The one HTML-to-PDF function, and the certificate rendered with it."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import subprocess
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import segno
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from lms.certificates.snapshot import CertificateSnapshot
+
+DEFAULT_TEMPLATE_DIR = Path(__file__).parent / "templates" / "default"
+TEMPLATE_NAME = "certificate.html"
+
+
+class MissingGlyphs(Exception):
+    """The installed fonts cannot draw some characters: the PDF would show empty boxes."""
+
+
+class ResourceRefused(Exception):
+    """The HTML or CSS asked for a resource outside the template's own folder."""
+
+
+class _FolderFetcher(URLFetcher):
+    """Fetch ``data:`` URIs and files inside ``base_dir``; refuse everything else."""
+
+    def __init__(self, base_dir: Path):
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False, fail_on_errors=True)
+        self.base_dir = base_dir
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "file":
+            if parts.netloc not in ("", "localhost"):
+                raise ValueError(f"remote file URL refused: {url}")
+            path = Path(url2pathname(parts.path)).resolve()
+            if not path.is_relative_to(self.base_dir):
+                raise ValueError(f"file outside {self.base_dir} refused: {url}")
+        elif parts.scheme != "data":
+            raise ValueError(f"URL refused: {url}")
+        return super().fetch(url, headers)
+
+
+class _NotdefHandler(logging.Handler):
+    """Collect WeasyPrint's ``.notdef glyph rendered`` warnings logged by this thread."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and ".notdef glyph" in record.getMessage():
+            self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _missing_glyphs() -> Iterator[None]:
+    logger = logging.getLogger("weasyprint")
+    handler = _NotdefHandler()
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if handler.messages:
+        raise MissingGlyphs("; ".join(dict.fromkeys(handler.messages)))
+
+
+def render_pdf(html: str, base_dir: Path) -> bytes:
+    """Render ``html`` to PDF; relative URLs resolve, and must stay, inside ``base_dir``.
+
+    Raises :class:`ResourceRefused` for any other URL and :class:`MissingGlyphs` when a
+    character would print as an empty box.
+    """
+    base_dir = base_dir.resolve()
+    try:
+        with _missing_glyphs():
+            fetcher = _FolderFetcher(base_dir)
+            return HTML(string=html, base_url=f"{base_dir.as_uri()}/", url_fetcher=fetcher).write_pdf()
+    except FatalURLFetchingError as error:
+        raise ResourceRefused(str(error.__cause__ or error)) from error
+    finally:
+        gc.collect()  # WeasyPrint leaves reference cycles; without this a worker keeps growing
+
+
+def format_date(day: date) -> str:
+    """``2026年11月29日``."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_number(value: float) -> str:
+    """``6`` for 6.0, ``91.7`` for 91.666…: hours and scores without a pointless ``.0``."""
+    return f"{round(value, 1):g}"
+
+
+def qr_svg(url: str) -> Markup:
+    """An inline SVG QR code of ``url``, sized by CSS."""
+    return Markup(segno.make(url, error="m").svg_inline(omitsize=True))
+
+
+def certificate_html(snapshot: CertificateSnapshot, template_dir: Path | None = None) -> str:
+    """``certificate.html`` from ``template_dir`` (a course author's, so sandboxed) filled in."""
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(template_dir or DEFAULT_TEMPLATE_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,  # a misspelt field, or an unsafe attribute, fails rather than prints ""
+    )
+    env.filters.update(format_date=format_date, format_number=format_number)
+    env.globals.update(format_date=format_date, format_number=format_number)
+    return env.get_template(TEMPLATE_NAME).render(snapshot=snapshot, qr_svg=qr_svg(snapshot.verify_url))
+
+
+def render_certificate(snapshot: CertificateSnapshot, template_dir: Path | None = None) -> bytes:
+    template_dir = template_dir or DEFAULT_TEMPLATE_DIR
+    return render_pdf(certificate_html(snapshot, template_dir), template_dir)
+
+
+def certificate_png(pdf: bytes) -> bytes:
+    """The first page at 60 dpi, to look at or compare."""
+    result = subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-singlefile", "-"],
+        input=pdf, capture_output=True, check=True,
+    )
+    return result.stdout

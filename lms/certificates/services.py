@@ -1,0 +1,257 @@
+"""Completing a course and issuing its certificate; revoking and re-issuing; verifying.
+
+Completion and issuing happen together in a savepoint: a failure (say, the PDF) leaves the
+enrolment incomplete and issues nothing, and the next progress event or dashboard visit retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..assessments.models import CASE, GRADED, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
+from ..assessments.summaries import SUMMARY_SLUG
+from ..audit.services import record
+from ..content.course import DEFAULT_CERTIFICATE, DEFAULT_COMPLETION
+from ..db import session, utcnow
+from ..learning import services as learning
+from ..learning.models import Enrolment
+from ..signals import progress_changed
+from .models import Certificate
+
+SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
+
+
+class CertificateError(ValueError):
+    pass
+
+
+# --- completion ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Requirement:
+    key: str  # modules, quizzes, scenarios, summary
+    done: int
+    total: int
+
+    @property
+    def is_met(self) -> bool:
+        return self.done >= self.total
+
+
+def requirements(status: learning.CourseStatus) -> list[Requirement]:
+    """What the course's completion rules ask for, and how far the trainee is."""
+    rules = {**DEFAULT_COMPLETION, **status.course.settings.get("completion", {})}
+    named = {a.slug: a for m in status.modules for a in status.activities_of(m.module)}
+    found = []
+    if rules["modules"]:
+        found.append(Requirement("modules", status.completed_count, len(status.modules)))
+    if rules["quizzes"]:
+        quizzes = [a for a in named.values() if a.kind in (QUIZ, CASE)]
+        found.append(Requirement("quizzes", sum(a.is_done for a in quizzes), len(quizzes)))
+    if rules["scenarios"]:
+        minimum = rules.get("scenario_min_score")
+        scenarios = [a for a in named.values() if a.kind == SCENARIO]
+        done = sum(a.is_done and (minimum is None or (a.score or 0) >= minimum) for a in scenarios)
+        found.append(Requirement("scenarios", done, len(scenarios)))
+    if rules["summary"] and SUMMARY_SLUG in named:
+        found.append(Requirement("summary", int(named[SUMMARY_SLUG].is_done), 1))
+    return found
+
+
+def current_certificate(enrolment: Enrolment) -> Certificate | None:
+    """The enrolment's certificate that is not superseded (it may be revoked or expired)."""
+    return session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id,
+                                                    Certificate.superseded_by_id.is_(None))
+                          .order_by(Certificate.id.desc()).limit(1))
+
+
+def issue_if_complete(enrolment: Enrolment, now: datetime | None = None) -> Certificate | None:
+    """Complete the enrolment and issue its certificate once every requirement is met."""
+    if enrolment.is_archived or current_certificate(enrolment) is not None:
+        return None
+    now = now or utcnow()
+    status = learning.course_status(enrolment.course, enrolment)
+    reqs = requirements(status)
+    if not reqs or not all(r.is_met for r in reqs):
+        return None
+    with session.begin_nested():
+        enrolment.completed_at = now
+        certificate = _issue(enrolment, status, now)
+    return certificate
+
+
+def _issue(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
+           expires_at: datetime | None | type[Ellipsis] = ..., actor: User | None = None) -> Certificate:
+    course, user = enrolment.course, enrolment.user
+    settings = {**DEFAULT_CERTIFICATE, **course.settings.get("certificate", {})}
+    if expires_at is ...:
+        months = settings.get("validity_months")
+        expires_at = add_months(now, months) if months else None
+    serial = new_serial(now)
+    snapshot = {
+        "serial": serial, "holder_name": user.display_name, "employee_no": user.employee_no,
+        "department": user.department, "course_title": course.title, "hours": course.hours,
+        "score": overall_score(enrolment), "issued_on": local_date(now).isoformat(),
+        "expires_on": local_date(expires_at).isoformat() if expires_at else None,
+        "verify_url": verify_url(serial), "issuer": settings["issuer"] or current_app.config["LMS_ISSUER"],
+        "signatory_name": settings["signatory"], "signatory_title": settings["signatory_title"],
+    }
+    pdf = render(snapshot, course)
+    certificate = Certificate(serial=serial, enrolment_id=enrolment.id, user_id=user.id,
+                              course_id=course.id, snapshot=snapshot, score=snapshot["score"],
+                              course_versions=course_versions(enrolment, status), pdf=pdf,
+                              sha256=hashlib.sha256(pdf).hexdigest(), issued_at=now,
+                              expires_at=expires_at)
+    session.add(certificate)
+    session.flush()
+    record("certificate.issued", serial, actor,
+           {"holder": user.display_name, "employee_no": user.employee_no, "course": course.slug,
+            "sha256": certificate.sha256})
+    return certificate
+
+
+def render(snapshot: dict[str, Any], course) -> bytes:
+    from .render import render_certificate
+    from .snapshot import CertificateSnapshot
+
+    return render_certificate(CertificateSnapshot.from_json(snapshot))
+
+
+def overall_score(enrolment: Enrolment) -> float | None:
+    """The mean of the best scores of the course's graded quizzes and case studies."""
+    attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id,
+                                                         QuizAttempt.state == GRADED)).all()
+    best: dict[int, float] = {}
+    for attempt in attempts:
+        best[attempt.activity_id] = max(best.get(attempt.activity_id, 0.0), attempt.score or 0.0)
+    return round(sum(best.values()) / len(best), 1) if best else None
+
+
+def course_versions(enrolment: Enrolment, status: learning.CourseStatus) -> dict[str, Any]:
+    """The revision of every module and activity the trainee completed: the policy text they
+    were trained on."""
+    modules = {s.module.slug: {"revision": s.progress.revision.number, "sha256": s.progress.revision.sha256}
+               for s in status.modules if s.progress is not None and s.progress.revision is not None}
+    activities: dict[str, Any] = {}
+    for attempt in session.scalars(select(QuizAttempt).where(
+            QuizAttempt.enrolment_id == enrolment.id, QuizAttempt.is_passed.is_(True))):
+        activities[attempt.activity.slug] = {"revision": attempt.revision.number,
+                                             "sha256": attempt.revision.sha256}
+    for play in session.scalars(select(ScenarioPlay).where(
+            ScenarioPlay.enrolment_id == enrolment.id, ScenarioPlay.is_passed.is_(True))):
+        activities[play.activity.slug] = {"revision": play.revision.number, "sha256": play.revision.sha256}
+    return {"modules": modules, "activities": activities}
+
+
+@progress_changed.connect
+def _on_progress(enrolment: Enrolment, **_: object) -> None:
+    try:
+        issue_if_complete(enrolment)
+    except Exception:  # the action that made progress stands; the next visit retries issuing
+        current_app.logger.exception("issuing the certificate of enrolment %s failed", enrolment.id)
+
+
+# --- serials, dates, URLs ----------------------------------------------------------------------
+
+def new_serial(now: datetime) -> str:
+    """An unguessable serial: PREFIX-YEAR-XXXX-XXXX."""
+    prefix = current_app.config["LMS_CERTIFICATE_PREFIX"]
+    while True:
+        code = "".join(secrets.choice(SERIAL_ALPHABET) for _ in range(8))
+        serial = f"{prefix}-{now.year}-{code[:4]}-{code[4:]}"
+        if session.scalar(select(Certificate.id).where(Certificate.serial == serial)) is None:
+            return serial
+
+
+def normalise_serial(text: str) -> str:
+    return text.strip().upper().replace("O", "0").replace("I", "1").replace("L", "1")
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(current_app.config["LMS_TIMEZONE"])).date()
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    for day in (moment.day, 30, 29, 28):  # the 31st of a shorter month becomes its last day
+        try:
+            return moment.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def verify_url(serial: str) -> str:
+    public = current_app.config.get("LMS_PUBLIC_URL")
+    if public:
+        with current_app.test_request_context(base_url=public):
+            return url_for("lms.certificates.verify", serial=serial, _external=True)
+    if has_request_context():
+        return url_for("lms.certificates.verify", serial=serial, _external=True)
+    with current_app.test_request_context(base_url="http://127.0.0.1:5000"):
+        return url_for("lms.certificates.verify", serial=serial, _external=True)
+
+
+def masked_name(name: str) -> str:
+    """张三 → 张*, 王小明 → 王**, John Smith → J*** S****: enough to recognise, not to harvest."""
+    if any(ord(c) > 0x2E80 for c in name):
+        return name[:1] + "*" * max(1, len(name) - 1)
+    return " ".join(word[:1] + "*" * max(1, len(word) - 1) for word in name.split())
+
+
+# --- HR actions ------------------------------------------------------------------------------
+
+def find(serial: str) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.serial == normalise_serial(serial)))
+
+
+def find_by_pdf(data: bytes) -> Certificate | None:
+    return session.scalar(select(Certificate).where(
+        Certificate.sha256 == hashlib.sha256(data).hexdigest()))
+
+
+def revoke(certificate: Certificate, reason: str, actor: User, now: datetime | None = None) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise CertificateError("reason_required")
+    if certificate.revoked_at is not None:
+        raise CertificateError("already_revoked")
+    certificate.revoked_at, certificate.revoked_reason = now or utcnow(), reason
+    certificate.revoked_by_id = actor.id if actor else None
+    session.flush()
+    record("certificate.revoked", certificate.serial, actor, {"reason": reason})
+
+
+def reissue(certificate: Certificate, actor: User | None, now: datetime | None = None) -> Certificate:
+    """A new certificate from the holder's current details; the old one points to it.
+
+    The new one keeps the old one's expiry: re-issuing corrects a certificate, it does not
+    extend the training's validity."""
+    if certificate.superseded_by_id is not None:
+        raise CertificateError("already_superseded")
+    now = now or utcnow()
+    enrolment = certificate.enrolment
+    status = learning.course_status(enrolment.course, enrolment)
+    new = _issue(enrolment, status, now, expires_at=certificate.expires_at, actor=actor)
+    certificate.superseded_by_id, certificate.superseded_at = new.id, now
+    session.flush()
+    record("certificate.reissued", certificate.serial, actor, {"new_serial": new.serial})
+    return new
+
+
+def expiring_within(days: int, now: datetime | None = None) -> list[Certificate]:
+    now = now or utcnow()
+    return list(session.scalars(select(Certificate).where(
+        Certificate.revoked_at.is_(None), Certificate.superseded_by_id.is_(None),
+        Certificate.expires_at.is_not(None), Certificate.expires_at > now,
+        Certificate.expires_at <= now + timedelta(days=days)).order_by(Certificate.expires_at)))

@@ -1,0 +1,104 @@
+"""Public verification of certificates, and downloading the stored PDFs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+
+from ..accounts.access import login_required, roles_required
+from ..accounts.identity import load_current_user
+from ..accounts.models import ADMIN, HR, TRAINER
+from ..audit.services import record
+from ..db import session, utcnow
+from ..i18n import gettext as _
+from . import services
+from .models import Certificate
+
+bp = Blueprint("certificates", __name__)
+
+MAX_UPLOAD = 10 * 1024 * 1024
+
+
+def _throttled() -> None:
+    throttle = current_app.extensions["lms.verify_throttle"]
+    key = f"ip:{request.remote_addr}"
+    if throttle.is_blocked(key):
+        abort(429)
+    throttle.record_failure(key)  # every look-up counts against the address's allowance
+
+
+@bp.route("/verify/", methods=["GET", "POST"])
+def verify_form():
+    """Look a certificate up by its serial, or check an uploaded PDF against what was issued."""
+    result = None
+    if request.method == "POST":
+        _throttled()
+        upload = request.files.get("pdf")
+        serial = request.form.get("serial", "").strip()
+        if upload and upload.filename:
+            data = upload.read(MAX_UPLOAD + 1)
+            certificate = services.find_by_pdf(data) if len(data) <= MAX_UPLOAD else None
+            result = {"certificate": certificate, "checked_file": upload.filename}
+        elif serial:
+            return redirect(url_for(".verify", serial=services.normalise_serial(serial)))
+        else:
+            flash(_("Enter a certificate number or choose a PDF file."), "warning")
+    return render_template("lms/certificates/verify_form.html", result=result,
+                           now=utcnow(), masked=services.masked_name), 200
+
+
+@bp.get("/verify/<serial>")
+def verify(serial: str):
+    _throttled()
+    certificate = services.find(serial)
+    if certificate is None:
+        return render_template("lms/certificates/not_found.html", serial=serial), 404
+    return render_template("lms/certificates/verify.html", certificate=certificate, now=utcnow(),
+                           masked=services.masked_name(certificate.holder_name))
+
+
+def _may_download(certificate: Certificate) -> bool:
+    user = load_current_user()
+    return certificate.user_id == user.id or user.has_role(HR, TRAINER, ADMIN)
+
+
+@bp.get("/certificates/<serial>.pdf")
+@login_required
+def download(serial: str):
+    certificate = services.find(serial) or abort(404)
+    if not _may_download(certificate):
+        abort(403)
+    record("certificate.downloaded", certificate.serial, load_current_user())
+    session.commit()
+    response = Response(certificate.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/hr/certificates/<serial>", methods=["GET", "POST"])
+@roles_required(HR)
+def manage(serial: str):
+    """A certificate's record for HR: status, history, revoke, re-issue."""
+    certificate = services.find(serial) or abort(404)
+    error = None
+    if request.method == "POST":
+        action = request.form.get("action")
+        try:
+            if action == "revoke":
+                services.revoke(certificate, request.form.get("reason", ""), load_current_user())
+                flash(_("Certificate %(serial)s revoked.", serial=certificate.serial), "success")
+            elif action == "reissue":
+                new = services.reissue(certificate, load_current_user())
+                session.commit()
+                flash(_("Re-issued as %(serial)s.", serial=new.serial), "success")
+                return redirect(url_for(".manage", serial=new.serial))
+            session.commit()
+            return redirect(url_for(".manage", serial=certificate.serial))
+        except services.CertificateError as problem:
+            session.rollback()
+            error = {"reason_required": _("Give the reason for revoking."),
+                     "already_revoked": _("This certificate is already revoked."),
+                     "already_superseded": _("This certificate was already re-issued.")}[str(problem)]
+            certificate = services.find(serial)
+    return render_template("lms/certificates/manage.html", certificate=certificate, now=utcnow(),
+                           error=error, reason=request.form.get("reason", "")), 400 if error else 200

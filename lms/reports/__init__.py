@@ -1,0 +1,1 @@
+"""Reports for HR: spreadsheet import and export."""

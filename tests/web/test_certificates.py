@@ -1,0 +1,187 @@
+"""Completing a course issues its certificate at once; verification, downloads, revocation,
+re-issuing, the command line and the audit log."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+
+import pytest
+
+from lms.audit.models import AuditEntry
+from lms.certificates.models import Certificate
+from lms.db import session, utcnow
+
+from ..conftest import csrf_token
+
+
+def complete_course(client, app, make_user, login, name="王小明"):
+    """As a trainee: read the module, pass the quiz, write the summary; a trainer approves it."""
+    trainee = make_user("trainee", display_name=name, employee_no="E7001", department="催收一部")
+    login(trainee)
+    client.get("/courses/tiny/rules")
+    client.post("/courses/tiny/rules/progress", data={"reached_end": "y", "csrf_token": csrf_token(client, "/")})
+    start = client.post("/courses/tiny/quizzes/red-lines/start", data={"csrf_token": csrf_token(client, "/")})
+    attempt = start.location.rsplit("/", 1)[1]
+    client.post(f"/attempts/{attempt}/submit", data={"q0": "1", "csrf_token": csrf_token(client, "/")})
+    client.post("/courses/tiny/summary", data={"body": "我学会了合规催收的红线和方法。", "action": "submit",
+                                               "csrf_token": csrf_token(client, "/")})
+    assert Certificate_count(app) == 0  # the summary still waits for approval
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainer"))
+    with app.app_context():
+        from lms.assessments.models import TrainingSummary
+
+        summary_id = session.query(TrainingSummary).one().id
+    client.post(f"/review/summaries/{summary_id}", data={"decision": "approve", "comment": "",
+                                                         "csrf_token": csrf_token(client, "/")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    return trainee
+
+
+def Certificate_count(app) -> int:  # noqa: N802
+    with app.app_context():
+        return session.query(Certificate).count()
+
+
+@pytest.fixture
+def issued(app, client, tiny, make_user, login):
+    tiny()
+    trainee = complete_course(client, app, make_user, login)
+    with app.app_context():
+        certificate = session.query(Certificate).one()
+        return trainee, certificate.serial
+
+
+def pdf_text(pdf: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def test_completing_the_last_requirement_issues_the_certificate(app, client, issued, login):
+    trainee, serial = issued
+    with app.app_context():
+        certificate = session.query(Certificate).one()
+        assert certificate.enrolment.completed_at is not None
+        assert certificate.snapshot["holder_name"] == "王小明"
+        assert certificate.snapshot["employee_no"] == "E7001"
+        assert certificate.score == 100.0
+        assert certificate.course_versions["modules"]["rules"]["revision"] == 1
+        assert "red-lines" in certificate.course_versions["activities"]
+        assert (certificate.expires_at - certificate.issued_at).days in (365, 366)
+        text = pdf_text(certificate.pdf)
+        assert "王小明" in text and serial in text and "合规速成" in text
+        assert session.query(AuditEntry).filter_by(action="certificate.issued").count() == 1
+    login(trainee)
+    page = client.get("/").get_data(as_text=True)
+    assert f"/certificates/{serial}.pdf" in page and "有效" in page
+    response = client.get(f"/certificates/{serial}.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def test_only_the_holder_and_staff_may_download(app, client, issued, make_user, login):
+    _, serial = issued
+    login(make_user("trainee"))
+    assert client.get(f"/certificates/{serial}.pdf").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("hr"))
+    assert client.get(f"/certificates/{serial}.pdf").status_code == 200
+    assert client.get("/certificates/CC-2000-XXXX-XXXX.pdf").status_code == 404
+
+
+def test_verification_page_shows_status_and_a_masked_name(app, client, issued):
+    _, serial = issued
+    page = client.get(f"/verify/{serial}").get_data(as_text=True)
+    assert "王**" in page and "王小明" not in page and "合规速成" in page and "有效" in page
+    assert client.get("/verify/CC-2026-0000-0000").status_code == 404
+
+
+def test_verification_statuses(app, client, issued, make_user):
+    _, serial = issued
+    with app.app_context():
+        certificate = session.query(Certificate).one()
+        certificate.expires_at = utcnow() + timedelta(days=10)
+        session.commit()
+    assert "即将到期" in client.get(f"/verify/{serial}").get_data(as_text=True)
+    with app.app_context():
+        session.query(Certificate).one().expires_at = utcnow() - timedelta(days=1)
+        session.commit()
+    assert "已过期" in client.get(f"/verify/{serial}").get_data(as_text=True)
+
+
+def test_uploading_a_pdf_checks_it_is_unaltered(app, client, issued):
+    _, serial = issued
+    with app.app_context():
+        pdf = session.query(Certificate).one().pdf
+    from io import BytesIO
+
+    token = csrf_token(client, "/verify/")
+    good = client.post("/verify/", data={"pdf": (BytesIO(pdf), "cert.pdf"), "csrf_token": token},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert f"是证书 {serial} 的原件" in good or serial in good
+    altered = pdf.replace(b"%%EOF", b"%%EOF\n% changed")
+    bad = client.post("/verify/", data={"pdf": (BytesIO(altered), "cert.pdf"), "csrf_token": token},
+                      content_type="multipart/form-data").get_data(as_text=True)
+    assert "不是本系统签发的证书" in bad
+
+
+def test_hr_revokes_with_a_reason_and_verification_shows_it(app, client, issued, make_user, login):
+    _, serial = issued
+    login(make_user("hr"))
+    url = f"/hr/certificates/{serial}"
+    refused = client.post(url, data={"action": "revoke", "reason": " ", "csrf_token": csrf_token(client, url)})
+    assert refused.status_code == 400 and 'id="reason-errors"' in refused.get_data(as_text=True)
+    client.post(url, data={"action": "revoke", "reason": "违规催收被投诉", "csrf_token": csrf_token(client, url)})
+    page = client.get(f"/verify/{serial}").get_data(as_text=True)
+    assert "已撤销" in page and "违规催收被投诉" in page
+
+
+def test_reissue_supersedes_the_old_certificate(app, client, issued, make_user, login):
+    trainee, serial = issued
+    with app.app_context():
+        from lms.accounts.models import User
+
+        session.get(User, trainee.id).display_name = "王晓明"  # a name fix
+        session.commit()
+    login(make_user("hr"))
+    url = f"/hr/certificates/{serial}"
+    response = client.post(url, data={"action": "reissue", "csrf_token": csrf_token(client, url)})
+    new_serial = response.location.rsplit("/", 1)[1]
+    with app.app_context():
+        old, new = (session.query(Certificate).filter_by(serial=s).one() for s in (serial, new_serial))
+        assert old.superseded_by_id == new.id and old.snapshot["holder_name"] == "王小明"
+        assert new.snapshot["holder_name"] == "王晓明" and new.expires_at == old.expires_at
+    assert "已被替换" in client.get(f"/verify/{serial}").get_data(as_text=True)
+
+
+def test_command_line(app, runner, issued, tmp_path):
+    _, serial = issued
+    listing = runner.invoke(args=["lms", "certificates", "list"]).output
+    assert serial in listing and "王小明" in listing and "valid" in listing
+    assert "sha256:" in runner.invoke(args=["lms", "certificates", "show", serial]).output
+    target = tmp_path / "c.pdf"
+    assert runner.invoke(args=["lms", "certificates", "export", serial, "-o", str(target)]).exit_code == 0
+    checked = runner.invoke(args=["lms", "certificates", "verify", str(target)])
+    assert checked.exit_code == 0 and serial in checked.output and "valid" in checked.output
+    target.write_bytes(target.read_bytes() + b"\n")
+    assert runner.invoke(args=["lms", "certificates", "verify", str(target)]).exit_code == 1
+    assert runner.invoke(args=["lms", "certificates", "revoke", serial, "--reason", "测试"]).exit_code == 0
+    assert "revoked" in runner.invoke(args=["lms", "certificates", "show", serial]).output
+    reissued = runner.invoke(args=["lms", "certificates", "reissue", serial])
+    assert reissued.exit_code == 0 and "superseded by" in reissued.output
+
+
+def test_audit_verify_detects_edits_and_deletions(app, runner, issued):
+    assert runner.invoke(args=["lms", "audit", "verify"]).exit_code == 0
+    runner.invoke(args=["lms", "certificates", "revoke", issued[1], "--reason", "测试"])
+    with app.app_context():
+        entries = session.query(AuditEntry).order_by(AuditEntry.id).all()
+        assert len(entries) >= 2
+        entries[0].subject = "CC-FORGED"
+        session.commit()
+    result = runner.invoke(args=["lms", "audit", "verify"])
+    assert result.exit_code == 1 and "edited" in result.output
+    with app.app_context():
+        session.query(AuditEntry).filter_by(subject="CC-FORGED").delete()
+        session.commit()
+    result = runner.invoke(args=["lms", "audit", "verify"])
+    assert result.exit_code == 1 and "deleted" in result.output
