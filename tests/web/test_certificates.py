@@ -20,7 +20,8 @@ def complete_course(client, app, make_user, login, name="王小明"):
     trainee = make_user("trainee", display_name=name, employee_no="E7001", department="催收一部")
     login(trainee)
     client.get("/courses/tiny/rules")
-    client.post("/courses/tiny/rules/progress", data={"reached_end": "y", "csrf_token": csrf_token(client, "/")})
+    client.post("/courses/tiny/rules/progress",
+                data={"reached_end": "y", "csrf_token": csrf_token(client, "/")})
     start = client.post("/courses/tiny/quizzes/red-lines/start", data={"csrf_token": csrf_token(client, "/")})
     attempt = start.location.rsplit("/", 1)[1]
     client.post(f"/attempts/{attempt}/submit", data={"q0": "1", "csrf_token": csrf_token(client, "/")})
@@ -128,9 +129,11 @@ def test_hr_revokes_with_a_reason_and_verification_shows_it(app, client, issued,
     _, serial = issued
     login(make_user("hr"))
     url = f"/hr/certificates/{serial}"
-    refused = client.post(url, data={"action": "revoke", "reason": " ", "csrf_token": csrf_token(client, url)})
+    refused = client.post(url, data={"action": "revoke", "reason": " ",
+                                     "csrf_token": csrf_token(client, url)})
     assert refused.status_code == 400 and 'id="reason-errors"' in refused.get_data(as_text=True)
-    client.post(url, data={"action": "revoke", "reason": "违规催收被投诉", "csrf_token": csrf_token(client, url)})
+    client.post(url, data={"action": "revoke", "reason": "违规催收被投诉",
+                           "csrf_token": csrf_token(client, url)})
     page = client.get(f"/verify/{serial}").get_data(as_text=True)
     assert "已撤销" in page and "违规催收被投诉" in page
 
