@@ -10,6 +10,7 @@ from wtforms import ValidationError
 from .accounts.identity import load_current_user
 from .accounts.models import ADMIN, HR, TRAINER
 from .accounts.views import bp as accounts_bp
+from .db import utcnow
 from .i18n import current_locale, gettext, html_lang, ngettext
 
 blueprint = Blueprint("lms", __name__, template_folder="templates", static_folder="static",
@@ -20,12 +21,14 @@ from .assessments.views import bp as assessments_bp  # noqa: E402
 from .certificates.views import bp as certificates_bp  # noqa: E402
 from .content.render import render_markdown  # noqa: E402
 from .learning.views import bp as learning_bp  # noqa: E402
+from .reports.views import bp as hr_bp  # noqa: E402
 
 blueprint.register_blueprint(accounts_bp)
 blueprint.register_blueprint(learning_bp)
 blueprint.register_blueprint(assessments_bp)
 blueprint.register_blueprint(review_bp)
 blueprint.register_blueprint(certificates_bp)
+blueprint.register_blueprint(hr_bp)
 
 
 @blueprint.app_template_filter("lms_markdown")
@@ -76,6 +79,7 @@ def template_context() -> dict:
         "lms_site_name": current_app.config.get("LMS_SITE_NAME") or gettext("Collector Training"),
         "lms_local_accounts": not current_app.extensions["lms"].uses_host_identity,
         "ROLE_ADMIN": ADMIN, "ROLE_HR": HR, "ROLE_TRAINER": TRAINER,
+        "lms_now": utcnow,
     }
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
@@ -25,6 +25,8 @@ class User(UserMixin, Base):
     display_name: Mapped[str] = mapped_column(String(120))
     employee_no: Mapped[str | None] = mapped_column(String(40), unique=True)
     department: Mapped[str | None] = mapped_column(String(120))
+    cohort: Mapped[str | None] = mapped_column(String(120))  # 班组, for assigning training
+    hire_date: Mapped[date | None]
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     #: The host app's user id, for users who sign in through the host.

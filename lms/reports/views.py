@@ -1,0 +1,211 @@
+"""HR's pages: course dashboards with filters, exports, certificate ZIPs, employee import,
+assigning courses; and the administrators' audit log."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from sqlalchemy import select
+
+from ..accounts.access import roles_required
+from ..accounts.identity import load_current_user
+from ..accounts.models import ADMIN, HR
+from ..audit.services import entries, record
+from ..certificates.models import Certificate
+from ..db import session, utcnow
+from ..i18n import gettext as _
+from ..learning import services as learning
+from . import hr
+from .spreadsheets import parse_employees, write_csv, write_xlsx
+
+bp = Blueprint("hr", __name__)
+PER_PAGE = 50
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _filter() -> hr.RosterFilter:
+    args = request.args
+    return hr.RosterFilter(search=args.get("q", ""), department=args.get("department", ""),
+                           cohort=args.get("cohort", ""), status=args.get("status", ""),
+                           due_from=_date(args.get("due_from")), due_to=_date(args.get("due_to")),
+                           sort=args.get("sort", "employee_no"), descending=args.get("order") == "desc")
+
+
+def _filtered(course_slug: str):
+    course = learning.get_course(course_slug) or abort(404)
+    now = utcnow()
+    rows = hr.course_roster(course, now)
+    wanted = _filter()
+    within = request.args.get("within", type=int)
+    found = hr.filter_roster(rows, wanted, now)
+    if wanted.status == "expiring" and within in (30, 60, 90):
+        everyone = hr.filter_roster(rows, dataclasses.replace(wanted, status=""), now)
+        found = [row for row in everyone if row.expiring(now, timedelta(days=within))]
+    return course, rows, found, now
+
+
+@bp.get("/hr/")
+@roles_required(HR)
+def index():
+    now = utcnow()
+    courses = [(course, hr.counts(hr.course_roster(course, now), now)) for course in learning.all_courses()]
+    return render_template("lms/hr/index.html", courses=courses)
+
+
+@bp.get("/hr/courses/<course_slug>/")
+@roles_required(HR)
+def course(course_slug: str):
+    course, rows, found, now = _filtered(course_slug)
+    page = max(1, request.args.get("page", 1, type=int))
+    pages = max(1, -(-len(found) // PER_PAGE))
+    departments, cohorts = hr.departments_and_cohorts()
+    return render_template("lms/hr/course.html", course=course, counts=hr.counts(rows, now),
+                           rows=found[(page - 1) * PER_PAGE: page * PER_PAGE], total=len(found),
+                           page=page, pages=pages, filters=_filter(), departments=departments,
+                           cohorts=cohorts, statuses=hr.STATUS_LABELS, now=now,
+                           args={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.get("/hr/courses/<course_slug>/export.<any(csv, xlsx):fmt>")
+@roles_required(HR)
+def export(course_slug: str, fmt: str):
+    course, _rows, found, _now = _filtered(course_slug)
+    data = hr.export_rows(found)
+    record(f"export.{fmt}", course.slug, load_current_user(),
+           {"rows": len(found), "filters": dict(request.args)})
+    session.commit()
+    name = f"{course.slug}-{utcnow():%Y%m%d}.{fmt}"
+    if fmt == "csv":
+        body, mimetype = write_csv(hr.EXPORT_HEADERS, data), "text/csv; charset=utf-8"
+    else:
+        body = write_xlsx(course.title, hr.EXPORT_HEADERS, data)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+class _Chunks(io.RawIOBase):
+    """A write-only stream that hands out what was written, so a ZIP can be streamed."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self.parts = b"".join(self.parts), []
+        return data
+
+
+def zip_certificates(serials: list[str]) -> Iterator[bytes]:
+    """The stored PDFs of these certificates as a ZIP, produced a file at a time."""
+    sink = _Chunks()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
+        for start in range(0, len(serials), 200):
+            batch = session.execute(select(Certificate.serial, Certificate.snapshot, Certificate.pdf)
+                                    .where(Certificate.serial.in_(serials[start:start + 200]))).all()
+            for serial, snapshot, pdf in batch:
+                name = f"{snapshot.get('employee_no') or 'no-number'}-{snapshot['holder_name']}-{serial}.pdf"
+                archive.writestr(name, pdf)
+                yield sink.take()
+    yield sink.take()
+
+
+@bp.get("/hr/courses/<course_slug>/certificates.zip")
+@roles_required(HR)
+def certificates_zip(course_slug: str):
+    course, _rows, found, _now = _filtered(course_slug)
+    serials = [row.serial for row in found if row.serial]
+    record("export.certificates_zip", course.slug, load_current_user(),
+           {"certificates": len(serials), "filters": dict(request.args)})
+    session.commit()
+    name = f"{course.slug}-certificates-{utcnow():%Y%m%d}.zip"
+    return Response(stream_with_context(zip_certificates(serials)), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/hr/employees/import", methods=["GET", "POST"])
+@roles_required(HR)
+def import_employees():
+    result = problems = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if not upload or not upload.filename:
+            flash(_("Choose a CSV or Excel file to import."), "warning")
+        else:
+            parsed = parse_employees(upload.filename, upload.read())
+            if parsed.errors:
+                problems = parsed.errors  # nothing is saved while any row is wrong
+            else:
+                result = hr.import_employees(parsed.rows, load_current_user())
+                session.commit()
+    status = 400 if problems else 200
+    return render_template("lms/hr/import.html", result=result, problems=problems), status
+
+
+@bp.route("/hr/courses/<course_slug>/assign", methods=["GET", "POST"])
+@roles_required(HR)
+def assign(course_slug: str):
+    course = learning.get_course(course_slug) or abort(404)
+    departments, cohorts = hr.departments_and_cohorts()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        chosen_departments = request.form.getlist("departments")
+        chosen_cohorts = request.form.getlist("cohorts")
+        due_on = _date(request.form.get("due_on"))
+        if not chosen_departments and not chosen_cohorts:
+            errors["departments"] = _("Choose at least one department or cohort.")
+        if due_on is None:
+            errors["due_on"] = _("Give the due date as YYYY-MM-DD.")
+        elif due_on < utcnow().date():
+            errors["due_on"] = _("The due date is in the past.")
+        if not errors:
+            enrolled, changed = hr.assign_course(course, chosen_departments, chosen_cohorts, due_on,
+                                                 load_current_user())
+            session.commit()
+            flash(_("%(enrolled)d enrolled, %(changed)d due dates changed.", enrolled=enrolled,
+                    changed=changed), "success")
+            return redirect(url_for(".course", course_slug=course.slug))
+    return render_template("lms/hr/assign.html", course=course, departments=departments,
+                           cohorts=cohorts, errors=errors, form=request.form), 400 if errors else 200
+
+
+@bp.get("/admin/audit")
+@roles_required(ADMIN)
+def audit_log():
+    action = request.args.get("action", "")
+    if request.args.get("format") == "csv":
+        rows = [[e.id, e.created_at, e.actor_name, e.action, e.subject, e.details, e.hash]
+                for e in entries(action or None)]
+        record("export.audit_csv", "audit", load_current_user(), {"rows": len(rows)})
+        session.commit()
+        return Response(write_csv(["id", "time", "actor", "action", "subject", "details", "hash"], rows),
+                        mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
+    return render_template("lms/hr/audit.html", entries=entries(action or None, limit=500), action=action)
