@@ -22,15 +22,16 @@ from flask import (
 )
 from sqlalchemy import select
 
-from ..accounts.access import roles_required
+from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
-from ..accounts.models import ADMIN, HR
+from ..accounts.models import ADMIN, HR, TRAINER
 from ..audit.services import entries, record
 from ..certificates.models import Certificate
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
-from . import hr
+from ..learning.models import Enrolment
+from . import hr, summaries
 from .spreadsheets import parse_employees, write_csv, write_xlsx
 
 bp = Blueprint("hr", __name__)
@@ -209,3 +210,52 @@ def audit_log():
                         mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
     return render_template("lms/hr/audit.html", entries=entries(action or None, limit=500), action=action)
+
+
+# --- training summary reports (PDF) ----------------------------------------------------------
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.get("/reports/enrolments/<int:enrolment_id>.pdf")
+@login_required
+def trainee_report(enrolment_id: int):
+    """A trainee's training summary report: their own, or anyone's for HR and trainers."""
+    enrolment = session.get(Enrolment, enrolment_id) or abort(404)
+    user = load_current_user()
+    if enrolment.user_id != user.id and not user.has_role(HR, TRAINER):
+        abort(403)
+    context = summaries.trainee_report(enrolment)
+    data = summaries.render_report_pdf("lms/reports/trainee.html", **context)
+    subject = f"{enrolment.user.employee_no or enrolment.user.username}/{enrolment.course.slug}"
+    record("report.trainee", subject, user)
+    session.commit()
+    return _pdf(data, f"report-{enrolment.user.employee_no or enrolment.user_id}-{enrolment.course.slug}.pdf")
+
+
+@bp.get("/courses/<course_slug>/report.pdf")
+@login_required
+def my_report(course_slug: str):
+    course = learning.get_course(course_slug) or abort(404)
+    enrolment = learning.current_enrolment(load_current_user(), course) or abort(404)
+    return redirect(url_for(".trainee_report", enrolment_id=enrolment.id))
+
+
+@bp.get("/hr/courses/<course_slug>/report")
+@roles_required(HR, TRAINER)
+def cohort(course_slug: str):
+    course = learning.get_course(course_slug) or abort(404)
+    return render_template("lms/reports/cohort_page.html", **summaries.cohort_report(course))
+
+
+@bp.get("/hr/courses/<course_slug>/report.pdf")
+@roles_required(HR, TRAINER)
+def cohort_pdf(course_slug: str):
+    course = learning.get_course(course_slug) or abort(404)
+    data = summaries.render_report_pdf("lms/reports/cohort.html", **summaries.cohort_report(course))
+    record("report.cohort", course.slug, load_current_user())
+    session.commit()
+    return _pdf(data, f"cohort-report-{course.slug}-{utcnow():%Y%m%d}.pdf")
