@@ -113,6 +113,20 @@ def reissue(serial: str) -> None:
     click.echo(f"{serial} superseded by {new.serial}")
 
 
+@certificates_group.command("recertify")
+@click.option("--within", "within_days", default=60, show_default=True,
+              help="Start refreshers for certificates expiring within this many days.")
+@with_appcontext
+def recertify(within_days: int) -> None:
+    """Enrol holders of expiring certificates for the refresher (run from cron)."""
+    started = services.start_refreshers(within_days)
+    session.commit()
+    for enrolment in started:
+        click.echo(f"{enrolment.user.employee_no or enrolment.user.username}\t{enrolment.course.slug}\t"
+                   f"cycle {enrolment.cycle}\tdue {enrolment.due_at:%Y-%m-%d}")
+    click.echo(f"{len(started)} refresher enrolment(s) started")
+
+
 @click.group("audit", help="The audit log.")
 def audit_group() -> None:
     pass

@@ -255,3 +255,51 @@ def expiring_within(days: int, now: datetime | None = None) -> list[Certificate]
         Certificate.revoked_at.is_(None), Certificate.superseded_by_id.is_(None),
         Certificate.expires_at.is_not(None), Certificate.expires_at > now,
         Certificate.expires_at <= now + timedelta(days=days)).order_by(Certificate.expires_at)))
+
+
+# --- recertification -------------------------------------------------------------------------
+
+def start_refresher(certificate: Certificate, actor: User | None,
+                    now: datetime | None = None) -> Enrolment | None:
+    """Enrol the holder again for the refresher, due when the certificate expires.
+
+    The earlier cycle (its enrolment, progress, attempts and certificate) is archived, not
+    deleted: it stays readable in reports and on the verification page."""
+    old = certificate.enrolment
+    if old.is_archived or certificate.revoked_at is not None or certificate.superseded_by_id is not None:
+        return None
+    now = now or utcnow()
+    course = old.course
+    due_at = certificate.expires_at or now + timedelta(days=course.due_days or 30)
+    if due_at <= now:
+        due_at = now + timedelta(days=course.due_days or 30)
+    old.is_archived = True
+    session.flush()
+    fresh = Enrolment(user_id=old.user_id, course_id=old.course_id, cycle=old.cycle + 1,
+                      source="refresher", enrolled_at=now, due_at=due_at)
+    session.add(fresh)
+    session.flush()
+    record("enrolment.refresher", certificate.serial, actor,
+           {"course": course.slug, "cycle": fresh.cycle, "due_at": due_at.isoformat()})
+    return fresh
+
+
+def start_refreshers(within_days: int, actor: User | None = None,
+                     now: datetime | None = None) -> list[Enrolment]:
+    """A refresher for every holder whose current certificate expires within ``within_days``."""
+    now = now or utcnow()
+    started = []
+    for certificate in expiring_within(within_days, now):
+        fresh = start_refresher(certificate, actor, now)
+        if fresh is not None:
+            started.append(fresh)
+    return started
+
+
+def past_certificates(user: User) -> list[Certificate]:
+    """The user's certificates of earlier cycles and replaced ones, newest first."""
+    return list(session.scalars(
+        select(Certificate).join(Enrolment, Certificate.enrolment_id == Enrolment.id)
+        .where(Certificate.user_id == user.id)
+        .where((Enrolment.is_archived.is_(True)) | (Certificate.superseded_by_id.is_not(None)))
+        .order_by(Certificate.issued_at.desc())))

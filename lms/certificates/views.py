@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
@@ -87,6 +88,12 @@ def manage(serial: str):
             if action == "revoke":
                 services.revoke(certificate, request.form.get("reason", ""), load_current_user())
                 flash(_("Certificate %(serial)s revoked.", serial=certificate.serial), "success")
+            elif action == "refresher":
+                fresh = services.start_refresher(certificate, load_current_user())
+                if fresh is None:
+                    raise services.CertificateError("no_refresher")
+                flash(_("%(name)s is enrolled for the refresher, due %(date)s.",
+                        name=certificate.holder_name, date=format_date(fresh.due_at, "long")), "success")
             elif action == "reissue":
                 new = services.reissue(certificate, load_current_user())
                 session.commit()
@@ -98,7 +105,9 @@ def manage(serial: str):
             session.rollback()
             error = {"reason_required": _("Give the reason for revoking."),
                      "already_revoked": _("This certificate is already revoked."),
-                     "already_superseded": _("This certificate was already re-issued.")}[str(problem)]
+                     "already_superseded": _("This certificate was already re-issued."),
+                     "no_refresher": _("A refresher was already started, or the certificate is not "
+                                       "current.")}[str(problem)]
             certificate = services.find(serial)
     return render_template("lms/certificates/manage.html", certificate=certificate, now=utcnow(),
                            error=error, reason=request.form.get("reason", "")), 400 if error else 200

@@ -55,7 +55,8 @@ def dashboard():
     previews = ([c for c in services.all_courses() if c.id not in enrolled]
                 if user.has_role(TRAINER, HR) else [])
     return render_template("lms/learning/dashboard.html", courses=courses, previews=previews,
-                           certificates=certificates, now=utcnow())
+                           certificates=certificates, now=utcnow(),
+                           past=certificate_services.past_certificates(user))
 
 
 @bp.get("/courses/<course_slug>/")

@@ -188,3 +188,36 @@ def test_audit_verify_detects_edits_and_deletions(app, runner, issued):
         session.commit()
     result = runner.invoke(args=["lms", "audit", "verify"])
     assert result.exit_code == 1 and "deleted" in result.output
+
+
+def test_a_refresher_archives_the_earlier_cycle(app, client, runner, issued, make_user, login):
+    trainee, serial = issued
+    with app.app_context():
+        certificate = session.query(Certificate).one()
+        certificate.expires_at = expires_at = utcnow() + timedelta(days=20)
+        session.commit()
+    result = runner.invoke(args=["lms", "certificates", "recertify", "--within", "30"])
+    assert "1 refresher enrolment(s) started" in result.output
+    assert "0 refresher" in runner.invoke(args=["lms", "certificates", "recertify"]).output
+    with app.app_context():
+        from lms.learning.models import Enrolment, ModuleProgress
+
+        old, new = session.query(Enrolment).filter_by(user_id=trainee.id).order_by(Enrolment.cycle).all()
+        assert old.is_archived and old.completed_at is not None and not new.is_archived
+        assert new.cycle == 2 and new.due_at == expires_at
+        assert session.query(ModuleProgress).filter_by(enrolment_id=old.id).count() == 1  # kept
+    login(trainee)
+    page = client.get("/").get_data(as_text=True)
+    assert "已完成 0%" in page  # the refresher starts afresh
+    assert serial in page  # the earlier certificate stays readable
+    assert client.get(f"/certificates/{serial}.pdf").status_code == 200
+    assert "有效" in client.get(f"/verify/{serial}").get_data(as_text=True)
+
+
+def test_verification_is_rate_limited(app, client, issued):
+    _, serial = issued
+    from lms.throttle import Throttle
+
+    app.extensions["lms.verify_throttle"] = Throttle("memory://", "3 per minute", "verify-test")
+    statuses = [client.get(f"/verify/{serial}").status_code for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]

@@ -1,0 +1,1 @@
+"""Email reminders: due dates, expiring certificates, and the overdue digest for HR."""
