@@ -33,6 +33,13 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_CERTIFICATE_PREFIX": "CC",
     "LMS_ISSUER": "信用卡催收培训中心",
     "LMS_VERIFY_LIMIT": "60 per minute",  # verification requests per address
+    "LMS_MAIL_SERVER": None,  # SMTP host for `lms remind`; no email without it
+    "LMS_MAIL_PORT": 25,
+    "LMS_MAIL_USERNAME": None,  # log in when set
+    "LMS_MAIL_PASSWORD": None,
+    "LMS_MAIL_USE_TLS": False,  # STARTTLS
+    "LMS_MAIL_FROM": "training@localhost",
+    "LMS_MAIL_HR": None,  # comma-separated addresses for the daily digest of overdue trainees
 }
 
 #: Environment variables read by ``create_app``: name -> (config key, parser).
@@ -50,6 +57,13 @@ ENVIRONMENT = {
     "LMS_CERTIFICATE_PREFIX": ("LMS_CERTIFICATE_PREFIX", str),
     "LMS_ISSUER": ("LMS_ISSUER", str),
     "LMS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    "LMS_MAIL_SERVER": ("LMS_MAIL_SERVER", str),
+    "LMS_MAIL_PORT": ("LMS_MAIL_PORT", int),
+    "LMS_MAIL_USERNAME": ("LMS_MAIL_USERNAME", str),
+    "LMS_MAIL_PASSWORD": ("LMS_MAIL_PASSWORD", str),
+    "LMS_MAIL_USE_TLS": ("LMS_MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
+    "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
+    "LMS_MAIL_HR": ("LMS_MAIL_HR", str),
 }
 
 

@@ -14,10 +14,11 @@ from .assessments.models import (
 from .audit.models import AuditEntry
 from .certificates.models import Certificate
 from .learning.models import Course, CourseAsset, Enrolment, Module, ModuleProgress, ModuleRevision
+from .reminders.models import ReminderSent
 
 __all__ = [
     "Activity", "ActivityRevision", "AttemptResponse", "AuditEntry", "Certificate", "Course",
     "CourseAsset", "Enrolment",
-    "Module", "ModuleProgress", "ModuleRevision", "QuizAttempt", "ScenarioChoice", "ScenarioPlay",
-    "SummaryEvent", "TrainingSummary", "User", "UserRole",
+    "Module", "ModuleProgress", "ModuleRevision", "QuizAttempt", "ReminderSent", "ScenarioChoice",
+    "ScenarioPlay", "SummaryEvent", "TrainingSummary", "User", "UserRole",
 ]

@@ -62,6 +62,42 @@ def live_server(tmp_path_factory) -> Iterator[str]:
     server.shutdown()
 
 
+def serve(app) -> tuple[str, object]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}", server
+
+
+@pytest.fixture(scope="session")
+def tiny_server(tmp_path_factory) -> Iterator[tuple[str, object]]:
+    """A short course a trainee completes in a minute, with a trainee, a trainer and HR."""
+    from ..web.conftest import TINY_COURSE, TINY_MODULE, TINY_QUIZ
+
+    folder = tmp_path_factory.mktemp("tiny-live")
+    courses, quizzes = folder / "courses", folder / "quizzes"
+    (courses / "tiny").mkdir(parents=True)
+    (quizzes / "tiny").mkdir(parents=True)
+    (courses / "tiny" / "course.yml").write_text(TINY_COURSE, encoding="utf-8")
+    (courses / "tiny" / "01-rules.md").write_text(TINY_MODULE, encoding="utf-8")
+    (quizzes / "tiny" / "red-lines.md").write_text(TINY_QUIZ, encoding="utf-8")
+    url = f"sqlite:///{folder / 'lms.db'}"
+    _migrate(url, folder / "instance")
+    app = _build_app({**TEST_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url},
+                     folder / "instance")
+    with app.app_context():
+        for username, name, roles, number in [("zhou", "周敏", ["trainee"], "E5001"),
+                                              ("teacher", "李培训", ["trainer"], "T5001"),
+                                              ("hr", "张人事", ["hr"], "H5001")]:
+            accounts.create_user(username, PASSWORD, roles, accounts.UserDetails(
+                display_name=name, employee_no=number, department="信用卡催收一部"))
+        session.commit()
+    import_content(app, courses, quizzes)
+    base, server = serve(app)
+    app.config["LMS_PUBLIC_URL"] = base
+    yield base, app
+    server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
