@@ -76,7 +76,7 @@ def _check_unique(user: User | None, username: str | None, employee_no: str | No
 
 
 def create_user(username: str, password: str | None, roles: Iterable[str],
-                details: UserDetails) -> User:
+                details: UserDetails, actor: User | None = None) -> User:
     username = normalise_username(username)
     _check_unique(None, username, details.employee_no)
     if password is not None:
@@ -86,7 +86,7 @@ def create_user(username: str, password: str | None, roles: Iterable[str],
                 email=details.email or None,
                 password_hash=hash_password(password) if password is not None else None)
     session.add(user)
-    set_roles(user, roles)
+    set_roles(user, roles, actor)
     return user
 
 
@@ -101,18 +101,22 @@ def update_user(user: User, details: UserDetails, is_active: bool | None = None)
     session.flush()
 
 
-def set_roles(user: User, roles: Iterable[str]) -> bool:
-    """Give ``user`` exactly ``roles``; returns whether anything changed."""
+def set_roles(user: User, roles: Iterable[str], actor: User | None = None) -> bool:
+    """Give ``user`` exactly ``roles`` (audited); returns whether anything changed."""
+    from ..audit.services import record
+
     wanted = set(roles)
     unknown = wanted - set(ROLES)
     if unknown:
         raise AccountError("roles", f"unknown role(s): {', '.join(sorted(unknown))}")
-    if wanted == user.roles and user.id is not None:
+    before = set(user.roles)
+    if wanted == before and user.id is not None:
         return False
     user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
         UserRole(role=role) for role in sorted(wanted - user.roles)
     ]
     session.flush()
+    record("user.roles", user.username, actor, {"roles": sorted(wanted), "previous": sorted(before)})
     roles_changed.send(user)
     return True
 

@@ -142,7 +142,7 @@ def new_user():
         else:
             try:
                 user = services.create_user(form.username.data, form.password.data,
-                                            form.roles.data, _details(form))
+                                            form.roles.data, _details(form), load_current_user())
                 user.is_active = form.is_active.data
             except services.AccountError as error:
                 getattr(form, error.field).errors.append(error.message)
@@ -169,7 +169,7 @@ def edit_user(user_id: int):
                 raise services.AccountError(
                     "roles", _("You cannot remove your own administrator role or account."))
             services.update_user(user, _details(form), is_active=form.is_active.data)
-            services.set_roles(user, form.roles.data)
+            services.set_roles(user, form.roles.data, load_current_user())
             if form.password.data:
                 services.set_password(user, form.password.data)
         except services.AccountError as error:

@@ -51,7 +51,7 @@ def import_employees(rows: Iterable, actor: User | None) -> ImportResult:
             user = User(username=username, employee_no=row.employee_no, **values)
             session.add(user)
             session.flush()
-            set_roles(user, [TRAINEE])
+            set_roles(user, [TRAINEE], actor)
             existing[row.employee_no] = user
             result.created.append(row.employee_no)
             continue

@@ -190,3 +190,15 @@ def test_the_user_list_is_paginated_and_searchable(admin, make_user):
     assert "55 个用户" in first and "第 1 / 2 页" in first
     second = admin.get("/admin/users?q=催收五部&page=2").get_data(as_text=True)
     assert second.count("bulk") == 5
+
+
+def test_role_changes_are_audited(app, admin, make_user):
+    from lms.audit.models import AuditEntry
+
+    user = make_user("trainee")
+    user_form(admin, f"/admin/users/{user.id}", username=user.username, roles=["trainee", "hr"])
+    with app.app_context():
+        entry = session.query(AuditEntry).filter_by(action="user.roles", subject=user.username) \
+            .order_by(AuditEntry.id.desc()).first()
+        assert entry.details == {"roles": ["hr", "trainee"], "previous": ["trainee"]}
+        assert entry.actor.username == "boss"
