@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -120,10 +122,23 @@ def _issue(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
 
 
 def render(snapshot: dict[str, Any], course) -> bytes:
+    """The certificate PDF, in the course's own template when it has one."""
+    from ..learning.models import CourseAsset
     from .render import render_certificate
     from .snapshot import CertificateSnapshot
 
-    return render_certificate(CertificateSnapshot.from_json(snapshot))
+    folder = course.settings.get("certificate", {}).get("template")
+    if not folder:
+        return render_certificate(CertificateSnapshot.from_json(snapshot))
+    assets = session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id,
+                                                       CourseAsset.path.startswith(f"{folder}/"))).all()
+    with tempfile.TemporaryDirectory() as scratch:  # the template lives in the database
+        root = Path(scratch)
+        for asset in assets:
+            target = root / asset.path[len(folder) + 1:]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(asset.data)
+        return render_certificate(CertificateSnapshot.from_json(snapshot), root)
 
 
 def overall_score(enrolment: Enrolment) -> float | None:

@@ -229,6 +229,10 @@ def parse_course(course_dir: Path) -> CourseSpec:
 
     if errors.errors:
         raise ContentErrors(errors.errors)
+    if certificate.get("template"):  # a course's own certificate design travels with it
+        folder = course_dir / certificate["template"]
+        asset_paths |= {path.relative_to(course_dir).as_posix() for path in folder.rglob("*")
+                        if path.is_file() and path.stat().st_size <= MAX_ASSET_BYTES}
     assets = tuple(
         AssetSpec(path=relative, data=(course_dir / relative).read_bytes(),
                   mime_type=mimetypes.guess_type(relative)[0] or "application/octet-stream")

@@ -221,3 +221,27 @@ def test_verification_is_rate_limited(app, client, issued):
     app.extensions["lms.verify_throttle"] = Throttle("memory://", "3 per minute", "verify-test")
     statuses = [client.get(f"/verify/{serial}").status_code for _ in range(5)]
     assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+
+
+def test_a_course_can_bring_its_own_certificate_template(app, client, tmp_path, make_user, login):
+    from ..conftest import import_content
+    from .conftest import TINY_COURSE, TINY_MODULE, TINY_QUIZ
+
+    courses, quizzes = tmp_path / "own-courses", tmp_path / "own-quizzes"
+    (courses / "tiny" / "certificate").mkdir(parents=True)
+    (quizzes / "tiny").mkdir(parents=True)
+    (courses / "tiny" / "course.yml").write_text(TINY_COURSE + "  template: certificate\n", encoding="utf-8")
+    (courses / "tiny" / "01-rules.md").write_text(TINY_MODULE, encoding="utf-8")
+    (quizzes / "tiny" / "red-lines.md").write_text(TINY_QUIZ, encoding="utf-8")
+    (courses / "tiny" / "certificate" / "certificate.html").write_text(
+        '<html><head><link rel="stylesheet" href="style.css"></head><body>'
+        '<h1>分行专用结业证书</h1><p>{{ snapshot.holder_name }} {{ snapshot.serial }}</p></body></html>',
+        encoding="utf-8")
+    (courses / "tiny" / "certificate" / "style.css").write_text(
+        "@page { size: A4 landscape } body { font-family: 'Noto Sans CJK SC' }", encoding="utf-8")
+    import_content(app, courses, quizzes)
+    complete_course(client, app, make_user, login)
+    with app.app_context():
+        certificate = session.query(Certificate).one()
+        text = pdf_text(certificate.pdf)
+        assert "分行专用结业证书" in text and certificate.serial in text
