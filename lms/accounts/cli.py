@@ -100,9 +100,17 @@ def set_password(username, password) -> None:
 
 
 @click.command("demo")
+@click.option("--trainees", type=click.IntRange(min=1), default=None,
+              help="Also create this many demo trainees (D00001…) at every stage of the imported courses; "
+                   "employee numbers that exist are skipped.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the demo trainees.")
 @with_appcontext
-def demo_command() -> None:
+def demo_command(trainees, seed) -> None:
     """Create the demo accounts (one per role) and print their passwords once."""
+    from .. import demo
+
+    if trainees is not None and not demo.has_courses():
+        _fail("there is no course to enrol demo trainees in: run `lms import` first")
     for username, name, employee_no, department, roles in DEMO_ACCOUNTS:
         if services.find_user(username) is not None:
             click.echo(f"{username:<8} exists (password unchanged; "
@@ -113,3 +121,10 @@ def demo_command() -> None:
             display_name=name, employee_no=employee_no, department=department))
         click.echo(f"{username:<8} password: {password}   ({', '.join(roles)})")
     session.commit()
+    if trainees is not None:
+        try:
+            result = demo.generate(trainees, seed, click.echo)
+        except demo.DemoError as error:
+            _fail(str(error))
+        click.echo(f"created {result.created} demo trainees and {result.certificates} certificates "
+                   f"in {result.seconds:.1f} s (they have no password: lms user set-password d00001)")

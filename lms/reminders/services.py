@@ -166,11 +166,11 @@ def public_url(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def render_email(to: Sequence[str], name: str, **context: Any) -> Email:
-    """The subject from ``<name>_subject.txt`` (on one line) and the body from ``<name>.txt``."""
+def render_email(to: Sequence[str], template: str, **context: Any) -> Email:
+    """The subject from ``<template>_subject.txt`` (on one line), the body from ``<template>.txt``."""
     context.setdefault("issuer", current_app.config["LMS_ISSUER"])
-    subject = render_template(f"{TEMPLATES}/{name}_subject.txt", **context)
-    body = render_template(f"{TEMPLATES}/{name}.txt", **context)
+    subject = render_template(f"{TEMPLATES}/{template}_subject.txt", **context)
+    body = render_template(f"{TEMPLATES}/{template}.txt", **context)
     return Email(tuple(to), " ".join(subject.split()), body + "\n")
 
 

@@ -24,6 +24,13 @@ ROUTES = [
     ("GET", f"/courses/{COURSE}/summary", {"trainee"}),
     ("GET", "/review/", {"trainer", "admin"}),
     ("GET", f"/review/courses/{COURSE}/", {"trainer", "admin"}),
+    ("GET", "/hr/", {"hr", "admin"}),
+    ("GET", f"/hr/courses/{COURSE}/", {"hr", "admin"}),
+    ("GET", f"/hr/courses/{COURSE}/export.csv", {"hr", "admin"}),
+    ("GET", f"/hr/courses/{COURSE}/assign", {"hr", "admin"}),
+    ("GET", "/hr/employees/import", {"hr", "admin"}),
+    ("GET", f"/hr/courses/{COURSE}/report", {"hr", "trainer", "admin"}),
+    ("GET", "/admin/audit", {"admin"}),
     ("GET", "/admin/users", {"admin"}),
     ("GET", "/admin/users/new", {"admin"}),
     ("POST", "/admin/users/new", {"admin"}),
@@ -97,3 +104,8 @@ def test_posting_without_a_csrf_token_is_refused(client, as_role):
     as_role("trainee")
     response = client.post(f"/courses/{COURSE}/{MODULE}/progress", data={"reached_end": "y"})
     assert response.status_code == 400
+
+
+def test_verification_is_public(client, shipped_course):
+    assert client.get("/verify/").status_code == 200
+    assert client.get("/verify/CC-2026-0000-0000").status_code == 404
