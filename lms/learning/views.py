@@ -21,6 +21,7 @@ from ..accounts.models import HR, TRAINER
 from ..certificates import services as certificate_services
 from ..db import session, utcnow
 from ..i18n import gettext as _
+from ..reminders.services import due_notices
 from . import services
 from .forms import ReadingReportForm
 from .models import Course, CourseAsset
@@ -54,8 +55,10 @@ def dashboard():
     enrolled = {status.course.id for status in courses}
     previews = ([c for c in services.all_courses() if c.id not in enrolled]
                 if user.has_role(TRAINER, HR) else [])
+    now = utcnow()
+    notices = due_notices([status.enrolment for status in courses], certificates.values(), now)
     return render_template("lms/learning/dashboard.html", courses=courses, previews=previews,
-                           certificates=certificates, now=utcnow(),
+                           certificates=certificates, now=now, notices=notices,
                            past=certificate_services.past_certificates(user))
 
 

@@ -60,12 +60,14 @@ def remind_command(moment: str | None, dry_run: bool) -> None:
         click.echo(f"dry run: would send {_counts(Counter(m.kind for m in planned.messages))}; "
                    f"skipped (no email): {len(planned.skipped)}; nothing was sent or recorded")
         return
-    try:
-        with Mailer.from_config(current_app.config) as mailer:
-            summary = services.deliver(planned, mailer)
-    except MailError as error:
-        click.echo(f"error: {error}; nothing was sent", err=True)
-        sys.exit(1)
+    summary = services.Summary(skipped=len(planned.skipped))
+    if planned.messages:  # connect only when there is something to send
+        try:
+            with Mailer.from_config(current_app.config) as mailer:
+                summary = services.deliver(planned, mailer)
+        except MailError as error:
+            click.echo(f"error: {error}; nothing was sent", err=True)
+            sys.exit(1)
     for message in summary.sent:
         click.echo(f"sent {_describe(message)}")
     for failure in summary.failed:

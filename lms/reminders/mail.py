@@ -88,7 +88,11 @@ class Mailer:
         refused it, says which (the message still counts as sent)."""
         assert self._smtp is not None, "use the Mailer in a with block"
         try:
-            refused = self._smtp.send_message(build_message(email, self.sender))
+            message = build_message(email, self.sender)
+        except ValueError as error:  # e.g. an address with a line break in it
+            raise MailError(f"cannot build the message: {error}") from error
+        try:
+            refused = self._smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
             raise MailError(_refusals(error.recipients)) from error
         except smtplib.SMTPResponseException as error:

@@ -147,3 +147,14 @@ def test_staff_see_the_courses_they_can_preview(client, shipped_course, make_use
     login(make_user("hr"))
     page = client.get("/").get_data(as_text=True)
     assert "可预览的课程" in page and f'href="/courses/{COURSE}/"' in page
+
+
+def test_the_dashboard_says_when_a_course_is_due_soon(app, client, shipped_course, make_user, login):
+    user = make_user("trainee")
+    with app.app_context():
+        enrolment = session.query(Enrolment).filter_by(user_id=user.id).one()
+        enrolment.due_at = utcnow() + timedelta(days=3)
+        session.commit()
+    login(user)
+    notice = client.get("/").get_data(as_text=True)
+    assert "还有 3 天截止" in notice or "还有 2 天截止" in notice

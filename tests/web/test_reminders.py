@@ -211,6 +211,19 @@ def test_a_refused_recipient_is_reported_and_retried_on_the_next_run(app, tiny, 
     assert sent_rows(app) == {("due", good, "7d"), ("due", bad, "7d")}
 
 
+def test_a_digest_refused_by_one_hr_address_still_counts_as_sent(app, tiny, make_user, inbox, remind):
+    tiny()
+    trainee(app, make_user, None, date(2026, 12, 8), display_name="吴刚")
+    inbox.refuse.add("boss@example.com")
+
+    output = remind("2026-12-09T09:00", exit_code=1)
+    [digest] = inbox.take()
+    assert digest.recipients == ["hr@example.com"] and "吴刚" in digest.body
+    assert "failed hr_digest 2026-12-09" in output and "boss@example.com: 550" in output
+    remind("2026-12-09T10:00")
+    assert inbox.take() == [] and sent_rows(app) == {("hr_digest", 0, "2026-12-09")}
+
+
 def _certificate(app, enrolment_id: int, expires_on: date, serial: str | None = None, **fields) -> int:
     with app.app_context():
         enrolment = session.get(Enrolment, enrolment_id)
