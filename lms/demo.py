@@ -2,8 +2,8 @@
 
 Trainee number *i* (employee number ``D00001`` …) is generated from ``(seed, i)`` alone, so a run is
 reproducible. Employee numbers that exist already are skipped: running the command again adds
-nobody, and a larger N tops up a smaller run. The stages come in a fixed mix per block of
-``len(MIX)`` trainees (see ``MIX``).
+nobody, and a larger N tops up a smaller run. Every block of 40 trainees holds the same mix of
+stages (``MIX``), shuffled by the seed.
 
 The rows are what the trainees' own requests would have left behind — module progress, graded
 attempts, scenario plays, an approved summary, and for those who finished the certificate with its
@@ -22,6 +22,7 @@ import random
 import secrets
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -228,7 +229,7 @@ class Syllabus:
     title: str
     hours: float
     due_days: int | None
-    source: str
+    enrolment_source: str
     validity_months: int | None
     certificate: dict[str, Any]
     template_dir: str | None
@@ -444,7 +445,7 @@ class Trainee:
         self.enrolment = len(self.batch.enrolments)
         due_at = enrolled_at + DAY * course.due_days if course.due_days else None
         self.batch.enrolments.append({
-            "_user": self.user, "course_id": course.course_id, "cycle": 1, "source": course.source,
+            "_user": self.user, "course_id": course.course_id, "cycle": 1, "source": course.enrolment_source,
             "enrolled_at": enrolled_at, "due_at": due_at, "completed_at": issued_at, "is_archived": False})
         start = enrolled_at + rng.uniform(5, 120) * MINUTE
         times = sorted(start + (end - start) * rng.random() for _ in range(done + partial))
@@ -747,7 +748,9 @@ class Renderer:
 
 
 @contextmanager
-def renderer(certificates: int) -> Iterator[Renderer]:
+def certificate_renderer(certificates: int) -> Iterator[Renderer]:
+    """Worker processes (started with ``spawn``, so nothing of this process is inherited) for many
+    certificates, shut down on the way out; this process alone for a few."""
     if certificates < POOL_FROM:
         yield Renderer(None)
         return
@@ -855,6 +858,10 @@ def _actor(username: str) -> Actor:
     return Actor(user.id, user.display_name)
 
 
+def has_courses() -> bool:
+    return session.scalar(select(Course.id).where(Course.is_archived.is_(False)).limit(1)) is not None
+
+
 def generate(count: int, seed: int = 1, echo: Callable[[str], Any] = print) -> Result:
     """Create trainees ``D00001`` … up to ``count`` (skipping those that exist), committing per chunk."""
     started = time.perf_counter()
@@ -867,41 +874,45 @@ def generate(count: int, seed: int = 1, echo: Callable[[str], Any] = print) -> R
     result = Result(skipped=count - len(numbers))
     if result.skipped:
         echo(f"{result.skipped} of {employee_no(1)}–{employee_no(count)} exist already and are skipped")
-    if not numbers:
-        return result
-    context = Context(seed=seed, now=utcnow(), zone=ZoneInfo(current_app.config["LMS_TIMEZONE"]),
-                      trainer=_actor("trainer"), hr=_actor("hr"),
-                      serial_prefix=current_app.config["LMS_CERTIFICATE_PREFIX"],
-                      issuer=current_app.config["LMS_ISSUER"],
-                      serials=set(session.scalars(select(Certificate.serial))))
-    with tempfile.TemporaryDirectory() as scratch:
-        plans = [syllabus(course, Path(scratch)) for course in courses]
-        expected = sum(course_state(seed, n, i, c) in CERTIFIED for n in numbers for i, c in enumerate(plans))
-        echo(f"creating {len(numbers)} trainees in {len(plans)} course(s), {expected} with certificates")
-        chunks = [numbers[i:i + CHUNK] for i in range(0, len(numbers), CHUNK)]
-        with renderer(expected) as pdf_renderer:
-            batch = plan(chunks[0], plans, context)
-            pdfs = pdf_renderer.submit(batch.jobs)
-            for index in range(len(chunks)):
-                write_learning(batch)
-                if index + 1 < len(chunks):  # queue the next chunk's certificates before waiting
-                    following = plan(chunks[index + 1], plans, context)
-                    following_pdfs = pdf_renderer.submit(following.jobs)
-                write_certificates(batch, pdfs(), context)
-                session.commit()
-                result.created += len(chunks[index])
-                result.certificates += len(batch.certificates)
-                echo(f"{result.created:>7}/{len(numbers)} trainees, {result.certificates} certificates, "
-                     f"{time.perf_counter() - started:.0f} s")
-                if index + 1 < len(chunks):
-                    batch, pdfs = following, following_pdfs
-    record("demo.trainees_created", f"{result.created} demo trainees",
-           details={"seed": seed, "first": employee_no(numbers[0]), "last": employee_no(numbers[-1]),
-                    "created": result.created, "certificates": result.certificates})
-    session.commit()
+    if numbers:
+        context = Context(seed=seed, now=utcnow(), zone=ZoneInfo(current_app.config["LMS_TIMEZONE"]),
+                          trainer=_actor("trainer"), hr=_actor("hr"),
+                          serial_prefix=current_app.config["LMS_CERTIFICATE_PREFIX"],
+                          issuer=current_app.config["LMS_ISSUER"],
+                          serials=set(session.scalars(select(Certificate.serial))))
+        _generate(numbers, courses, context, result, echo, started)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def has_courses() -> bool:
-    return session.scalar(select(Course.id).where(Course.is_archived.is_(False)).limit(1)) is not None
+def _generate(numbers: list[int], courses: list[Course], context: Context, result: Result,
+              echo: Callable[[str], Any], started: float) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        plans = [syllabus(course, Path(scratch)) for course in courses]
+        expected = sum(course_state(context.seed, n, i, c) in CERTIFIED
+                       for n in numbers for i, c in enumerate(plans))
+        echo(f"creating {len(numbers)} trainees in {len(plans)} course(s), {expected} with certificates")
+        chunks = [numbers[i:i + CHUNK] for i in range(0, len(numbers), CHUNK)]
+
+        def store(batch: Batch, pdfs: Callable[[], list[bytes]]) -> None:
+            write_learning(batch)
+            write_certificates(batch, pdfs(), context)
+            session.commit()
+            result.created += len(batch.users)
+            result.certificates += len(batch.certificates)
+            echo(f"{result.created:>7}/{len(numbers)} trainees, {result.certificates} certificates, "
+                 f"{time.perf_counter() - started:.0f} s")
+
+        queued: deque[tuple[Batch, Callable[[], list[bytes]]]] = deque()
+        with certificate_renderer(expected) as renderer:
+            for chunk in chunks:
+                batch = plan(chunk, plans, context)
+                queued.append((batch, renderer.submit(batch.jobs)))
+                if len(queued) == 2:  # the next chunk is rendering before we wait for this one
+                    store(*queued.popleft())
+            while queued:
+                store(*queued.popleft())
+    record("demo.trainees_created", f"{result.created} demo trainees",
+           details={"seed": context.seed, "first": employee_no(numbers[0]), "last": employee_no(numbers[-1]),
+                    "created": result.created, "certificates": result.certificates})
+    session.commit()

@@ -107,10 +107,11 @@ def set_password(username, password) -> None:
 @with_appcontext
 def demo_command(trainees, seed) -> None:
     """Create the demo accounts (one per role) and print their passwords once."""
-    from .. import demo
+    if trainees is not None:
+        from .. import demo
 
-    if trainees is not None and not demo.has_courses():
-        _fail("there is no course to enrol demo trainees in: run `lms import` first")
+        if not demo.has_courses():
+            _fail("there is no course to enrol demo trainees in: run `lms import` first")
     for username, name, employee_no, department, roles in DEMO_ACCOUNTS:
         if services.find_user(username) is not None:
             click.echo(f"{username:<8} exists (password unchanged; "
@@ -126,5 +127,8 @@ def demo_command(trainees, seed) -> None:
             result = demo.generate(trainees, seed, click.echo)
         except demo.DemoError as error:
             _fail(str(error))
-        click.echo(f"created {result.created} demo trainees and {result.certificates} certificates "
-                   f"in {result.seconds:.1f} s (they have no password: lms user set-password d00001)")
+        if result.created:
+            click.echo(f"created {result.created} demo trainees and {result.certificates} certificates "
+                       f"in {result.seconds:.1f} s; they have no password (lms user set-password d00001)")
+        else:
+            click.echo("no demo trainees to add")

@@ -259,3 +259,44 @@ def cohort_pdf(course_slug: str):
     record("report.cohort", course.slug, load_current_user())
     session.commit()
     return _pdf(data, f"cohort-report-{course.slug}-{utcnow():%Y%m%d}.pdf")
+
+
+@bp.get("/hr/courses/<course_slug>/audit-bundle.zip")
+@roles_required(HR)
+def audit_bundle(course_slug: str):
+    """For the auditor: the period's certificates, its completion list and the cohort report."""
+    course = learning.get_course(course_slug) or abort(404)
+    first, last = _date(request.args.get("from")), _date(request.args.get("to"))
+    if first is None or last is None or last < first:
+        flash(_("Give the period as two dates, the first before the second."), "warning")
+        return redirect(url_for(".course", course_slug=course.slug))
+    start, end = hr.end_of_day(first) - timedelta(days=1), hr.end_of_day(last)
+    rows = [row for row in hr.course_roster(course)
+            if row.completed_at is not None and start < row.completed_at <= end]
+    serials = [row.serial for row in rows if row.serial]
+    report = summaries.render_report_pdf("lms/reports/cohort.html", **summaries.cohort_report(course))
+    record("export.audit_bundle", course.slug, load_current_user(),
+           {"from": first.isoformat(), "to": last.isoformat(), "certificates": len(serials)})
+    session.commit()
+    period = f"{first:%Y%m%d}-{last:%Y%m%d}"
+
+    def everything() -> Iterator[bytes]:
+        sink = _Chunks()
+        with zipfile.ZipFile(sink, "w") as archive:
+            archive.writestr(f"completions-{period}.csv",
+                             write_csv(hr.EXPORT_HEADERS, hr.export_rows(rows)))
+            archive.writestr(f"cohort-report-{period}.pdf", report)
+            yield sink.take()
+            for start_at in range(0, len(serials), 200):
+                chunk = serials[start_at:start_at + 200]
+                batch = session.execute(select(Certificate.serial, Certificate.snapshot, Certificate.pdf)
+                                        .where(Certificate.serial.in_(chunk))).all()
+                for serial, snapshot, pdf in batch:
+                    archive.writestr(f"certificates/{snapshot.get('employee_no') or 'no-number'}-"
+                                     f"{snapshot['holder_name']}-{serial}.pdf", pdf)
+                    yield sink.take()
+        yield sink.take()
+
+    name = f"audit-{course.slug}-{period}.zip"
+    return Response(stream_with_context(everything()), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

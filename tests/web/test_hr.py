@@ -151,3 +151,24 @@ def test_admin_reads_the_audit_log(app, client, make_user, login):
     exported = client.get("/admin/audit?format=csv")
     assert exported.data.decode("utf-8-sig").startswith("id,time,actor")
 
+
+
+def test_the_audit_bundle_holds_certificates_completions_and_the_report(app, client, tiny, make_user,
+                                                                        login):
+    tiny()
+    complete_course(client, app, make_user, login, name="王小明")
+    login(make_user("hr"))
+    today = utcnow().date()
+    response = client.get(f"/hr/courses/tiny/audit-bundle.zip?from={today - timedelta(days=7)}&to={today}")
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = archive.namelist()
+    assert any(n.startswith("completions-") and n.endswith(".csv") for n in names)
+    assert any(n.startswith("cohort-report-") and n.endswith(".pdf") for n in names)
+    [certificate] = [n for n in names if n.startswith("certificates/")]
+    assert "王小明" in certificate and archive.read(certificate).startswith(b"%PDF")
+    completions = next(n for n in names if n.endswith(".csv"))
+    assert "王小明" in archive.read(completions).decode("utf-8-sig")
+    earlier = client.get(f"/hr/courses/tiny/audit-bundle.zip?from={today - timedelta(days=30)}"
+                         f"&to={today - timedelta(days=20)}")
+    earlier_names = zipfile.ZipFile(io.BytesIO(earlier.data)).namelist()
+    assert not [n for n in earlier_names if n.startswith("certificates/")]
