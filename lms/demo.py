@@ -59,7 +59,7 @@ from .assessments.summaries import SUMMARY_SLUG, counted_chars, min_chars
 from .audit.models import AuditEntry
 from .audit.services import GENESIS, entry_hash, record
 from .certificates.models import Certificate
-from .certificates.services import SERIAL_ALPHABET, add_months, local_date, verify_url
+from .certificates.services import SERIAL_ALPHABET, add_months, local_date, verify_url, write_template
 from .content import scenario as engine
 from .content.course import DEFAULT_CERTIFICATE, DEFAULT_COMPLETION
 from .content.questions import (
@@ -75,7 +75,7 @@ from .content.questions import (
     Question,
 )
 from .db import session, utcnow
-from .learning.models import Course, CourseAsset, Enrolment, ModuleProgress
+from .learning.models import Course, Enrolment, ModuleProgress
 
 EMPLOYEE_PREFIX = "D"
 CHUNK = 1000  # trainees per transaction (and per progress line)
@@ -266,20 +266,13 @@ def syllabus(course: Course, scratch: Path) -> Syllabus:
     settings = {**DEFAULT_CERTIFICATE, **course.settings.get("certificate", {})}
     return Syllabus(course.id, course.slug, course.title, course.hours, course.due_days,
                     "default" if course.enrol_all_trainees else "assigned", settings.get("validity_months"),
-                    settings, _template_dir(course, settings.get("template"), scratch), steps)
+                    settings, _template_dir(course, scratch), steps)
 
 
-def _template_dir(course: Course, folder: str | None, scratch: Path) -> str | None:
+def _template_dir(course: Course, scratch: Path) -> str | None:
     """A course's own certificate template, written out of the database for the workers to read."""
-    if not folder:
-        return None
-    root = scratch / course.slug
-    for asset in session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id,
-                                                           CourseAsset.path.startswith(f"{folder}/"))):
-        target = root / asset.path[len(folder) + 1:]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(asset.data)
-    return str(root)
+    root = write_template(course, scratch)
+    return str(root) if root is not None else None
 
 
 def _scenario_step(activity: Activity, minimum: int) -> ScenarioStep:

@@ -121,24 +121,31 @@ def _issue(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
     return certificate
 
 
-def render(snapshot: dict[str, Any], course) -> bytes:
-    """The certificate PDF, in the course's own template when it has one."""
+def write_template(course, scratch: Path) -> Path | None:
+    """Write the course's own certificate template out of the database into ``scratch``;
+    None when the course uses the default design."""
     from ..learning.models import CourseAsset
-    from .render import render_certificate
-    from .snapshot import CertificateSnapshot
 
     folder = course.settings.get("certificate", {}).get("template")
     if not folder:
-        return render_certificate(CertificateSnapshot.from_json(snapshot))
-    assets = session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id,
-                                                       CourseAsset.path.startswith(f"{folder}/"))).all()
-    with tempfile.TemporaryDirectory() as scratch:  # the template lives in the database
-        root = Path(scratch)
-        for asset in assets:
-            target = root / asset.path[len(folder) + 1:]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(asset.data)
-        return render_certificate(CertificateSnapshot.from_json(snapshot), root)
+        return None
+    root = scratch / course.slug
+    for asset in session.scalars(select(CourseAsset).where(CourseAsset.course_id == course.id,
+                                                           CourseAsset.path.startswith(f"{folder}/"))):
+        target = root / asset.path[len(folder) + 1:]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(asset.data)
+    return root
+
+
+def render(snapshot: dict[str, Any], course) -> bytes:
+    """The certificate PDF, in the course's own template when it has one."""
+    from .render import render_certificate
+    from .snapshot import CertificateSnapshot
+
+    with tempfile.TemporaryDirectory() as scratch:
+        return render_certificate(CertificateSnapshot.from_json(snapshot),
+                                  write_template(course, Path(scratch)))
 
 
 def overall_score(enrolment: Enrolment) -> float | None:
