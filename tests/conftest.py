@@ -151,6 +151,18 @@ def runner(app: Flask):
 COURSE = "credit-card-collection"
 
 
+def write_content(root: Path, slug: str, course_files: dict[str, str],
+                  quiz_files: dict[str, str]) -> tuple[Path, Path]:
+    """A course folder and its quiz folder under ``root``; returns (courses, quizzes) roots."""
+    courses, quizzes = root / "courses", root / "quizzes"
+    for folder, files in ((courses / slug, course_files), (quizzes / slug, quiz_files)):
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(text, encoding="utf-8")
+    return courses, quizzes
+
+
 def import_content(app: Flask, courses: Path = SHIPPED_COURSES, quizzes: Path | None = SHIPPED_QUIZZES,
                    author: str = "tests"):
     """Import content as ``lms import`` does (quizzes from ``quizzes``); returns the report."""

@@ -14,7 +14,7 @@ from werkzeug.serving import make_server
 from lms.accounts import services as accounts
 from lms.db import session
 
-from ..conftest import PASSWORD, TEST_CONFIG, _build_app, _migrate, import_content
+from ..conftest import PASSWORD, TEST_CONFIG, _build_app, _migrate, import_content, write_content
 
 CHROMIUM = os.environ.get("LMS_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -71,15 +71,10 @@ def serve(app) -> tuple[str, object]:
 @pytest.fixture(scope="session")
 def tiny_server(tmp_path_factory) -> Iterator[tuple[str, object]]:
     """A short course a trainee completes in a minute, with a trainee, a trainer and HR."""
-    from ..web.conftest import TINY_COURSE, TINY_MODULE, TINY_QUIZ
+    from ..web.conftest import TINY_FILES, TINY_QUIZ
 
     folder = tmp_path_factory.mktemp("tiny-live")
-    courses, quizzes = folder / "courses", folder / "quizzes"
-    (courses / "tiny").mkdir(parents=True)
-    (quizzes / "tiny").mkdir(parents=True)
-    (courses / "tiny" / "course.yml").write_text(TINY_COURSE, encoding="utf-8")
-    (courses / "tiny" / "01-rules.md").write_text(TINY_MODULE, encoding="utf-8")
-    (quizzes / "tiny" / "red-lines.md").write_text(TINY_QUIZ, encoding="utf-8")
+    courses, quizzes = write_content(folder, "tiny", TINY_FILES, {"red-lines.md": TINY_QUIZ})
     url = f"sqlite:///{folder / 'lms.db'}"
     _migrate(url, folder / "instance")
     app = _build_app({**TEST_CONFIG, "TESTING": False, "SQLALCHEMY_DATABASE_URI": url},

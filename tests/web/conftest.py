@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import import_content
+from ..conftest import import_content, write_content
 
 COURSE_YML = """\
 title: 迷你课程
@@ -99,14 +99,11 @@ rules:
 
 @pytest.fixture
 def mini(app, tmp_path):
-    courses, quizzes = tmp_path / "courses", tmp_path / "quizzes"
-    (courses / "mini").mkdir(parents=True)
-    (quizzes / "mini").mkdir(parents=True)
-    (courses / "mini" / "course.yml").write_text(COURSE_YML, encoding="utf-8")
-    (courses / "mini" / "01-intro.md").write_text(MODULE, encoding="utf-8")
-    for name, text in {"mini-quiz.md": QUIZ, "essay-quiz.md": ESSAY, "timed-quiz.md": TIMED,
-                       "mini-scenario.scenario.md": SCENARIO}.items():
-        (quizzes / "mini" / name).write_text(text, encoding="utf-8")
+    """A course with one activity of each kind; call it to import."""
+    courses, quizzes = write_content(
+        tmp_path / "mini", "mini", {"course.yml": COURSE_YML, "01-intro.md": MODULE},
+        {"mini-quiz.md": QUIZ, "essay-quiz.md": ESSAY, "timed-quiz.md": TIMED,
+         "mini-scenario.scenario.md": SCENARIO})
     return lambda: import_content(app, courses, quizzes)
 
 
@@ -149,13 +146,11 @@ title: 红线测验
 """
 
 
+TINY_FILES = {"course.yml": TINY_COURSE, "01-rules.md": TINY_MODULE}
+
+
 @pytest.fixture
 def tiny(app, tmp_path):
     """A course one can complete in a few requests: a module, a one-question quiz, a summary."""
-    courses, quizzes = tmp_path / "tiny-courses", tmp_path / "tiny-quizzes"
-    (courses / "tiny").mkdir(parents=True)
-    (quizzes / "tiny").mkdir(parents=True)
-    (courses / "tiny" / "course.yml").write_text(TINY_COURSE, encoding="utf-8")
-    (courses / "tiny" / "01-rules.md").write_text(TINY_MODULE, encoding="utf-8")
-    (quizzes / "tiny" / "red-lines.md").write_text(TINY_QUIZ, encoding="utf-8")
+    courses, quizzes = write_content(tmp_path / "tiny", "tiny", TINY_FILES, {"red-lines.md": TINY_QUIZ})
     return lambda: import_content(app, courses, quizzes)

@@ -224,21 +224,17 @@ def test_verification_is_rate_limited(app, client, issued):
 
 
 def test_a_course_can_bring_its_own_certificate_template(app, client, tmp_path, make_user, login):
-    from ..conftest import import_content
+    from ..conftest import import_content, write_content
     from .conftest import TINY_COURSE, TINY_MODULE, TINY_QUIZ
 
-    courses, quizzes = tmp_path / "own-courses", tmp_path / "own-quizzes"
-    (courses / "tiny" / "certificate").mkdir(parents=True)
-    (quizzes / "tiny").mkdir(parents=True)
-    (courses / "tiny" / "course.yml").write_text(TINY_COURSE + "  template: certificate\n", encoding="utf-8")
-    (courses / "tiny" / "01-rules.md").write_text(TINY_MODULE, encoding="utf-8")
-    (quizzes / "tiny" / "red-lines.md").write_text(TINY_QUIZ, encoding="utf-8")
-    (courses / "tiny" / "certificate" / "certificate.html").write_text(
-        '<html><head><link rel="stylesheet" href="style.css"></head><body>'
-        '<h1>分行专用结业证书</h1><p>{{ snapshot.holder_name }} {{ snapshot.serial }}</p></body></html>',
-        encoding="utf-8")
-    (courses / "tiny" / "certificate" / "style.css").write_text(
-        "@page { size: A4 landscape } body { font-family: 'Noto Sans CJK SC' }", encoding="utf-8")
+    courses, quizzes = write_content(tmp_path / "own", "tiny", {
+        "course.yml": TINY_COURSE + "  template: certificate\n",
+        "01-rules.md": TINY_MODULE,
+        "certificate/certificate.html":
+            '<html><head><link rel="stylesheet" href="style.css"></head><body>'
+            '<h1>分行专用结业证书</h1><p>{{ snapshot.holder_name }} {{ snapshot.serial }}</p></body></html>',
+        "certificate/style.css": "@page { size: A4 landscape } body { font-family: 'Noto Sans CJK SC' }",
+    }, {"red-lines.md": TINY_QUIZ})
     import_content(app, courses, quizzes)
     complete_course(client, app, make_user, login)
     with app.app_context():
