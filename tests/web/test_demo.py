@@ -15,6 +15,7 @@ from lms.assessments.models import QuizAttempt
 from lms.certificates import services as certificates
 from lms.certificates.models import Certificate
 from lms.db import session, utcnow
+from lms.demo import rendering
 from lms.learning import services as learning
 from lms.learning.models import Enrolment
 from lms.reports import hr
@@ -104,7 +105,7 @@ def test_demo_trainees_need_an_imported_course(app, runner):
 
 
 def test_many_certificates_render_in_worker_processes(app, runner, tiny, monkeypatch):
-    monkeypatch.setattr(demo, "POOL_FROM", 1)
+    monkeypatch.setattr(rendering, "POOL_FROM", 1)
     assert any(demo.state_of(5, n) in demo.CERTIFIED for n in range(1, 11))
     tiny()
     result = runner.invoke(args=["lms", "demo", "--trainees", "10", "--seed", "5"])
