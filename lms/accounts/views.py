@@ -163,6 +163,8 @@ def edit_user(user_id: int):
     if request.method == "GET":
         form.roles.data = sorted(user.roles)
     if form.validate_on_submit():
+        if current_app.extensions["lms"].uses_host_identity:  # the host owns roles and passwords
+            form.roles.data, form.password.data = sorted(user.roles), ""
         try:
             if user == load_current_user() and (ADMIN not in form.roles.data
                                                  or not form.is_active.data):

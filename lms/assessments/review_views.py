@@ -19,6 +19,7 @@ from .models import AWAITING_GRADING, SCENARIO, Activity, QuizAttempt, ScenarioP
 from .scenarios import best_play, path_of
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+RESULTS_PER_PAGE = 50
 
 
 @bp.get("/")
@@ -120,5 +121,9 @@ def course_results(course_slug: str):
                                                        and a.activity_id == activity.id], None, None)
                 results[enrolment.id, activity.id] = status
     enrolments = sorted(enrolments, key=lambda e: (e.user.department or "", e.user.employee_no or ""))
+    page = max(1, request.args.get("page", 1, type=int))
+    pages = max(1, -(-len(enrolments) // RESULTS_PER_PAGE))
+    shown = enrolments[(page - 1) * RESULTS_PER_PAGE: page * RESULTS_PER_PAGE]
     return render_template("lms/review/course.html", course=course, activities=activities,
-                           enrolments=enrolments, results=results, summaries=summaries_by)
+                           enrolments=shown, results=results, summaries=summaries_by,
+                           page=page, pages=pages, total=len(enrolments))

@@ -147,3 +147,4 @@ def test_a_host_can_use_the_decorator_form(tmp_path: Path):
 def url_for_in(app: Flask, endpoint: str) -> str:
     with app.test_request_context():
         return url_for(endpoint)
+

@@ -172,3 +172,13 @@ def test_trainer_pages_close_attempts_left_past_their_deadline(app, client, trai
     with app.app_context():
         attempt = session.get(QuizAttempt, attempt_id)
         assert attempt.state == "graded" and attempt.submitted_at == attempt.deadline_at
+
+
+def test_trainer_results_are_paged(client, mini, make_user, login):
+    for number in range(52):
+        make_user("trainee", display_name=f"分页学员{number:02d}")
+    mini()
+    login(make_user("trainer"))
+    first = client.get("/review/courses/mini/").get_data(as_text=True)
+    assert "共 52 人" in first and "第 1 / 2 页" in first
+    assert client.get("/review/courses/mini/?page=2").get_data(as_text=True).count("分页学员") == 2
