@@ -178,8 +178,11 @@ def course_versions(enrolment: Enrolment, status: learning.CourseStatus) -> dict
 def _on_progress(enrolment: Enrolment, **_: object) -> None:
     try:
         issue_if_complete(enrolment)
-    except Exception:  # the action that made progress stands; the next visit retries issuing
+    except Exception as error:  # the action that made progress stands; the next visit retries
         current_app.logger.exception("issuing the certificate of enrolment %s failed", enrolment.id)
+        user = enrolment.user
+        record("certificate.issue_failed", f"{user.employee_no or user.username}/{enrolment.course.slug}",
+               None, {"holder": user.display_name, "error": f"{type(error).__name__}: {error}"[:500]})
 
 
 # --- serials, dates, URLs ----------------------------------------------------------------------

@@ -241,3 +241,26 @@ def test_a_course_can_bring_its_own_certificate_template(app, client, tmp_path, 
         certificate = session.query(Certificate).one()
         text = pdf_text(certificate.pdf)
         assert "分行专用结业证书" in text and certificate.serial in text
+
+
+def test_a_certificate_that_cannot_render_is_reported_and_issued_later(app, client, tiny, make_user,
+                                                                       login):
+    tiny()
+    trainee = complete_course(client, app, make_user, login, name="王\ue000明")  # no font has U+E000
+    with app.app_context():
+        assert session.query(Certificate).count() == 0
+        enrolment = session.query(Certificate.enrolment_id).first()
+        assert enrolment is None
+    login(make_user("hr"))
+    page = client.get("/hr/").get_data(as_text=True)
+    assert 'data-testid="issue-failures"' in page and "MissingGlyphs" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    with app.app_context():
+        from lms.accounts.models import User
+
+        session.get(User, trainee.id).display_name = "王小明"  # HR fixes the name
+        session.commit()
+    login(trainee)
+    assert "下载证书" in client.get("/").get_data(as_text=True)  # issued on this visit
+    with app.app_context():
+        assert session.query(Certificate).one().snapshot["holder_name"] == "王小明"
