@@ -22,7 +22,7 @@ from ..db import session as db_session
 from ..i18n import LOCALE_SESSION_KEY, available_locales
 from ..i18n import gettext as _
 from . import services
-from .access import login_required, roles_required
+from .access import roles_required
 from .forms import ROLE_LABELS, LanguageForm, LoginForm, UserForm
 from .identity import load_current_user
 from .models import ADMIN, ROLES
@@ -190,5 +190,3 @@ def _details(form: UserForm) -> services.UserDetails:
                                 department=(form.department.data or "").strip() or None,
                                 email=(form.email.data or "").strip() or None)
 
-
-__all__ = ["bp", "login_required", "safe_next"]

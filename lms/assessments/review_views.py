@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..accounts.access import roles_required
 from ..accounts.identity import load_current_user
@@ -12,11 +11,10 @@ from ..accounts.models import TRAINER
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
-from ..learning.models import Enrolment
-from . import quizzes, summaries
+from . import quizzes, results, summaries
 from .access import reviewable
-from .models import AWAITING_GRADING, SCENARIO, Activity, QuizAttempt, ScenarioPlay, TrainingSummary
-from .scenarios import best_play, path_of
+from .models import AWAITING_GRADING, QuizAttempt, ScenarioPlay, TrainingSummary
+from .scenarios import path_of
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 RESULTS_PER_PAGE = 50
@@ -100,30 +98,11 @@ def course_results(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
     quizzes.close_expired_attempts(utcnow())
     session.commit()
-    activities = session.scalars(select(Activity).where(
-        Activity.course_id == course.id, Activity.is_archived.is_(False)).order_by(Activity.slug)).all()
-    enrolments = session.scalars(
-        select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.is_archived.is_(False))
-        .options(selectinload(Enrolment.user))).all()
-    ids = [e.id for e in enrolments]
-    attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.enrolment_id.in_(ids))).all()
-    plays = session.scalars(select(ScenarioPlay).where(ScenarioPlay.enrolment_id.in_(ids))).all()
-    summaries_by = {s.enrolment_id: s for s in session.scalars(
-        select(TrainingSummary).where(TrainingSummary.enrolment_id.in_(ids)))}
-    results: dict[tuple[int, int], object] = {}
-    for activity in activities:
-        for enrolment in enrolments:
-            if activity.kind == SCENARIO:
-                results[enrolment.id, activity.id] = best_play(
-                    [p for p in plays if p.enrolment_id == enrolment.id and p.activity_id == activity.id])
-            else:
-                status = quizzes.QuizStatus(activity, [a for a in attempts if a.enrolment_id == enrolment.id
-                                                       and a.activity_id == activity.id], None, None)
-                results[enrolment.id, activity.id] = status
-    enrolments = sorted(enrolments, key=lambda e: (e.user.department or "", e.user.employee_no or ""))
+    found = results.course_results(course)
+    enrolments = found.enrolments
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(enrolments) // RESULTS_PER_PAGE))
     shown = enrolments[(page - 1) * RESULTS_PER_PAGE: page * RESULTS_PER_PAGE]
-    return render_template("lms/review/course.html", course=course, activities=activities,
-                           enrolments=shown, results=results, summaries=summaries_by,
+    return render_template("lms/review/course.html", course=course, activities=found.activities,
+                           enrolments=shown, results=found.results, summaries=found.summaries,
                            page=page, pages=pages, total=len(enrolments))

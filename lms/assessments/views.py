@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import suppress
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from ..accounts.access import login_required
 from ..accounts.identity import load_current_user
@@ -214,5 +214,3 @@ def summary(course_slug: str):
                            body=record.body, min_chars=min_chars, error=None,
                            editable=summaries.is_editable(record))
 
-
-__all__ = ["abort", "bp"]

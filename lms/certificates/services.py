@@ -69,6 +69,19 @@ def requirements(status: learning.CourseStatus) -> list[Requirement]:
     return found
 
 
+def certificates_of(statuses: list[learning.CourseStatus]) -> dict[int, Certificate]:
+    """The current certificate of each enrolment shown, by enrolment id; issuing is retried for a
+    complete enrolment whose certificate failed to issue earlier."""
+    found = {}
+    for status in statuses:
+        certificate = current_certificate(status.enrolment)
+        if certificate is None and status.is_complete:
+            certificate = issue_if_complete(status.enrolment)
+        if certificate is not None:
+            found[status.enrolment.id] = certificate
+    return found
+
+
 def current_certificate(enrolment: Enrolment) -> Certificate | None:
     """The enrolment's certificate that is not superseded (it may be revoked or expired)."""
     return session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id,

@@ -44,14 +44,8 @@ def _load_course(slug: str) -> tuple[Course, services.CourseStatus]:
 def dashboard():
     user = load_current_user()
     courses = services.dashboard(user)
-    certificates = {}
-    for status in courses:
-        certificate = certificate_services.current_certificate(status.enrolment)
-        if certificate is None and status.is_complete:  # issuing failed earlier: try again now
-            certificate = certificate_services.issue_if_complete(status.enrolment)
-            session.commit()
-        if certificate is not None:
-            certificates[status.enrolment.id] = certificate
+    certificates = certificate_services.certificates_of(courses)
+    session.commit()  # a certificate that failed to issue earlier may have been issued now
     enrolled = {status.course.id for status in courses}
     previews = ([c for c in services.all_courses() if c.id not in enrolled]
                 if user.has_role(TRAINER, HR) else [])

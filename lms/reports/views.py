@@ -4,9 +4,7 @@ assigning courses; and the administrators' audit log."""
 from __future__ import annotations
 
 import dataclasses
-import io
-import zipfile
-from collections.abc import Iterator
+import itertools
 from datetime import date, timedelta
 
 from flask import (
@@ -20,18 +18,17 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from sqlalchemy import select
 
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import ADMIN, HR, TRAINER
 from ..audit.services import entries, record
-from ..certificates.models import Certificate
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Enrolment
 from . import hr, summaries
+from .archives import certificate_files, stream_zip
 from .spreadsheets import parse_employees, write_csv, write_xlsx
 
 bp = Blueprint("hr", __name__)
@@ -108,38 +105,6 @@ def export(course_slug: str, fmt: str):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-class _Chunks(io.RawIOBase):
-    """A write-only stream that hands out what was written, so a ZIP can be streamed."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def take(self) -> bytes:
-        data, self.parts = b"".join(self.parts), []
-        return data
-
-
-def zip_certificates(serials: list[str]) -> Iterator[bytes]:
-    """The stored PDFs of these certificates as a ZIP, produced a file at a time."""
-    sink = _Chunks()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
-        for start in range(0, len(serials), 200):
-            batch = session.execute(select(Certificate.serial, Certificate.snapshot, Certificate.pdf)
-                                    .where(Certificate.serial.in_(serials[start:start + 200]))).all()
-            for serial, snapshot, pdf in batch:
-                name = f"{snapshot.get('employee_no') or 'no-number'}-{snapshot['holder_name']}-{serial}.pdf"
-                archive.writestr(name, pdf)
-                yield sink.take()
-    yield sink.take()
-
-
 @bp.get("/hr/courses/<course_slug>/certificates.zip")
 @roles_required(HR)
 def certificates_zip(course_slug: str):
@@ -149,7 +114,7 @@ def certificates_zip(course_slug: str):
            {"certificates": len(serials), "filters": dict(request.args)})
     session.commit()
     name = f"{course.slug}-certificates-{utcnow():%Y%m%d}.zip"
-    return Response(stream_with_context(zip_certificates(serials)), mimetype="application/zip",
+    return Response(stream_with_context(stream_zip(certificate_files(serials))), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -282,23 +247,10 @@ def audit_bundle(course_slug: str):
     session.commit()
     period = f"{first:%Y%m%d}-{last:%Y%m%d}"
 
-    def everything() -> Iterator[bytes]:
-        sink = _Chunks()
-        with zipfile.ZipFile(sink, "w") as archive:
-            archive.writestr(f"completions-{period}.csv",
-                             write_csv(hr.EXPORT_HEADERS, hr.export_rows(rows)))
-            archive.writestr(f"cohort-report-{period}.pdf", report)
-            yield sink.take()
-            for start_at in range(0, len(serials), 200):
-                chunk = serials[start_at:start_at + 200]
-                batch = session.execute(select(Certificate.serial, Certificate.snapshot, Certificate.pdf)
-                                        .where(Certificate.serial.in_(chunk))).all()
-                for serial, snapshot, pdf in batch:
-                    archive.writestr(f"certificates/{snapshot.get('employee_no') or 'no-number'}-"
-                                     f"{snapshot['holder_name']}-{serial}.pdf", pdf)
-                    yield sink.take()
-        yield sink.take()
-
+    files = itertools.chain(
+        [(f"completions-{period}.csv", write_csv(hr.EXPORT_HEADERS, hr.export_rows(rows))),
+         (f"cohort-report-{period}.pdf", report)],
+        certificate_files(serials, folder="certificates/"))
     name = f"audit-{course.slug}-{period}.zip"
-    return Response(stream_with_context(everything()), mimetype="application/zip",
+    return Response(stream_with_context(stream_zip(files)), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -70,7 +70,7 @@ def test_route_access(client, as_role, role, method, path, allowed):
         assert response.status_code != 403
     else:
         assert response.status_code == 403
-        assert "其他学员" not in response.get_data(as_text=True)
+        assert other.display_name not in response.get_data(as_text=True)
 
 
 def test_a_forbidden_page_shows_no_data(client, as_role):
