@@ -31,6 +31,7 @@ TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test secret",
     "LMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    "LMS_PUBLIC_URL": "https://training.example.com",
 }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from ..accounts.models import User
@@ -27,6 +27,7 @@ from ..db import session, utcnow
 from ..learning import services as learning
 from ..learning.models import Enrolment
 from ..signals import progress_changed
+from ..urls import PublicUrlMissing, public_url
 from .models import Certificate
 
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
@@ -69,17 +70,36 @@ def requirements(status: learning.CourseStatus) -> list[Requirement]:
     return found
 
 
-def certificates_of(statuses: list[learning.CourseStatus]) -> dict[int, Certificate]:
-    """The current certificate of each enrolment shown, by enrolment id; issuing is retried for a
-    complete enrolment whose certificate failed to issue earlier."""
-    found = {}
+#: Why a complete enrolment has no certificate yet, as the trainee is told.
+PENDING_CONFIGURATION, PENDING_ERROR = "configuration", "error"
+
+
+@dataclass(frozen=True)
+class CertificateLines:
+    """The current certificate of each enrolment shown, and why a complete one has none yet."""
+
+    issued: dict[int, Certificate]
+    pending: dict[int, str]
+
+
+def certificates_of(statuses: list[learning.CourseStatus]) -> CertificateLines:
+    """Issuing is retried for a complete enrolment whose certificate failed to issue earlier; a
+    failure never breaks the page: the enrolment is listed as pending, with the reason."""
+    issued, pending = {}, {}
     for status in statuses:
         certificate = current_certificate(status.enrolment)
         if certificate is None and status.is_complete:
-            certificate = issue_if_complete(status.enrolment)
+            try:
+                certificate = issue_if_complete(status.enrolment)
+            except Exception as error:
+                current_app.logger.exception("issuing the certificate of enrolment %s failed",
+                                             status.enrolment.id)
+                pending[status.enrolment.id] = (PENDING_CONFIGURATION if isinstance(error, PublicUrlMissing)
+                                                else PENDING_ERROR)
+                continue
         if certificate is not None:
-            found[status.enrolment.id] = certificate
-    return found
+            issued[status.enrolment.id] = certificate
+    return CertificateLines(issued, pending)
 
 
 def current_certificate(enrolment: Enrolment) -> Certificate | None:
@@ -230,14 +250,8 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 
 def verify_url(serial: str) -> str:
-    public = current_app.config.get("LMS_PUBLIC_URL")
-    if public:
-        with current_app.test_request_context(base_url=public):
-            return url_for("lms.certificates.verify", serial=serial, _external=True)
-    if has_request_context():
-        return url_for("lms.certificates.verify", serial=serial, _external=True)
-    with current_app.test_request_context(base_url="http://127.0.0.1:5000"):
-        return url_for("lms.certificates.verify", serial=serial, _external=True)
+    """The public verification URL printed and QR-coded on a certificate."""
+    return public_url("lms.certificates.verify", serial=serial)
 
 
 def masked_name(name: str) -> str:
@@ -258,12 +272,17 @@ def find_by_pdf(data: bytes) -> Certificate | None:
         Certificate.sha256 == hashlib.sha256(data).hexdigest()))
 
 
-def revoke(certificate: Certificate, reason: str, actor: User, now: datetime | None = None) -> None:
-    reason = reason.strip()
-    if not reason:
+def check_revocable(certificate: Certificate, reason: str) -> None:
+    if not reason.strip():
         raise CertificateError("reason_required")
     if certificate.revoked_at is not None:
         raise CertificateError("already_revoked")
+
+
+def revoke(certificate: Certificate, reason: str, actor: User, now: datetime | None = None) -> None:
+    """Revoke with HR's reason, which stays internal: the public verification page never shows it."""
+    check_revocable(certificate, reason)
+    reason = reason.strip()
     certificate.revoked_at, certificate.revoked_reason = now or utcnow(), reason
     certificate.revoked_by_id = actor.id if actor else None
     session.flush()

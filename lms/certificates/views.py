@@ -86,7 +86,12 @@ def manage(serial: str):
         action = request.form.get("action")
         try:
             if action == "revoke":
-                services.revoke(certificate, request.form.get("reason", ""), load_current_user())
+                reason = request.form.get("reason", "")
+                if not request.form.get("confirmed"):
+                    services.check_revocable(certificate, reason)
+                    return render_template("lms/certificates/manage.html", certificate=certificate,
+                                           now=utcnow(), error=None, reason=reason, confirm_revoke=True)
+                services.revoke(certificate, reason, load_current_user())
                 flash(_("Certificate %(serial)s revoked.", serial=certificate.serial), "success")
             elif action == "refresher":
                 fresh = services.start_refresher(certificate, load_current_user())

@@ -19,6 +19,7 @@ from ..audit.services import record
 from ..certificates.models import Certificate
 from ..db import session, utcnow
 from ..learning.models import Course
+from ..urls import PublicUrlMissing
 from .people import CERTIFIED, CHUNK, DemoError, employee_no
 from .planning import Actor, Batch, Context, course_state, plan
 from .rendering import certificate_renderer
@@ -51,6 +52,8 @@ def generate(count: int, seed: int = 1, echo: Callable[[str], Any] = print) -> R
     courses = list(session.scalars(select(Course).where(Course.is_archived.is_(False)).order_by(Course.id)))
     if not courses:
         raise DemoError("there is no course to enrol demo trainees in: run `lms import` first")
+    if not current_app.config.get("LMS_PUBLIC_URL"):
+        raise DemoError(f"{PublicUrlMissing()}: demo certificates print their verification URL")
     taken = set(session.scalars(select(User.employee_no).where(User.employee_no.is_not(None))))
     taken |= {username.upper() for username in session.scalars(select(User.username))}
     numbers = [n for n in range(1, count + 1) if employee_no(n) not in taken]

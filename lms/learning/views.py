@@ -50,9 +50,10 @@ def dashboard():
     previews = ([c for c in services.all_courses() if c.id not in enrolled]
                 if user.has_role(TRAINER, HR) else [])
     now = utcnow()
-    notices = due_notices([status.enrolment for status in courses], certificates.values(), now)
+    notices = due_notices([status.enrolment for status in courses], certificates.issued.values(), now)
     return render_template("lms/learning/dashboard.html", courses=courses, previews=previews,
-                           certificates=certificates, now=now, notices=notices,
+                           certificates=certificates.issued, pending=certificates.pending,
+                           now=now, notices=notices,
                            past=certificate_services.past_certificates(user))
 
 

@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..db import utcnow
+from ..urls import PublicUrlMissing
 from . import services
 from .mail import Mailer, MailError
 
@@ -49,6 +50,9 @@ def remind_command(moment: str | None, dry_run: bool) -> None:
     now = _parse_now(moment) if moment else utcnow()
     if not dry_run and not current_app.config.get("LMS_MAIL_SERVER"):
         click.echo("error: LMS_MAIL_SERVER is not set, so no email can be sent (see --dry-run)", err=True)
+        sys.exit(1)
+    if not current_app.config.get("LMS_PUBLIC_URL"):
+        click.echo(f"error: {PublicUrlMissing()}; emails link to the site", err=True)
         sys.exit(1)
     planned = services.plan(now)
     for notice in planned.skipped:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, contains_eager
@@ -24,6 +24,7 @@ from ..certificates.models import Certificate
 from ..certificates.services import local_date
 from ..db import session, utcnow
 from ..learning.models import Course, Enrolment
+from ..urls import public_url
 from .mail import Email, Mailer, MailError
 from .models import ReminderSent
 
@@ -34,7 +35,6 @@ OVERDUE = "overdue"
 #: begun is sent: a run that missed some days sends today's step, not every one it skipped.
 DUE_STEPS = (("1d", 1), ("7d", 7))
 EXPIRY_STEPS = (("7d", 7), ("30d", 30), ("60d", 60))
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 TEMPLATES = "lms/reminders"
 
 
@@ -158,13 +158,6 @@ def _sent_keys(notices: list[Notice]) -> set[tuple[str, int, str]]:
 
 
 # --- the emails ------------------------------------------------------------------------------
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute link for an email, on LMS_PUBLIC_URL."""
-    base = current_app.config.get("LMS_PUBLIC_URL") or DEFAULT_PUBLIC_URL
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
-
 
 def render_email(to: Sequence[str], template: str, **context: Any) -> Email:
     """The subject from ``<template>_subject.txt`` (on one line), the body from ``<template>.txt``."""

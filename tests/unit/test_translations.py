@@ -51,3 +51,11 @@ def test_the_compiled_catalogue_matches_the_source():
 
 def _key(value):
     return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def test_the_interface_addresses_the_user_one_way():
+    """你 throughout the interface (emails, being letters, may say 您)."""
+    with (CATALOGUE / "lms.po").open("rb") as handle:
+        formal = [m.id for m in read_po(handle) if m.id and "您" in "".join(
+            m.string if isinstance(m.string, tuple) else (m.string,))]
+    assert not formal

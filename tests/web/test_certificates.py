@@ -125,17 +125,57 @@ def test_uploading_a_pdf_checks_it_is_unaltered(app, client, issued):
     assert "不是本系统签发的证书" in bad
 
 
-def test_hr_revokes_with_a_reason_and_verification_shows_it(app, client, issued, make_user, login):
+def test_hr_revokes_after_confirming_and_the_public_page_keeps_the_reason_internal(
+        app, client, issued, make_user, login):
     _, serial = issued
     login(make_user("hr"))
     url = f"/hr/certificates/{serial}"
     refused = client.post(url, data={"action": "revoke", "reason": " ",
                                      "csrf_token": csrf_token(client, url)})
     assert refused.status_code == 400 and 'id="reason-errors"' in refused.get_data(as_text=True)
-    client.post(url, data={"action": "revoke", "reason": "违规催收被投诉",
+    asked = client.post(url, data={"action": "revoke", "reason": "违规催收被投诉",
+                                   "csrf_token": csrf_token(client, url)})
+    assert asked.status_code == 200 and 'data-testid="confirm-revoke"' in asked.get_data(as_text=True)
+    with app.app_context():
+        assert session.query(Certificate).one().revoked_at is None  # nothing until confirmed
+    client.post(url, data={"action": "revoke", "reason": "违规催收被投诉", "confirmed": "1",
                            "csrf_token": csrf_token(client, url)})
+    assert "违规催收被投诉" in client.get(url).get_data(as_text=True)  # HR sees the reason
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     page = client.get(f"/verify/{serial}").get_data(as_text=True)
-    assert "已撤销" in page and "违规催收被投诉" in page
+    assert "已撤销" in page and "违规催收被投诉" not in page
+    with app.app_context():
+        entry = session.query(AuditEntry).filter_by(action="certificate.revoked").one()
+        assert entry.details["reason"] == "违规催收被投诉"
+
+
+def test_the_host_header_has_no_effect_on_a_certificate(app, client, tiny, make_user, login):
+    tiny()
+    client.environ_base["HTTP_HOST"] = "evil.example"
+    complete_course(client, app, make_user, login)
+    with app.app_context():
+        certificate = session.query(Certificate).one()
+        url = certificate.snapshot["verify_url"]
+        assert url == f"https://training.example.com/verify/{certificate.serial}"
+        assert "evil" not in pdf_text(certificate.pdf)
+
+
+@pytest.mark.parametrize("app_config", [{"LMS_PUBLIC_URL": None}])
+def test_without_a_public_url_nothing_is_issued_and_the_trainee_sees_pending(
+        app, client, tiny, make_user, login):
+    tiny()
+    trainee = complete_course(client, app, make_user, login)
+    assert Certificate_count(app) == 0
+    with app.app_context():
+        failure = session.query(AuditEntry).filter_by(action="certificate.issue_failed").one()
+        assert "LMS_PUBLIC_URL is not set" in failure.details["error"]
+    login(trainee)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert 'data-testid="certificate-pending"' in page.get_data(as_text=True)
+    app.config["LMS_PUBLIC_URL"] = "https://training.example.com"
+    assert "/certificates/" in client.get("/").get_data(as_text=True)
+    assert Certificate_count(app) == 1
 
 
 def test_reissue_supersedes_the_old_certificate(app, client, issued, make_user, login):
