@@ -115,7 +115,8 @@ def new_migration_command(message: str) -> None:
 
 from .accounts.cli import demo_command, user_group  # noqa: E402
 from .assessments.cli import quiz_group  # noqa: E402
-from .certificates.cli import audit_group, certificates_group  # noqa: E402
+from .audit.cli import audit_group  # noqa: E402
+from .certificates.cli import certificates_group  # noqa: E402
 from .reminders.cli import remind_command  # noqa: E402
 
 lms_group.add_command(user_group)

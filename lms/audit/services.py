@@ -6,27 +6,20 @@ caller's transaction, so an action and its entry are committed (or rolled back) 
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..accounts.models import User
 from ..db import session, utcnow
+from .chain import GENESIS, Anchor, ChainEntry, ChainProblem, check, entry_hash, timestamp
 from .models import AuditEntry
 
-GENESIS = "0" * 64
-
-
-def entry_hash(prev_hash: str, created_at: datetime, actor_id: int | None, actor_name: str,
-               action: str, subject: str, details: dict[str, Any]) -> str:
-    payload = json.dumps([prev_hash, created_at.isoformat(timespec="microseconds"), actor_id,
-                          actor_name, action, subject, details],
-                         ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+__all__ = ["GENESIS", "ChainProblem", "anchor", "audit_count", "chain_entries", "entries", "entry_hash",
+           "record", "verify_chain"]
 
 
 def record(action: str, subject: str, actor: User | None = None,
@@ -48,27 +41,28 @@ def record(action: str, subject: str, actor: User | None = None,
     return entry
 
 
-@dataclass(frozen=True)
-class ChainProblem:
-    entry_id: int
-    message: str
+def chain_entries() -> Iterator[ChainEntry]:
+    """The whole log in order, as the chain's plain data."""
+    for e in session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000):
+        yield ChainEntry(e.id, timestamp(e.created_at), e.actor_id, e.actor_name, e.action, e.subject,
+                         e.details, e.prev_hash, e.hash)
 
 
 def verify_chain() -> list[ChainProblem]:
     """Every place where the chain does not hold; empty when the log is intact."""
-    problems = []
-    expected_prev = GENESIS
-    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)).yield_per(1000):
-        if entry.prev_hash != expected_prev:
-            problems.append(ChainProblem(entry.id, "does not follow the entry before it "
-                                                   "(an entry was deleted or changed)"))
-        recomputed = entry_hash(entry.prev_hash, entry.created_at, entry.actor_id, entry.actor_name,
-                                entry.action, entry.subject, entry.details)
-        if recomputed != entry.hash:
-            problems.append(ChainProblem(entry.id, "its content does not match its hash "
-                                                   "(the entry was edited)"))
-        expected_prev = entry.hash
-    return problems
+    return list(check(chain_entries()))
+
+
+def audit_count() -> int:
+    return session.scalar(select(func.count(AuditEntry.id))) or 0
+
+
+def anchor(now: datetime | None = None) -> Anchor:
+    """The head of the chain now, to keep outside the database."""
+    count = audit_count()
+    head = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
+    return Anchor(count, head.id if head else 0, head.hash if head else GENESIS,
+                  timestamp(now or utcnow()))
 
 
 def entries(action: str | None = None, limit: int | None = None) -> list[AuditEntry]:

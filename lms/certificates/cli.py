@@ -1,4 +1,4 @@
-"""``lms certificates …`` and ``lms audit verify``."""
+"""``lms certificates …``."""
 
 from __future__ import annotations
 
@@ -125,23 +125,3 @@ def recertify(within_days: int) -> None:
         click.echo(f"{enrolment.user.employee_no or enrolment.user.username}\t{enrolment.course.slug}\t"
                    f"cycle {enrolment.cycle}\tdue {enrolment.due_at:%Y-%m-%d}")
     click.echo(f"{len(started)} refresher enrolment(s) started")
-
-
-@click.group("audit", help="The audit log.")
-def audit_group() -> None:
-    pass
-
-
-@audit_group.command("verify")
-@with_appcontext
-def audit_verify() -> None:
-    """Exit 0 only when the audit chain is intact."""
-    from ..audit.models import AuditEntry
-    from ..audit.services import verify_chain
-
-    problems = verify_chain()
-    for problem in problems:
-        click.echo(f"entry {problem.entry_id}: {problem.message}")
-    if problems:
-        sys.exit(1)
-    click.echo(f"audit log intact: {session.query(AuditEntry).count()} entries")

@@ -22,7 +22,9 @@ from flask import (
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import ADMIN, HR, TRAINER
-from ..audit.services import entries, record
+from ..audit import chain as audit_chain
+from ..audit.labels import ACTIONS, action_label, readable_details
+from ..audit.services import audit_count, chain_entries, entries, record
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
@@ -169,14 +171,14 @@ def assign(course_slug: str):
 def audit_log():
     action = request.args.get("action", "")
     if request.args.get("format") == "csv":
-        rows = [[e.id, e.created_at, e.actor_name, e.action, e.subject, e.details, e.hash]
-                for e in entries(action or None)]
-        record("export.audit_csv", "audit", load_current_user(), {"rows": len(rows)})
+        record("export.audit_csv", "audit", load_current_user(), {"rows": audit_count()})
         session.commit()
-        return Response(write_csv(["id", "time", "actor", "action", "subject", "details", "hash"], rows),
+        return Response(stream_with_context(audit_chain.write_csv(chain_entries())),
                         mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
-    return render_template("lms/hr/audit.html", entries=entries(action or None, limit=500), action=action)
+    return render_template("lms/hr/audit.html", entries=entries(action or None, limit=500), action=action,
+                           action_label=action_label, readable_details=readable_details,
+                           actions=sorted(ACTIONS.items(), key=lambda item: item[0]))
 
 
 # --- training summary reports (PDF) ----------------------------------------------------------

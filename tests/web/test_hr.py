@@ -149,7 +149,7 @@ def test_admin_reads_the_audit_log(app, client, make_user, login):
     page = client.get("/admin/audit")
     assert page.status_code == 200
     exported = client.get("/admin/audit?format=csv")
-    assert exported.data.decode("utf-8-sig").startswith("id,time,actor")
+    assert exported.data.decode("utf-8-sig").startswith("id,created_at,actor_id")
 
 
 

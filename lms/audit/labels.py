@@ -1,0 +1,66 @@
+"""What the audit log's codes mean, for people: action names and detail keys in the UI language.
+The log itself (and its CSV) keeps the raw codes, which the hash chain covers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..i18n import lazy_gettext as _l
+
+ACTIONS = {
+    "certificate.issued": _l("Certificate issued"),
+    "certificate.issue_failed": _l("Certificate could not be issued"),
+    "certificate.downloaded": _l("Certificate downloaded"),
+    "certificate.revoked": _l("Certificate revoked"),
+    "certificate.reissued": _l("Certificate re-issued"),
+    "enrolment.refresher": _l("Enrolled for the refresher"),
+    "course.assigned": _l("Course assigned"),
+    "employees.imported": _l("Employees imported"),
+    "user.roles": _l("Roles changed"),
+    "report.cohort": _l("Cohort report downloaded"),
+    "report.trainee": _l("Trainee report downloaded"),
+    "export.csv": _l("Roster exported (CSV)"),
+    "export.xlsx": _l("Roster exported (Excel)"),
+    "export.certificates_zip": _l("Certificates downloaded (ZIP)"),
+    "export.audit_bundle": _l("Audit bundle downloaded"),
+    "export.audit_csv": _l("Audit log exported"),
+    "demo.trainees_created": _l("Demo trainees created"),
+}
+
+DETAILS = {
+    "holder": _l("Holder"), "employee_no": _l("Employee no."), "course": _l("Course"),
+    "reason": _l("Reason"), "error": _l("Error"), "new_serial": _l("New certificate"),
+    "roles": _l("Roles"), "previous": _l("Before"), "rows": _l("Rows"), "certificates": _l("Certificates"),
+    "filters": _l("Filters"), "from": _l("From"), "to": _l("To"), "departments": _l("Departments"),
+    "cohorts": _l("Cohorts"), "due_on": _l("Due date"), "due_at": _l("Due date"),
+    "due_changed": _l("Due dates changed"), "enrolled": _l("Enrolled"), "created": _l("Created"),
+    "updated": _l("Updated"), "cycle": _l("Cycle"), "first": _l("First"), "last": _l("Last"),
+    "seed": _l("Seed"), "csv": _l("File"), "sha256": "SHA-256",
+}
+
+
+def action_label(code: str) -> str:
+    return str(ACTIONS.get(code, code))
+
+
+def readable_details(details: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each detail as (label, text): lists joined, nested values as plain JSON, Chinese as is."""
+    shown = []
+    for key, value in details.items():
+        if value in (None, "", [], {}):
+            text = "—"
+        elif isinstance(value, list | tuple):
+            text = "、".join(str(item) for item in value) if all(
+                not isinstance(item, dict | list) for item in value) else _json(value)
+        elif isinstance(value, dict):
+            text = "；".join(f"{k}: {v}" for k, v in value.items()) if all(
+                not isinstance(v, dict | list) for v in value.values()) else _json(value)
+        else:
+            text = str(value)
+        shown.append((str(DETAILS.get(key, key)), text))
+    return shown
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
