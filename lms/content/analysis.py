@@ -90,7 +90,7 @@ def _runs(text: str, grams: set[str]) -> list[str]:
 
 
 def _percent(value: float) -> str:
-    return f"{value * 100:.4g}%"
+    return f"{round(value * 100, 2) + 0:g}%"  # + 0: no "-0%"
 
 
 def _short(text: str, limit: int = 24) -> str:
@@ -264,7 +264,7 @@ def _multiresponse_holes(question: Question) -> list[str]:
                 f"{_percent(share)}, so ticking "
                 f"every option scores {_percent(everything)} (every option but the worst "
                 f"{_percent(but_one)}); give each wrong option a weight of -{_percent(share)} or "
-                "lower, e.g. '- [ ] (-" + f"{share * 100:.4g}" + "%) …'")
+                "lower, e.g. '- [ ] (-" + f"{round(share * 100, 2):g}" + "%) …'")
     return messages
 
 
@@ -650,10 +650,16 @@ def analyse_scenario(spec: ScenarioSpec) -> list[Finding]:
 
     findings += _major_on_passing_paths(spec, graph)
     if not any(_passes(spec, node) for node in graph.terminals):
-        best = max((node[1] for node in graph.terminals if not node[3]), default=0)
-        add(_pass_score_line(spec), f"no play can pass: the best score a play without a critical "
-            f"violation reaches is {best} ({spec.percent(best)}%), below pass_score {spec.pass_score}% "
-            "or only on fail endings; lower pass_score or change the points")
+        scores = [node[1] for node in graph.terminals
+                  if not node[3] and spec.step(node[0]).outcome != FAIL]
+        if scores:
+            best = max(scores)
+            reason = (f"the best score a play reaches on an ending other than '[end fail]' is {best} "
+                      f"({spec.percent(best)}%), below pass_score {spec.pass_score}%")
+        else:
+            reason = "every play without a critical violation ends on an '[end fail]' ending"
+        add(_pass_score_line(spec), f"no play can pass: {reason}; change the points, the branches "
+            "or pass_score")
     return sorted(findings, key=lambda f: f.line)
 
 

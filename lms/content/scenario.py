@@ -143,7 +143,22 @@ class ScenarioSpec:
                       if target not in seen and (rest := best_from(self.step(target), seen)) is not None]
             return max(totals, default=None)
 
-        best = best_from(self.start, frozenset())
+        moves_of = {step.id: [c.target for c in step.choices if not c.is_critical]
+                    + [b.target for b in step.branches] for step in self.steps}
+        if _closure_has_cycle(self.start.id, moves_of):
+            best = best_from(self.start, frozenset())
+        else:  # no step can come twice: the best from a step does not depend on the way there
+            memo: dict[str, int | None] = {}
+            for step_id in reversed(_topological(self.start.id, moves_of)):
+                step = self.step(step_id)
+                if step.is_end:
+                    memo[step.id] = None if step.outcome == FAIL else 0
+                    continue
+                moves = [(c.points, c.target) for c in step.choices if not c.is_critical]
+                moves += [(0, branch.target) for branch in step.branches]
+                totals = [points + memo[target] for points, target in moves if memo[target] is not None]
+                memo[step.id] = max(totals, default=None)
+            best = memo[self.start.id]
         return 0 if best is None else best
 
     def percent(self, score: int) -> int:
@@ -331,6 +346,41 @@ def _check_step(step: Step, path: str, errors: Collector) -> None:
             errors.add(path, branch.line, "'? otherwise' must be the last branch")
     if step.branches[-1].op != OTHERWISE:
         errors.add(path, step.line, f"the branches of step '{step.id}' must end with '? otherwise -> target'")
+
+
+def _topological(start: str, moves: dict[str, list[str]]) -> list[str]:
+    """The steps reachable from ``start``, each before the steps it leads to (no cycle)."""
+    order: list[str] = []
+    seen = {start}
+    stack = [(start, iter(moves[start]))]
+    while stack:
+        step_id, following = stack[-1]
+        target = next(following, None)
+        if target is None:
+            stack.pop()
+            order.append(step_id)
+        elif target not in seen:
+            seen.add(target)
+            stack.append((target, iter(moves[target])))
+    return order[::-1]
+
+
+def _closure_has_cycle(start: str, moves: dict[str, list[str]]) -> bool:
+    """Whether some step reachable from ``start`` can lead back to itself."""
+    state: dict[str, int] = {start: 1}
+    stack = [(start, iter(moves[start]))]
+    while stack:
+        step_id, following = stack[-1]
+        target = next(following, None)
+        if target is None:
+            stack.pop()
+            state[step_id] = 2
+        elif state.get(target) == 1:
+            return True
+        elif target not in state:
+            state[target] = 1
+            stack.append((target, iter(moves[target])))
+    return False
 
 
 def _closure(starts: Iterable[str], successors: Callable[[str], Iterable[str]]) -> set[str]:
