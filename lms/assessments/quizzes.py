@@ -57,6 +57,7 @@ class Settings:
     draw: int | None
     draw_category: str | None
     reveal: str
+    draw_quotas: dict[str, int] | None = None  # category -> questions drawn from it
 
     @classmethod
     def of(cls, revision: ActivityRevision) -> Settings:
@@ -66,7 +67,7 @@ class Settings:
                    wait=seconds("wait"), time_limit=seconds("time_limit"),
                    shuffle=data.get("shuffle", False), draw=data.get("draw"),
                    draw_category=data.get("draw_category"),
-                   reveal=data.get("reveal", AFTER_ATTEMPT))
+                   reveal=data.get("reveal", AFTER_ATTEMPT), draw_quotas=data.get("draw_quotas"))
 
 
 def questions_of(revision: ActivityRevision) -> list[Question]:
@@ -142,7 +143,13 @@ def build_layout(questions: list[Question], settings: Settings,
                  rng: random.Random) -> list[dict[str, Any]]:
     """Which questions an attempt shows, in which order, each with its answers' order."""
     indices = list(range(len(questions)))
-    if settings.draw:
+    if settings.draw and settings.draw_quotas:
+        drawn: list[int] = []
+        for category, count in settings.draw_quotas.items():
+            pool = [i for i in indices if is_scored(questions[i]) and questions[i].category == category]
+            drawn += rng.sample(pool, min(count, len(pool)))
+        indices = sorted(drawn)
+    elif settings.draw:
         pool = [i for i in indices if is_scored(questions[i]) and (
             not settings.draw_category or questions[i].category == settings.draw_category)]
         indices = sorted(rng.sample(pool, min(settings.draw, len(pool))))

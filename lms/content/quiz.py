@@ -24,7 +24,10 @@ introduction stay Markdown source; the caller renders them. Rules the format lea
   wrongly, so it goes to the wrong answer (as GIFT's ``{T#wrong#right}``); the explanation
   ``> …`` is the general feedback.
 - Ordering items are numbered 1, 2, 3… (or all alike, ``1. 1. 1.``) in the right order.
-- ``draw`` counts the questions that are scored: every type but descriptions.
+- ``draw`` counts the questions that are scored: every type but descriptions. ``draw`` may instead
+  be a mapping of category to count (``draw: {流程: 4, 技巧: 4}``): each attempt draws that many
+  scored questions of each category and none of the others; ``draw_category`` does not combine
+  with it. ``QuizSettings.draw`` is then the total and ``draw_quotas`` the mapping.
 - Settings: ``wait: 0s`` means no wait; ``time_limit`` must be longer than 0s. In a GIFT quiz's
   ``.yml`` the title may be left out and defaults to the slug, as without a ``.yml``.
 """
@@ -80,8 +83,9 @@ class QuizSettings:
     wait: timedelta | None = None
     time_limit: timedelta | None = None
     shuffle: bool = False
-    draw: int | None = None
+    draw: int | None = None  # questions drawn per attempt (the sum of the quotas when there are quotas)
     draw_category: str | None = None
+    draw_quotas: dict[str, int] | None = None  # category -> questions drawn from it
     reveal: str = "after_attempt"
     negative_marks: bool = False
 
@@ -151,6 +155,31 @@ def parse_settings(doc: YamlDocument, path: str, errors: Collector,
             add(key, "must be longer than 0s")
         return parsed or None
 
+    def quotas() -> dict[str, int] | None:
+        value = doc.data.get("draw")
+        if not isinstance(value, dict):
+            return None
+        found: dict[str, int] = {}
+        for category, count in value.items():
+            line = doc.key_lines.get(f"draw.{category}", doc.line_of("draw"))
+            name = str(category).strip() if isinstance(category, str | int) else ""
+            if not name or isinstance(category, bool):
+                errors.add(path, line, f"'draw' category '{category}' must be a category's name")
+            elif not isinstance(count, int) or isinstance(count, bool) or count < 1:
+                errors.add(path, line, f"'draw' count for category '{name}' must be a whole number "
+                           "of at least 1")
+            else:
+                found[name] = count
+        if not value:
+            add("draw", "must be a number, or a mapping of category to count such as {流程: 4, 技巧: 4}")
+        if doc.data.get("draw_category") is not None:
+            add("draw_category", "cannot be used with per-category counts in 'draw': list the "
+                "category in 'draw' instead")
+        return found or None
+
+    draw_quotas = quotas()
+    draw = (sum(draw_quotas.values()) if draw_quotas
+            else None if isinstance(doc.data.get("draw"), dict) else whole("draw", 1, None, None))
     title = text_field(doc, "title", path, errors, required=default_title is None) or default_title or ""
     return QuizSettings(
         title=title,
@@ -160,8 +189,10 @@ def parse_settings(doc: YamlDocument, path: str, errors: Collector,
         wait=duration("wait"),
         time_limit=duration("time_limit"),
         shuffle=flag("shuffle"),
-        draw=whole("draw", 1, None, None),
-        draw_category=text_field(doc, "draw_category", path, errors, required=False) or None,
+        draw=draw,
+        draw_category=None if draw_quotas else
+        text_field(doc, "draw_category", path, errors, required=False) or None,
+        draw_quotas=draw_quotas,
         reveal=one_of("reveal", REVEALS),
         negative_marks=flag("negative_marks"),
     )
@@ -175,6 +206,9 @@ def _check_questions(settings: QuizSettings, questions: list[Question], doc: Yam
         errors.add(path, line, "the quiz has no questions")
     elif not scored:
         errors.add(path, line, "the quiz has only descriptions: add a question to grade")
+    if settings.draw_quotas and questions:
+        _check_quotas(settings.draw_quotas, scored, doc, settings_path, errors)
+        return
     category = settings.draw_category
     if category is not None and questions:
         if not any(q.category == category for q in questions):
@@ -188,6 +222,24 @@ def _check_questions(settings: QuizSettings, questions: list[Question], doc: Yam
         where = f" in category '{category}'" if category else ""
         errors.add(settings_path, doc.line_of("draw"),
                    f"'draw' is {settings.draw} but the quiz has {len(scored)} scored question(s){where}")
+
+
+def _check_quotas(quotas: dict[str, int], scored: list[Question], doc: YamlDocument,
+                  settings_path: str, errors: Collector) -> None:
+    """Each quota names a category of the pool and asks for no more than it holds."""
+    counts: dict[str, int] = {}
+    for question in scored:
+        if question.category:
+            counts[question.category] = counts.get(question.category, 0) + 1
+    known = ", ".join(f"{name} ({count})" for name, count in counts.items()) or "none, add a # heading"
+    for category, count in quotas.items():
+        line = doc.key_lines.get(f"draw.{category}", doc.line_of("draw"))
+        if category not in counts:
+            errors.add(settings_path, line, f"'draw' names category '{category}', which has no scored "
+                       f"question (categories: {known})")
+        elif count > counts[category]:
+            errors.add(settings_path, line, f"'draw' asks for {count} question(s) of category "
+                       f"'{category}', which has {counts[category]} scored question(s)")
 
 
 # --- Markdown lines --------------------------------------------------------------------------

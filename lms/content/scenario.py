@@ -7,7 +7,10 @@ Scoring: a play's score is the sum of the points of the choices made. The best s
 points of any path from the start to an ending that makes no critical choice and visits no step
 twice; for it, every branch target counts as reachable whatever its condition. The percent is the
 score (below 0 counted as 0) out of the best score, at most 100; a play passes when it is finished,
-reaches ``pass_score`` and made no critical choice.
+reaches ``pass_score``, made no critical choice and did not end on a ``fail`` ending.
+
+An ending declares its outcome in its heading, ``[end pass]`` or ``[end fail]``; a plain ``[end]``
+(outcome not declared) is still accepted. Paths to a ``fail`` ending do not count for the best score.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ SCENARIO_KEYS = {"title", "pass_score", "rules"}
 SEVERITIES = ("minor", "major", "critical")
 CRITICAL = "critical"
 END_MARK = "[end]"
+PASS, FAIL = "pass", "fail"
+END_MARKS = (f"[end {PASS}]", f"[end {FAIL}]", END_MARK)
+END_HEADING = re.compile(r"\[end(?:\s+(?P<outcome>[^\]]*))?\]$")
 OTHERWISE = "otherwise"
 OPERATORS: dict[str, Callable[[int, int], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
@@ -89,6 +95,7 @@ class Step:
     branches: tuple[Branch, ...]
     is_end: bool
     line: int
+    outcome: str | None = None  # of an ending: PASS, FAIL, or None when not declared
 
     @property
     def targets(self) -> tuple[str, ...]:
@@ -123,12 +130,12 @@ class ScenarioSpec:
 
     @cached_property
     def best_score(self) -> int:
-        """The most points of a path from the start to an ending with no critical choice and no
-        step visited twice, taking every branch; 0 when there is no such path."""
+        """The most points of a path from the start to an ending other than a ``fail`` ending, with
+        no critical choice and no step visited twice, taking every branch; 0 when there is none."""
 
         def best_from(step: Step, seen: frozenset[str]) -> int | None:
             if step.is_end:
-                return 0
+                return None if step.outcome == FAIL else 0
             seen = seen | {step.id}
             moves = [(c.points, c.target) for c in step.choices if not c.is_critical]
             moves += [(0, branch.target) for branch in step.branches]
@@ -226,8 +233,16 @@ def _sections(body: str, first_line: int, path: str, errors: Collector) -> list[
 
 def _parse_step(line: int, heading: str, lines: list[tuple[int, str]], rules: dict[str, str],
                 path: str, errors: Collector) -> Step | None:
-    is_end = heading.endswith(END_MARK)
-    heading = heading.removesuffix(END_MARK).rstrip()
+    outcome = None
+    end = END_HEADING.search(heading)
+    is_end = end is not None
+    if end is not None:
+        heading = heading[: end.start()].rstrip()
+        outcome = end["outcome"].strip() if end["outcome"] is not None else None
+        if outcome not in (PASS, FAIL, None):
+            errors.add(path, line, f"'{end[0]}' is not an ending mark: write "
+                       f"{', '.join(repr(mark) for mark in END_MARKS)}")
+            outcome = None
     match = STEP_HEADING.match(heading)
     if match is None:
         errors.add(path, line, f"a step heading must be '## id: title', not '## {heading}'")
@@ -257,7 +272,7 @@ def _parse_step(line: int, heading: str, lines: list[tuple[int, str]], rules: di
             errors.add(path, number, "text after the choices or branches: the situation goes under "
                        "the heading, and a choice's feedback on the next line as '  > …'")
     return Step(id=step_id, title=title, text="\n".join(text).strip(), choices=tuple(choices),
-                branches=tuple(branches), is_end=is_end, line=line)
+                branches=tuple(branches), is_end=is_end, line=line, outcome=outcome)
 
 
 def _parse_choice(index: int, line: int, match: re.Match[str], rules: dict[str, str],
@@ -306,7 +321,7 @@ def _check_step(step: Step, path: str, errors: Collector) -> None:
         errors.add(path, step.line, f"ending '{step.id}' must not have choices or branches")
     elif not step.is_end and not step.choices and not step.branches:
         errors.add(path, step.line, f"step '{step.id}' needs choices or branches "
-                   f"(or '{END_MARK}' at the end of its heading if it is an ending)")
+                   f"(or '[end pass]' or '[end fail]' at the end of its heading if it is an ending)")
     elif step.choices and step.branches:
         errors.add(path, step.line, f"step '{step.id}' has both choices and branches: use one or the other")
     if not step.branches:
@@ -365,7 +380,8 @@ def _check_graph(steps: list[Step], body_line: int, path: str, errors: Collector
 
     endings = [step.id for step in by_id.values() if step.is_end]
     if not endings:
-        errors.add(path, start.line, f"the scenario has no ending: mark one with '{END_MARK}' in its heading")
+        errors.add(path, start.line, "the scenario has no ending: mark one with '[end pass]' or "
+                   "'[end fail]' in its heading")
         return
     # A step with a bad target, already reported, is taken to lead to an ending.
     ends = {step.id for step in by_id.values() if step.is_end or not set(step.targets) <= by_id.keys()}
@@ -378,8 +394,11 @@ def _check_graph(steps: list[Step], body_line: int, path: str, errors: Collector
         if step.id in reached and step.id not in can_end:
             errors.add(path, step.line, f"no ending can be reached from step '{step.id}': its paths loop")
     clean = _closure([start.id], lambda step_id: successors(step_id, critical=False))
-    if reached <= can_end and not clean & ends:
-        errors.add(path, start.line, "every path to an ending has a critical violation: no play can pass")
+    passable = {step_id for step_id in ends if by_id[step_id].outcome != FAIL}
+    if reached <= can_end and not clean & passable:
+        errors.add(path, start.line, "every path to an ending has a critical violation: no play can pass"
+                   if not clean & ends else "every ending reached without a critical violation is "
+                   "'[end fail]': no play can pass; make one of them '[end pass]'")
 
 
 @dataclass(frozen=True)
@@ -438,8 +457,10 @@ def _settle(spec: ScenarioSpec, state: PlayState) -> PlayState:
 
 
 def outcome(spec: ScenarioSpec, state: PlayState) -> Outcome:
-    """The score of a play; only a finished play without a critical violation can pass."""
+    """The score of a play; only a finished play without a critical violation that did not end on
+    a ``fail`` ending can pass."""
     percent = spec.percent(state.score)
-    passed = state.finished and not state.failed_critically and percent >= spec.pass_score
+    passed = (state.finished and not state.failed_critically and percent >= spec.pass_score
+              and spec.step(state.step_id).outcome != FAIL)
     return Outcome(score=state.score, best=spec.best_score, percent=percent, passed=passed,
                    violations=state.violations)

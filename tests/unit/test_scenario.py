@@ -253,6 +253,60 @@ def test_an_unfinished_play_does_not_pass(spec):
     assert result.score == 30 and result.percent == 75 and not result.passed
 
 
+
+def test_an_ending_declares_its_outcome(tmp_path):
+    text = GOOD.replace("达成还款计划 [end]", "达成还款计划 [end pass]").replace(
+        "未达成一致 [end]", "未达成一致 [end  fail ]")
+    spec = load_scenario(write(tmp_path, text))
+    assert (spec.step("end-good").outcome, spec.step("end-good").title) == ("pass", "达成还款计划")
+    assert (spec.step("end-retry").outcome, spec.step("end-retry").is_end) == ("fail", True)
+    assert load_scenario(write(tmp_path, GOOD)).step("end-good").outcome is None  # plain [end]
+
+
+def test_a_play_ending_on_a_fail_ending_fails_whatever_its_score(tmp_path):
+    # review sends every score of at least 30 to end-retry, now a fail ending
+    text = GOOD.replace("达成还款计划 [end]", "达成还款计划 [end pass]").replace(
+        "未达成一致 [end]", "未达成一致 [end fail]").replace(
+        "? score >= 30 -> end-good\n? otherwise -> end-retry",
+        "? score >= 40 -> end-retry\n? otherwise -> end-good")
+    spec = load_scenario(write(tmp_path, text))
+    best_play = play(spec, 0, 0, 0)  # 40 points, every good choice, but ends on the fail ending
+    assert (best_play.step_id, best_play.score) == ("end-retry", 40)
+    assert not outcome(spec, best_play).passed
+    at_the_bar = play(spec, 0, 0, 1)  # 30 points on the pass ending
+    assert at_the_bar.step_id == "end-good" and outcome(spec, at_the_bar).passed
+    low = play(spec, 0, 1, 0)  # 20 points on the pass ending: 50% < 70, so it still fails
+    assert low.step_id == "end-good" and outcome(spec, low).percent == 50
+    assert not outcome(spec, low).passed
+
+
+def test_paths_to_a_fail_ending_do_not_count_for_the_best_score(tmp_path):
+    text = GOOD.replace("未达成一致 [end]", "未达成一致 [end fail]").replace(
+        "## review: 通话小结\n? score >= 30 -> end-good\n? otherwise -> end-retry",
+        "## review: 通话小结\n- 总结并道别。 -> end-good\n- 额外加压。 -> end-retry (+50)")
+    spec = load_scenario(write(tmp_path, text))
+    assert spec.best_score == 40  # not 90: the +50 leads only to the fail ending
+
+
+def test_a_pass_ending_still_needs_no_critical_violation(tmp_path):
+    text = GOOD.replace("未达成一致 [end]", "未达成一致 [end pass]")
+    spec = load_scenario(write(tmp_path, text))
+    state = play(spec, 1)  # the critical choice leads to end-retry with 30 points
+    assert state.step_id == "end-retry" and not outcome(spec, state).passed
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("未达成一致 [end]", "未达成一致 [end maybe]",
+     "38: '[end maybe]' is not an ending mark: write '[end pass]', '[end fail]', '[end]'"),
+    ("达成还款计划 [end]", "达成还款计划 [end fail]",
+     "8: every ending reached without a critical violation is '[end fail]'"),
+])
+def test_bad_ending_marks_are_reported(tmp_path, old, new, expected):
+    text = GOOD.replace(old, new).replace("未达成一致 [end]", "未达成一致 [end fail]")
+    found = errors_of(write(tmp_path, text))
+    assert any(line.startswith(expected) for line in found), found
+
+
 FRONT = "---\ntitle: 随机\nrules:\n  rule: 规则\n---\n"
 START = ("## start: 开始\n借款人不接电话。\n- 再打一次 -> a (+5)\n  > 反馈\n"
          "- 威胁他 -> end (+9) !rule critical")
