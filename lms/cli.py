@@ -59,9 +59,13 @@ def init_command() -> None:
 
 @lms_group.command("check")
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @with_appcontext
-def check_command(paths: tuple[str, ...]) -> None:
-    """Validate content; print every problem as path:line: message."""
+def check_command(paths: tuple[str, ...], strict: bool) -> None:
+    """Validate content and analyse its assessments; print every problem as path:line: message
+    and every warning as path:line: warning: message."""
+    from .content.analysis import analyse_content
+
     try:
         courses = _load(paths)
     except ContentErrors as errors:
@@ -69,11 +73,18 @@ def check_command(paths: tuple[str, ...]) -> None:
             click.echo(str(error))
         click.echo(f"{len(errors.errors)} problem(s) found", err=True)
         sys.exit(1)
+    findings = analyse_content(courses)
+    for finding in findings:
+        click.echo(str(finding))
     modules = sum(len(course.modules) for course in courses)
     quizzes = sum(len(course.quizzes) for course in courses)
     scenarios = sum(len(course.scenarios) for course in courses)
     click.echo(f"ok: {len(courses)} course(s), {modules} module(s), {quizzes} quiz(zes) and "
-               f"case stud(ies), {scenarios} scenario(s)")
+               f"case stud(ies), {scenarios} scenario(s)"
+               + (f"; {len(findings)} warning(s)" if findings else ""))
+    if strict and findings:
+        click.echo(f"{len(findings)} warning(s) found (--strict)", err=True)
+        sys.exit(1)
 
 
 @lms_group.command("import")
@@ -114,12 +125,13 @@ def new_migration_command(message: str) -> None:
 
 
 from .accounts.cli import demo_command, user_group  # noqa: E402
-from .assessments.cli import quiz_group  # noqa: E402
+from .assessments.cli import quiz_group, scenario_group  # noqa: E402
 from .certificates.cli import audit_group, certificates_group  # noqa: E402
 from .reminders.cli import remind_command  # noqa: E402
 
 lms_group.add_command(user_group)
 lms_group.add_command(quiz_group)
+lms_group.add_command(scenario_group)
 lms_group.add_command(certificates_group)
 lms_group.add_command(audit_group)
 lms_group.add_command(demo_command)

@@ -1,4 +1,5 @@
-"""``lms quiz show`` and ``lms quiz export``: quiz files as neutral JSON, and as GIFT."""
+"""``lms quiz show`` and ``lms quiz export``: quiz files as neutral JSON, and as GIFT;
+``lms scenario paths``: every path of a call simulation."""
 
 from __future__ import annotations
 
@@ -75,3 +76,73 @@ def export(quiz: str, fmt: str, output: str | None) -> None:
         click.echo(f"wrote {len(spec.questions)} question(s) to {output}")
     else:
         click.echo(text, nl=False)
+
+
+#: Up to this many paths, ``lms scenario paths`` lists them all; beyond, a summary by ending.
+PATHS_LISTED = 1000
+
+
+@click.group("scenario", help="Analyse call simulations.")
+def scenario_group() -> None:
+    pass
+
+
+@scenario_group.command("paths")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the paths as JSON.")
+@click.option("--first", default=20, show_default=True,
+              help=f"Paths to list when there are more than {PATHS_LISTED}.")
+@with_appcontext
+def paths_command(file: str, as_json: bool, first: int) -> None:
+    """Every path of a call simulation: choices, score, violations, ending, pass or fail; with
+    more than 1,000 paths, the count by ending and the first paths."""
+    from itertools import islice
+
+    from ..content.analysis import build_graph, count_paths, iter_paths
+    from ..content.scenario import load_scenario
+
+    try:
+        spec = load_scenario(Path(file))
+    except ContentErrors as errors:
+        for error in errors.errors:
+            click.echo(str(error), err=True)
+        sys.exit(1)
+    graph = build_graph(spec)
+    counted = count_paths(spec, graph)
+    listed_all = counted.total is not None and counted.total <= PATHS_LISTED
+    rows = list(islice(iter_paths(spec, graph), PATHS_LISTED if listed_all else first))
+    if as_json:
+        click.echo(json.dumps({
+            "title": spec.title, "pass_score": spec.pass_score, "best_score": spec.best_score,
+            "paths": counted.total, "passing": counted.passing,
+            "score_min": counted.low, "score_max": counted.high, "complete": counted.complete,
+            "endings": [{"step": e.step, "outcome": e.outcome, "critical": e.critical,
+                         "passed": e.passed, "failed": e.failed, "score_min": e.low,
+                         "score_max": e.high} for e in counted.endings],
+            "listed": [{"choices": [{"step": step, "choice": index + 1, "text": text}
+                                    for step, index, text in row.choices],
+                        "score": row.score, "percent": row.percent, "violations": list(row.violations),
+                        "ending": row.ending, "critical": row.critical, "passed": row.passed}
+                       for row in rows],
+        }, ensure_ascii=False, indent=2))
+        return
+    total = "unlimited (a play can loop)" if counted.total is None else f"{counted.total:,}"
+    click.echo(f"{spec.title}: {total} path(s), {_count(counted.passing)} passing; scores "
+               f"{counted.low} to {counted.high} (best {spec.best_score}, pass_score {spec.pass_score}%)")
+    if not listed_all:
+        click.echo("by ending:")
+        for ending in counted.endings:
+            how = " after a critical violation" if ending.critical else ""
+            click.echo(f"  {ending.step} [{ending.outcome or 'end'}]{how}: {_count(ending.passed)} pass, "
+                       f"{_count(ending.failed)} fail, scores {ending.low} to {ending.high}")
+        click.echo(f"first {len(rows)} path(s):")
+    for number, row in enumerate(rows, start=1):
+        choices = " ".join(f"{step}:{index + 1}" for step, index, _ in row.choices)
+        violations = ", ".join(row.violations) or "-"
+        result = "pass" if row.passed else "fail"
+        click.echo(f"{number:>4}. {choices}\t{row.score} ({row.percent}%)\t{violations}\t"
+                   f"{row.ending}{' (critical)' if row.critical else ''}\t{result}")
+
+
+def _count(value: int | None) -> str:
+    return "unlimited" if value is None else f"{value:,}"
