@@ -111,3 +111,12 @@ def test_one_term_for_the_institution_defined_once_in_module_one(course):
     for name, text in shipped_texts().items():
         for other in ("公司", "催收机构", "金融机构", "银行或"):
             assert other not in text, f"{name} says {other}"
+
+
+def test_the_shipped_assessments_give_no_cue_and_no_scoring_hole():
+    from lms.content import load_courses
+    from lms.content.analysis import analyse_content
+
+    courses = load_courses([COURSE_DIR], quizzes_dir=QUIZ_DIR.parent, courses_dir=COURSE_DIR.parent)
+    assert len(courses[0].quizzes) == 8 and len(courses[0].scenarios) == 4
+    assert [str(finding) for finding in analyse_content(courses)] == []
