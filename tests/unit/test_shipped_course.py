@@ -11,11 +11,12 @@ from lms.content import parse_course
 from lms.paths import PROJECT_DIR
 
 COURSE_DIR = PROJECT_DIR / "courses" / "credit-card-collection"
+QUIZ_DIR = PROJECT_DIR / "quizzes" / "credit-card-collection"
 
 #: module slug -> the numbered lists of the material it must teach, each item as a
 #: `### N. name` heading numbered as in the material.
 ITEMS = {
-    "overview-and-process": [["理解客户情况", "与借款人进行沟通", "制定还款计划", "跟进催收进度",
+    "overview-and-process": [["了解客户情况", "与借款人进行沟通", "制定还款计划", "跟进催收进度",
                               "选用适当的催收手段"]],
     "communication-techniques": [["与借款人建立良好的关系", "善于倾听", "寻找还款动力", "灵活应对",
                                   "坚持原则"]],
@@ -79,3 +80,43 @@ def test_the_material_is_restored(course):
         assert phrase in text, phrase
     for garbled in GARBLED:
         assert garbled not in text, garbled
+
+
+def shipped_texts():
+    """Every shipped module, quiz, case study, call simulation and exam file, by name."""
+    files = [*sorted(COURSE_DIR.glob("*.md")), *sorted(QUIZ_DIR.iterdir())]
+    return {path.name: path.read_text(encoding="utf-8") for path in files if path.is_file()}
+
+
+def test_the_spun_understanding_does_not_survive_in_courses_or_assessments():
+    for name, text in shipped_texts().items():
+        assert "理解客户情况" not in text and "理解客户的情况" not in text, name
+        assert "理解借款人还款意愿" not in text and "理解借款人的还款意愿" not in text, name
+    process = next(m for m in parse_course(COURSE_DIR).modules if m.slug == "overview-and-process")
+    assert "了解借款人的还款意愿" in process.source or "了解借款人还款意愿" in process.source
+    # 理解 stays where it means understanding
+    techniques = (COURSE_DIR / "02-communication-techniques.md").read_text(encoding="utf-8")
+    assert "理解对方的困难" in techniques
+
+
+@pytest.mark.parametrize("word", ["持卡人", "债务人"])
+def test_the_debtor_is_always_called_borrower(word):
+    for name, text in shipped_texts().items():
+        assert word not in text, f"{name} calls the debtor {word}"
+
+
+def test_one_term_for_the_institution_defined_once_in_module_one(course):
+    first = course.modules[0].source
+    assert "“银行”指" in first
+    for name, text in shipped_texts().items():
+        for other in ("公司", "催收机构", "金融机构", "银行或"):
+            assert other not in text, f"{name} says {other}"
+
+
+def test_the_shipped_assessments_give_no_cue_and_no_scoring_hole():
+    from lms.content import load_courses
+    from lms.content.analysis import analyse_content
+
+    courses = load_courses([COURSE_DIR], quizzes_dir=QUIZ_DIR.parent, courses_dir=COURSE_DIR.parent)
+    assert len(courses[0].quizzes) == 8 and len(courses[0].scenarios) == 4
+    assert [str(finding) for finding in analyse_content(courses)] == []

@@ -104,7 +104,7 @@ def test_a_host_user_takes_a_module_under_the_prefix(host_app):
     assert 'href="/training/courses/credit-card-collection/overview-and-process"' in dashboard
 
     page = client.get(MODULE).get_data(as_text=True)
-    assert "理解客户情况" in page
+    assert "了解客户情况" in page
     assert "/training/static/lms.css" in page
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post(f"{MODULE}/progress", data={"csrf_token": token, "reached_end": "y"},

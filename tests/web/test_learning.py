@@ -34,7 +34,7 @@ def test_dashboard_shows_course_progress_due_date_and_next_step(client, shipped_
 def test_reading_to_the_end_completes_the_module(app, client, shipped_course, make_user, login):
     login(make_user("trainee"))
     page = client.get(f"/courses/{COURSE}/{MODULES[0]}").get_data(as_text=True)
-    assert "理解客户情况" in page and "学习目标" in page
+    assert "了解客户情况" in page and "学习目标" in page
     response = finish(client, MODULES[0], seconds=40)
     assert response.status_code == 200
     assert response.json["completed"] is True
