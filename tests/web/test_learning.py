@@ -4,29 +4,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from lms.db import session, utcnow
 from lms.learning import services
-from lms.learning.models import Enrolment, Module, ModuleProgress
+from lms.learning.models import Enrolment, ModuleProgress
 
-from ..conftest import COURSE, csrf_token
+from ..conftest import COURSE, csrf_token, let_time_pass
 
 MODULES = ["overview-and-process", "communication-techniques", "precautions", "field-visits",
            "working-guidelines", "training-summary"]
 #: the shipped modules' minutes (14, 12, 12, …) at the default min_share of 0.5, rounded up
 REQUIRED_MINUTES = {"overview-and-process": 7, "communication-techniques": 6, "precautions": 6,
                     "field-visits": 7, "working-guidelines": 7, "training-summary": 6}
-
-
-def let_time_pass(app, module, minutes):
-    """The server's clock moves on ``minutes`` while the module is open: the last report on it
-    (or its opening) lies that far in the past."""
-    with app.app_context():
-        for row in session.scalars(select(ModuleProgress).join(Module)
-                                   .where(Module.slug == module, ModuleProgress.completed_at.is_(None))):
-            row.last_seen_at -= timedelta(minutes=minutes)
-        session.commit()
 
 
 def report(client, module, seconds, reached_end=True):
