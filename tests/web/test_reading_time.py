@@ -90,3 +90,29 @@ def test_the_same_minutes_on_the_report_the_exports_and_the_certificate(app, cli
     sheet = {row[1]: list(row[-5:]) for row in workbook.active.iter_rows(min_row=2, values_only=True)}
     assert sheet["王小明"] == [2, 3, 5, 4, 2]
     assert sheet["李四"] == [1, 0, 1, 4, 0]
+
+
+def test_demo_trainees_spend_at_least_the_minimum_on_what_they_completed(app, runner, timed):
+    from lms.learning import services as learning
+    from lms.learning.models import Enrolment, ModuleProgress
+    from lms.reports import hr
+
+    result = runner.invoke(args=["lms", "demo", "--trainees", "16", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        course = learning.get_course("tiny")
+        rows = [row for row in hr.course_roster(course) if row.employee_no.startswith("D")]
+        completed = [row for row in rows if row.status == hr.COMPLETED]
+        assert completed and len(completed) < len(rows)
+        for row in completed:
+            assert all(module.is_enough for module in row.reading.modules)
+            assert row.reading.credited_hours == 2.0
+            certificate = session.query(Certificate).filter_by(enrolment_id=row.enrolment_id).one()
+            assert certificate.snapshot["reading"] == row.reading.to_json()
+            assert certificate.snapshot["hours"] == row.reading.credited_hours
+        spread = {module.seconds - 60 * module.required
+                  for row in completed for module in row.reading.modules}
+        assert len(spread) > 1 and min(spread) > 0  # above the minimum, and not all alike
+        for progress in session.query(ModuleProgress).join(Enrolment).filter(
+                Enrolment.completed_at.is_(None), ModuleProgress.completed_at.is_(None)):
+            assert 0 < progress.seconds_spent < 60 * 2  # partial: short of the two minutes asked
