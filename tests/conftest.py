@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -209,6 +210,18 @@ def make_user(app: Flask) -> Callable[..., UserRef]:
             return UserRef(user.id, user.username, user.display_name)
 
     return make
+
+
+def let_time_pass(app: Flask, module: str, minutes: float) -> None:
+    """The server's clock moves on ``minutes`` while the module is open: the last report on it
+    (or its opening) lies that far in the past, so that much reading time can be credited."""
+    from lms.learning.models import Module, ModuleProgress
+
+    with app.app_context():
+        for row in session.scalars(sa.select(ModuleProgress).join(Module).where(
+                Module.slug == module, ModuleProgress.completed_at.is_(None))):
+            row.last_seen_at -= timedelta(minutes=minutes)
+        session.commit()
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:

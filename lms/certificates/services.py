@@ -132,9 +132,11 @@ def _issue(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
         months = settings.get("validity_months")
         expires_at = add_months(now, months) if months else None
     serial = new_serial(now)
+    reading = status.reading
     snapshot = {
         "serial": serial, "holder_name": user.display_name, "employee_no": user.employee_no,
-        "department": user.department, "course_title": course.title, "hours": course.hours,
+        "department": user.department, "course_title": course.title,
+        "hours": reading.credited_hours, "reading": reading.to_json(),
         "score": overall_score(enrolment), "issued_on": local_date(now).isoformat(),
         "expires_on": local_date(expires_at).isoformat() if expires_at else None,
         "verify_url": verify_url(serial), "issuer": settings["issuer"] or current_app.config["LMS_ISSUER"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -16,7 +16,7 @@ class CertificateSnapshot:
     employee_no: str | None
     department: str | None
     course_title: str
-    hours: float
+    hours: float                     # credited by the rule in lms.learning.reading
     score: float | None              # overall percent, None when the course has no graded part
     issued_on: date
     expires_on: date | None
@@ -24,6 +24,8 @@ class CertificateSnapshot:
     issuer: str = DEFAULT_ISSUER
     signatory_name: str
     signatory_title: str
+    #: recorded engaged minutes: {"minutes": total, "required_minutes": …, "modules": {slug: minutes}}
+    reading: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CertificateSnapshot:

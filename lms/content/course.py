@@ -21,16 +21,19 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 
 COURSE_KEYS = {"title", "description", "hours", "sequential", "modules", "enrolment", "summary",
-               "completion", "certificate"}
+               "completion", "certificate", "reading"}
 COMPLETION_KEYS = {"modules", "quizzes", "scenarios", "scenario_min_score", "summary"}
 CERTIFICATE_KEYS = {"validity_months", "signatory", "signatory_title", "issuer", "template"}
 SUMMARY_KEYS = {"min_chars"}
+READING_KEYS = {"min_share"}
 ENROLMENT_KEYS = {"all_trainees", "due_days"}
 MODULE_KEYS = {"title", "summary", "minutes", "objectives", "activities"}
 
 
 DEFAULT_COMPLETION = {"modules": True, "quizzes": True, "scenarios": True, "scenario_min_score": None,
                       "summary": True}
+#: a module counts as read once the trainee spent this share of its minutes engaged on it
+DEFAULT_READING = {"min_share": 0.5}
 DEFAULT_CERTIFICATE = {"validity_months": 24, "signatory": "", "signatory_title": "", "issuer": "",
                        "template": None}
 
@@ -82,6 +85,8 @@ class CourseSpec:
     #: passed (with at least scenario_min_score), summary approved
     completion: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_COMPLETION))
     certificate: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_CERTIFICATE))
+    #: what reading a module asks for: min_share of its minutes, engaged
+    reading: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_READING))
     #: quizzes, case studies and scenarios, when the course's quiz folder was loaded too
     quizzes: tuple[Any, ...] = field(default=())
     scenarios: tuple[Any, ...] = field(default=())
@@ -184,6 +189,7 @@ def parse_course(course_dir: Path) -> CourseSpec:
     summary_min_chars = _parse_summary(doc, shown, errors)
     completion = _parse_completion(doc, shown, errors)
     certificate = _parse_certificate(doc, shown, errors, course_dir)
+    reading = _parse_reading(doc, shown, errors)
 
     files: dict[str, tuple[int, Path]] = {}
     for path in sorted(course_dir.glob("*.md")):
@@ -242,7 +248,7 @@ def parse_course(course_dir: Path) -> CourseSpec:
                       sequential=sequential, enrol_all_trainees=enrol_all, due_days=due_days,
                       modules=tuple(modules), assets=assets, path=str(course_dir),
                       summary_min_chars=summary_min_chars, completion=completion,
-                      certificate=certificate)
+                      certificate=certificate, reading=reading)
 
 
 def _parse_enrolment(doc: YamlDocument, path: str, errors: Collector) -> tuple[bool, int | None]:
@@ -326,6 +332,19 @@ def _parse_completion(doc: YamlDocument, path: str, errors: Collector) -> dict[s
         else:
             rules["scenario_min_score"] = minimum
     return rules
+
+
+def _parse_reading(doc: YamlDocument, path: str, errors: Collector) -> dict[str, Any]:
+    value = _mapping(doc, "reading", READING_KEYS, path, errors)
+    settings = dict(DEFAULT_READING)
+    share = value.get("min_share", settings["min_share"])
+    if not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1:
+        errors.add(path, doc.key_lines.get("reading.min_share", doc.line_of("reading")),
+                   "'reading.min_share' must be a number from 0 to 1 (the share of a module's "
+                   "minutes a trainee must spend on it)")
+    else:
+        settings["min_share"] = float(share)
+    return settings
 
 
 def _parse_certificate(doc: YamlDocument, path: str, errors: Collector,

@@ -34,6 +34,7 @@ from ..content.questions import (
     TRUEFALSE,
     Question,
 )
+from ..learning.reading import ModuleTime, ReadingTime
 from .people import (
     CERTIFIED,
     DAY,
@@ -188,6 +189,7 @@ class Trainee:
             times[-1] = issued_at
         self.best: dict[int, float] = {}  # best graded score per quiz
         self.versions: dict[str, dict[str, Any]] = {"modules": {}, "activities": {}}
+        self.reading: dict[str, ModuleTime] = {}  # engaged time recorded per module
         before = start
         for index, moment in enumerate(times):
             self.step(course.steps[index], before, moment, finished=index < done)
@@ -220,13 +222,18 @@ class Trainee:
     # --- the kinds of step
 
     def read(self, step: ModuleStep, before: datetime, at: datetime, finished: bool) -> None:
-        share = self.rng.uniform(0.6, 1.6) if finished else self.rng.uniform(0.1, 0.6)
-        seconds = int(step.seconds * share)
+        minimum = 60 * step.required  # engaged seconds the module asks for before it completes
+        if finished:  # at least the minimum, most a good deal more
+            low = max(minimum + 20, int(0.6 * step.seconds))
+            seconds = int(self.rng.uniform(low, max(low + 60, int(1.6 * step.seconds))))
+        else:  # part of the way
+            seconds = int((minimum or step.seconds) * self.rng.uniform(0.1, 0.9))
+        self.reading[step.slug] = ModuleTime(step.slug, step.slug, seconds, step.required)
         opened = max(before, at - timedelta(seconds=seconds * self.rng.uniform(1.0, 1.4)))
         self.batch.progress.append({
             "_enrolment": self.enrolment, "module_id": step.module_id, "revision_id": step.revision_id,
             "first_opened_at": opened, "last_seen_at": at, "completed_at": at if finished else None,
-            "seconds_spent": seconds})
+            "reached_end_at": at if finished else None, "seconds_spent": seconds})
         if finished:
             self.versions["modules"][step.slug] = {"revision": step.number, "sha256": step.sha256}
 
@@ -372,9 +379,12 @@ class Trainee:
         serial = new_serial(issued_at, context)
         score = round(sum(self.best.values()) / len(self.best), 1) if self.best else None
         settings = course.certificate
+        reading = ReadingTime(course.hours, tuple(self.reading[step.slug] for step in course.steps
+                                                  if isinstance(step, ModuleStep)))
         snapshot = {
             "serial": serial, "holder_name": user["display_name"], "employee_no": user["employee_no"],
-            "department": user["department"], "course_title": course.title, "hours": course.hours,
+            "department": user["department"], "course_title": course.title,
+            "hours": reading.credited_hours, "reading": reading.to_json(),
             "score": score, "issued_on": local_date(issued_at).isoformat(),
             "expires_on": local_date(expires_at).isoformat() if expires_at else None,
             "verify_url": verify_url(serial), "issuer": settings["issuer"] or context.issuer,

@@ -23,6 +23,7 @@ from ..content.questions import (
 )
 from ..db import session
 from ..learning.models import Course
+from ..learning.reading import min_share, required_minutes
 from .people import DemoError
 
 
@@ -34,6 +35,7 @@ class ModuleStep:
     number: int
     sha256: str
     seconds: int  # the module's reading time
+    required: int = 0  # the engaged minutes it asks for (lms.learning.reading)
 
 
 @dataclass(frozen=True)
@@ -89,12 +91,13 @@ def syllabus(course: Course, scratch: Path) -> Syllabus:
     rules = {**DEFAULT_COMPLETION, **course.settings.get("completion", {})}
     steps: list[Step] = []
     seen: set[str] = set()
+    share = min_share(course.settings)
     for module in course.active_modules:
         revision = module.current_revision
         if revision is None:
             continue
         steps.append(ModuleStep(module.slug, module.id, revision.id, revision.number, revision.sha256,
-                                max(60, 60 * revision.minutes)))
+                                max(60, 60 * revision.minutes), required_minutes(revision.minutes, share)))
         for slug in revision.activities:
             if slug in seen:
                 continue

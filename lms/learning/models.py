@@ -21,7 +21,7 @@ class Course(Base):
     is_sequential: Mapped[bool] = mapped_column(default=False)
     enrol_all_trainees: Mapped[bool] = mapped_column(default=False)
     due_days: Mapped[int | None]
-    #: further settings from course.yml, e.g. summary_min_chars
+    #: further settings from course.yml, e.g. summary_min_chars, reading.min_share
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     is_archived: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -123,7 +123,7 @@ class Enrolment(Base):
 
 
 class ModuleProgress(Base):
-    """A trainee's reading of one module: when, how long, which revision they finished."""
+    """A trainee's reading of one module: when, how long engaged, which revision they finished."""
 
     __tablename__ = "lms_module_progress"
     __table_args__ = (UniqueConstraint("enrolment_id", "module_id"),)
@@ -137,7 +137,10 @@ class ModuleProgress(Base):
     first_opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    #: engaged reading time, bounded by the wall-clock time between reports
     seconds_spent: Mapped[int] = mapped_column(default=0)
+    #: when the trainee first reached the end of the text (completion also needs the time)
+    reached_end_at: Mapped[datetime | None]
 
     enrolment: Mapped[Enrolment] = relationship(back_populates="progress")
     module: Mapped[Module] = relationship()

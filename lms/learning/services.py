@@ -13,6 +13,7 @@ from ..assessments.progress import ActivityStatus, activity_statuses
 from ..db import session, utcnow
 from ..signals import progress_changed, roles_changed
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
+from .reading import ModuleRead, ModuleTime, ReadingTime, reading_time
 
 #: Grace added to the time since the last report, for clocks and network delays.
 REPORT_SLACK_SECONDS = 5
@@ -156,6 +157,11 @@ class CourseStatus:
         return sum(s.module.current_revision.minutes for s in self.modules
                    if s.state != COMPLETED and s.module.current_revision is not None)
 
+    @property
+    def reading(self) -> ReadingTime:
+        """The trainee's recorded engaged time per module and in total, and the hours credited."""
+        return course_reading(self.course, [(s.module, s.progress) for s in self.modules])
+
     def status_of(self, module: Module) -> ModuleStatus:
         return next(s for s in self.modules if s.module.id == module.id)
 
@@ -219,10 +225,10 @@ def find_module(course: Course, slug: str) -> Module | None:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def open_module(enrolment: Enrolment, module: Module) -> ModuleProgress:
+def open_module(enrolment: Enrolment, module: Module, now: datetime | None = None) -> ModuleProgress:
     """Record that the trainee opened ``module`` now."""
     row = next((p for p in enrolment.progress if p.module_id == module.id), None)
-    now = utcnow()
+    now = now or utcnow()
     if row is None:
         row = ModuleProgress(enrolment=enrolment, module_id=module.id,
                              revision_id=module.current_revision_id,
@@ -237,23 +243,46 @@ def open_module(enrolment: Enrolment, module: Module) -> ModuleProgress:
 
 
 def record_reading(enrolment: Enrolment, module: Module, seconds: int, reached_end: bool,
-                   revision_id: int | None = None) -> ModuleProgress:
-    """Add reading time the browser reports and, when the end was reached, complete the module.
+                   revision_id: int | None = None, now: datetime | None = None) -> ModuleProgress:
+    """Add the engaged reading time the browser reports, remember when the end was reached, and
+    complete the module once both hold: the end reached and the module's minimum time spent.
 
-    The time counted is bounded by the time that has really passed since the last report.
+    The time counted is bounded by the wall-clock time that has really passed since the last
+    report (or since the page was opened).
     """
     row = next((p for p in enrolment.progress if p.module_id == module.id), None)
     if row is None:
-        row = open_module(enrolment, module)
-    now = utcnow()
+        row = open_module(enrolment, module, now)
+    now = now or utcnow()
     elapsed = (now - row.last_seen_at).total_seconds() + REPORT_SLACK_SECONDS
     row.seconds_spent += int(max(0, min(seconds, elapsed, MAX_REPORT_SECONDS)))
-    row.last_seen_at = now
-    if reached_end and not row.is_complete:
+    row.last_seen_at = max(now, row.last_seen_at)
+    if row.is_complete:
+        session.flush()
+        return row
+    shown = session.get(ModuleRevision, revision_id) if revision_id else None
+    if shown is not None and shown.module_id == module.id:
+        row.revision = shown
+    if reached_end and row.reached_end_at is None:
+        row.reached_end_at = now
+    if row.reached_end_at is not None and module_time(enrolment.course, row, module).is_enough:
         row.completed_at = now
         progress_changed.send(enrolment)
-        shown = session.get(ModuleRevision, revision_id) if revision_id else None
-        row.revision_id = (shown.id if shown is not None and shown.module_id == module.id
-                           else module.current_revision_id)
     session.flush()
     return row
+
+
+def module_time(course: Course, row: ModuleProgress | None, module: Module | None = None) -> ModuleTime:
+    """The engaged time ``row`` records and the minimum its module asks for (of the revision read,
+    or the module's current one before it is opened)."""
+    return course_reading(course, [(module or row.module, row)]).modules[0]
+
+
+def course_reading(course: Course, rows: list[tuple[Module, ModuleProgress | None]]) -> ReadingTime:
+    """The recorded engaged time of these modules, and the hours it credits."""
+    reads = []
+    for module, row in rows:
+        revision = row.revision if row is not None and row.revision is not None else module.current_revision
+        reads.append(ModuleRead(module.slug, revision.title, revision.minutes,
+                                row.seconds_spent if row is not None else 0))
+    return reading_time(course.hours, course.settings, reads)

@@ -94,7 +94,7 @@ def _import_course(spec: CourseSpec, author: str, report: ImportReport) -> None:
             asset.mime_type, asset.updated_at = asset_spec.mime_type, utcnow()
             report.assets_changed += 1
     settings = {"summary_min_chars": spec.summary_min_chars, "completion": spec.completion,
-                "certificate": spec.certificate}
+                "certificate": spec.certificate, "reading": spec.reading}
     if course.settings != settings:
         course.settings = settings
     session.flush()

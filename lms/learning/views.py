@@ -78,12 +78,15 @@ def module(course_slug: str, module_slug: str):
         flash(_("Finish the modules before “%(title)s” first: this course is taken in order.",
                 title=module.current_revision.title), "warning")
         return redirect(url_for(".course", course_slug=course.slug))
+    reading = None
     if status.enrolment is not None:
-        services.open_module(status.enrolment, module)
+        row = services.open_module(status.enrolment, module, utcnow())
+        reading = services.module_time(course, row, module)
     previous, following = status.neighbours(module)
     page = render_template("lms/learning/module.html", course=course, status=status,
                            module=module, revision=module.current_revision,
-                           module_status=module_status, previous=previous, following=following)
+                           module_status=module_status, previous=previous, following=following,
+                           reading=reading)
     session.commit()  # after rendering, so the page is not built from expired objects
     return page
 
@@ -101,12 +104,19 @@ def report_progress(course_slug: str, module_slug: str):
     if not form.validate():
         abort(400)
     row = services.record_reading(status.enrolment, module, form.seconds.data or 0,
-                                  bool(form.reached_end.data), form.revision.data)
+                                  bool(form.reached_end.data), form.revision.data, utcnow())
+    reading = services.module_time(course, row, module)
     session.commit()
     updated = services.course_status(course, status.enrolment)
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(completed=row.is_complete, seconds_spent=row.seconds_spent,
-                       course_percent=updated.percent)
+        return jsonify(completed=row.is_complete, reached_end=row.reached_end_at is not None,
+                       seconds_spent=row.seconds_spent, required_seconds=60 * reading.required,
+                       remaining_seconds=reading.remaining_seconds,
+                       remaining_minutes=reading.remaining_minutes, course_percent=updated.percent)
+    if not row.is_complete:
+        flash(_("You have reached the end. Keep reading for %(minutes)s more min to complete "
+                "this module.", minutes=reading.remaining_minutes), "warning")
+        return redirect(url_for(".module", course_slug=course.slug, module_slug=module.slug))
     following = updated.neighbours(module)[1]
     if following is not None:
         return redirect(url_for(".module", course_slug=course.slug, module_slug=following.module.slug))

@@ -93,7 +93,8 @@ def trainee_report(enrolment: Enrolment) -> dict[str, Any]:
         "quizzes": [r for r in ordered if r.kind in (QUIZ, CASE)],
         "scenarios": [r for r in ordered if r.kind == SCENARIO],
         "summary": summary, "certificate": certificate, "versions": versions,
-        "minutes": sum((s.progress.seconds_spent if s.progress else 0) for s in status.modules) // 60,
+        "reading": status.reading,
+        "modules": list(zip(status.modules, status.reading.modules, strict=True)),
         "generated_at": utcnow(),
     }
 

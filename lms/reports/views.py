@@ -99,9 +99,9 @@ def export(course_slug: str, fmt: str):
     session.commit()
     name = f"{course.slug}-{utcnow():%Y%m%d}.{fmt}"
     if fmt == "csv":
-        body, mimetype = write_csv(hr.EXPORT_HEADERS, data), "text/csv; charset=utf-8"
+        body, mimetype = write_csv(hr.export_headers(course), data), "text/csv; charset=utf-8"
     else:
-        body = write_xlsx(course.title, hr.EXPORT_HEADERS, data)
+        body = write_xlsx(course.title, hr.export_headers(course), data)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(body, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -250,7 +250,7 @@ def audit_bundle(course_slug: str):
     period = f"{first:%Y%m%d}-{last:%Y%m%d}"
 
     files = itertools.chain(
-        [(f"completions-{period}.csv", write_csv(hr.EXPORT_HEADERS, hr.export_rows(rows))),
+        [(f"completions-{period}.csv", write_csv(hr.export_headers(course), hr.export_rows(rows))),
          (f"cohort-report-{period}.pdf", report)],
         certificate_files(serials, folder="certificates/"))
     name = f"audit-{course.slug}-{period}.zip"

@@ -3,35 +3,90 @@
   "use strict";
 
   // --- progress -------------------------------------------------------------------------------
+  // Only engaged time counts: the tab is visible and the trainee did something (scrolled, typed,
+  // pointed, touched) in the last minute, or the text is being read aloud. It is sent as a
+  // heartbeat; the server bounds it by the time that really passed and says what is still needed.
   var form = document.querySelector("[data-progress-form]");
   var end = document.querySelector("[data-module-end]");
   var statusLine = document.querySelector("[data-progress-status]");
+  var timeLine = document.querySelector("[data-reading-time]");
   var i18n = window.LMS_I18N || {};
-  var activeSeconds = 0;
+  var IDLE_AFTER = 60000;      // no activity for this long: not engaged
+  var TICK = 5000;             // how often engagement is sampled
+  var HEARTBEAT = 30000;       // how often engaged time is sent
+  var engagedSeconds = 0;      // engaged, not yet accepted by the server
   var lastTick = Date.now();
+  var lastActivity = Date.now();
+  var lastReport = Date.now();
+  var speaking = false;        // set by read-aloud below
   var reachedEnd = false;
-  var reportedEnd = false;
+  var completed = statusLine && statusLine.getAttribute("data-state") === "completed";
+  var sending = false;
+  var again = false;           // something to report came up while a report was on its way
+
+  function fill(template, minutes) { return (template || "").replace("{minutes}", String(minutes)); }
+
+  function isEngaged(now) {
+    return document.visibilityState === "visible" && (speaking || now - lastActivity <= IDLE_AFTER);
+  }
 
   function tick() {
     var now = Date.now();
-    if (document.visibilityState === "visible") {
-      activeSeconds += Math.min(now - lastTick, 60000) / 1000;
+    if (isEngaged(now)) {
+      engagedSeconds += Math.min(Math.max(0, now - lastTick), 2 * TICK) / 1000;
     }
     lastTick = now;
   }
 
-  function payload(withEnd) {
+  function activity() { lastActivity = Date.now(); }
+
+  function payload() {
     tick();
     var data = new FormData(form);
-    data.set("seconds", String(Math.round(activeSeconds)));
-    if (withEnd) { data.set("reached_end", "y"); } else { data.delete("reached_end"); }
+    data.set("seconds", String(Math.floor(engagedSeconds)));
+    if (reachedEnd) { data.set("reached_end", "y"); } else { data.delete("reached_end"); }
     return data;
   }
 
-  function report(withEnd) {
+  function showCompleted(result) {
+    completed = true;
+    if (timeLine) { timeLine.hidden = true; }
+    if (statusLine) {
+      statusLine.textContent = i18n.completed || "";
+      statusLine.setAttribute("data-state", "completed");
+    }
+    var locked = document.querySelector("[data-next-locked]");
+    if (locked) {
+      var link = document.createElement("a");
+      link.href = locked.getAttribute("data-href");
+      link.className = "pager__next";
+      link.rel = "next";
+      link.textContent = locked.textContent;
+      locked.replaceWith(link);
+    }
+    document.dispatchEvent(new CustomEvent("lms:module-completed", { detail: result }));
+  }
+
+  function showRemaining(result) {
+    if (timeLine) {
+      timeLine.textContent = fill(i18n.remaining, result.remaining_minutes);
+      timeLine.setAttribute("data-remaining-seconds", String(result.remaining_seconds));
+      timeLine.hidden = result.remaining_seconds <= 0;
+    }
+    if (statusLine && result.reached_end) {
+      statusLine.textContent = fill(i18n.moreNeeded, result.remaining_minutes);
+      statusLine.setAttribute("data-state", "time-needed");
+    }
+  }
+
+  function report() {
     if (!form) { return Promise.resolve(); }
-    var data = payload(withEnd);
-    var sent = activeSeconds;
+    if (sending) { again = true; return Promise.resolve(); }
+    var data = payload();
+    var sent = Math.floor(engagedSeconds);
+    var withEnd = reachedEnd;
+    sending = true;
+    lastReport = Date.now();
     return fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
       headers: { "Accept": "application/json" }
@@ -39,53 +94,48 @@
       if (!response.ok) { throw new Error(String(response.status)); }
       return response.json();
     }).then(function (result) {
-      activeSeconds = Math.max(0, activeSeconds - Math.round(sent));
-      if (result.completed && withEnd) {
-        reportedEnd = true;
-        if (statusLine) {
-          statusLine.textContent = i18n.completed || "";
-          statusLine.setAttribute("data-state", "completed");
-        }
-        var locked = document.querySelector("[data-next-locked]");
-        if (locked) {
-          var link = document.createElement("a");
-          link.href = locked.getAttribute("data-href");
-          link.className = "pager__next";
-          link.rel = "next";
-          link.textContent = locked.textContent;
-          locked.replaceWith(link);
-        }
-        document.dispatchEvent(new CustomEvent("lms:module-completed", { detail: result }));
+      engagedSeconds = Math.max(0, engagedSeconds - sent);
+      if (!completed) {
+        if (result.completed) { showCompleted(result); } else { showRemaining(result); }
       }
     }).catch(function () {
-      if (statusLine && withEnd) { statusLine.textContent = i18n.saveFailed || ""; }
-      if (withEnd) { setTimeout(function () { report(true); }, 10000); }
+      if (statusLine && withEnd && !completed) { statusLine.textContent = i18n.saveFailed || ""; }
+    }).then(function () {
+      sending = false;
+      if (again) { again = false; report(); }
     });
   }
 
   if (form && end) {
+    ["scroll", "keydown", "pointerdown", "pointermove", "touchstart", "wheel"].forEach(function (name) {
+      window.addEventListener(name, activity, { passive: true, capture: true });
+    });
     if ("IntersectionObserver" in window) {
       new IntersectionObserver(function (entries, observer) {
         entries.forEach(function (entry) {
           if (entry.isIntersecting && !reachedEnd) {
             reachedEnd = true;
             observer.disconnect();
-            report(true);
+            activity();
+            report();
           }
         });
       }).observe(end);
     }
-    setInterval(tick, 5000);
+    setInterval(function () {
+      tick();
+      if (Date.now() - lastReport >= HEARTBEAT && engagedSeconds >= 1) { report(); }
+    }, TICK);
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden" && navigator.sendBeacon) {
-        var data = payload(reachedEnd && !reportedEnd);
-        if (navigator.sendBeacon(form.action, data)) { activeSeconds = 0; }
+        if (navigator.sendBeacon(form.action, payload())) { engagedSeconds = 0; }
       } else {
         lastTick = Date.now();
+        activity();
       }
     });
     form.addEventListener("submit", function () {
-      form.querySelector("[name=seconds]").value = String(Math.round((tick(), activeSeconds)));
+      form.querySelector("[name=seconds]").value = String(Math.floor((tick(), engagedSeconds)));
     });
   }
 
@@ -149,6 +199,7 @@
 
   function stop() {
     state = "idle";
+    speaking = false;
     controls.classList.remove("read-aloud--active");
     synth.cancel();
     highlight(null);
@@ -161,6 +212,7 @@
     if (state === "idle") {
       blocks = collectBlocks();
       state = "speaking";
+      speaking = true;
       controls.classList.add("read-aloud--active");
       label("pause");
       playButton.setAttribute("aria-pressed", "true");
@@ -169,10 +221,12 @@
       speakFrom(0);
     } else if (state === "speaking") {
       state = "paused";
+      speaking = false;
       synth.pause();
       label("resume");
     } else {
       state = "speaking";
+      speaking = true;
       synth.resume();
       label("pause");
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import PASSWORD
+from ..conftest import PASSWORD, let_time_pass
 
 PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
@@ -21,10 +21,11 @@ def sign_in(page, live_server: str, username: str) -> None:
 
 
 @pytest.mark.parametrize(("device", "username"), [("phone", "wang"), ("desktop", "li")])
-def test_trainee_reads_a_module_and_progress_changes(browser, live_server, artifacts, device,
+def test_trainee_reads_a_module_and_progress_changes(browser, live_server, live_app, artifacts, device,
                                                      username):
     context = browser.new_context(locale="zh-CN", **(PHONE if device == "phone" else DESKTOP))
     page = context.new_page()
+    page.clock.install()  # the browser's clock, moved on below together with the server's
     sign_in(page, live_server, username)
     card = page.locator("[data-course=credit-card-collection]")
     before = card.locator("[data-testid=percent]").inner_text()
@@ -36,8 +37,25 @@ def test_trainee_reads_a_module_and_progress_changes(browser, live_server, artif
     assert "理解客户情况" in content
     assert "不得利用暴力、威胁等手段进行催收" in page.content() or "暴力" in content
     page.screenshot(path=artifacts / f"module-{device}.png")
+    assert "完成本单元还需有效学习 7 分钟" in page.locator("[data-reading-time]").inner_text()
     page.locator("[data-module-end]").scroll_into_view_if_needed()
+    # at the end within seconds: not complete, and the page says how much time is still needed
+    status = page.locator("[data-progress-status][data-state=time-needed]")
+    assert "再学习 7 分钟" in status.inner_text()
+
+    # seven minutes of reading: the trainee keeps scrolling; every half minute the page reports
+    # the engaged time, and the server's clock has moved on as much
+    for _ in range(16):
+        if page.locator("[data-progress-status][data-state=completed]").count():
+            break
+        let_time_pass(live_app, "overview-and-process", 0.5)
+        page.keyboard.press("ArrowUp")
+        with page.expect_response(lambda r: r.url.endswith("/progress")):
+            page.clock.run_for(30_000)
+        remaining = page.locator("[data-reading-time]")
+        assert remaining.is_hidden() or "还需有效学习" in remaining.inner_text()
     page.wait_for_selector("[data-progress-status][data-state=completed]", timeout=10_000)
+    assert page.locator("[data-reading-time]").is_hidden()
 
     page.goto(f"{live_server}/")
     after = card.locator("[data-testid=percent]").inner_text()

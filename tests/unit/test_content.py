@@ -100,6 +100,13 @@ def test_the_course_order_comes_from_course_yml(tmp_path):
      "course.yml:8: module 'first' is listed twice"),
     ({"course.yml": COURSE_YML.replace("due_days: 14", "due_days: zero")},
      "course.yml:10: 'enrolment.due_days' must be a whole number"),
+    ({"course.yml": COURSE_YML + "reading:\n  min_share: 1.5\n"},
+     "course.yml:12: 'reading.min_share' must be a number from 0 to 1"),
+    ({"course.yml": COURSE_YML + "reading:\n  min_share: half\n"},
+     "course.yml:12: 'reading.min_share' must be a number from 0 to 1"),
+    ({"course.yml": COURSE_YML + "reading:\n  min_shares: 0.5\n"},
+     "course.yml:12: unknown key 'reading.min_shares' (known keys: min_share)"),
+    ({"course.yml": COURSE_YML + "reading: 0.5\n"}, "course.yml:11: 'reading' must be a mapping"),
     ({"03-third.md": SECOND}, "03-third.md:1: module 'third' is not listed under 'modules'"),
     ({"notes.md": SECOND}, "notes.md:1: a module file must be named NN-slug.md"),
     ({"01-first.md": "## 没有前言\n"}, "01-first.md:1: missing front matter"),
@@ -123,6 +130,14 @@ def test_the_course_order_comes_from_course_yml(tmp_path):
 def test_each_kind_of_bad_file_is_reported_with_its_line(tmp_path, files, expected):
     found = errors_of(write_course(tmp_path, **files))
     assert any(line.startswith(expected) for line in found), found
+
+
+@pytest.mark.parametrize(("extra", "share"), [("", 0.5), ("reading:\n  min_share: 0.8\n", 0.8),
+                                               ("reading:\n  min_share: 0\n", 0.0),
+                                               ("reading:\n  min_share: 1\n", 1.0)])
+def test_the_reading_minimum_is_a_share_of_each_module(tmp_path, extra, share):
+    course = parse_course(write_course(tmp_path, **{"course.yml": COURSE_YML + extra}))
+    assert course.reading == {"min_share": share}
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from lms.db import session
 from lms.learning.models import Module, ModuleProgress, ModuleRevision
 
-from ..conftest import COURSE, SHIPPED_COURSES, csrf_token
+from ..conftest import COURSE, SHIPPED_COURSES, csrf_token, let_time_pass
 
 
 @pytest.fixture
@@ -61,7 +61,9 @@ def test_a_changed_module_gets_a_new_revision_and_progress_keeps_the_old(
     runner.invoke(args=["lms", "import", str(courses)])
     login(make_user("trainee"))
     url = f"/courses/{COURSE}/overview-and-process"
-    client.post(f"{url}/progress", data={"csrf_token": csrf_token(client, url), "reached_end": "y"})
+    token = csrf_token(client, url)
+    let_time_pass(app, "overview-and-process", 7)  # the module asks for 7 minutes of reading
+    client.post(f"{url}/progress", data={"csrf_token": token, "reached_end": "y", "seconds": "420"})
 
     path = module_file(courses)
     path.write_text(path.read_text(encoding="utf-8") + "\n新增的一段说明。\n", encoding="utf-8")

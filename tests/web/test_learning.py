@@ -5,20 +5,32 @@ from __future__ import annotations
 from datetime import timedelta
 
 from lms.db import session, utcnow
+from lms.learning import services
 from lms.learning.models import Enrolment, ModuleProgress
 
-from ..conftest import COURSE, csrf_token
+from ..conftest import COURSE, csrf_token, let_time_pass
 
 MODULES = ["overview-and-process", "communication-techniques", "precautions", "field-visits",
            "working-guidelines", "training-summary"]
+#: the shipped modules' minutes (14, 12, 12, …) at the default min_share of 0.5, rounded up
+REQUIRED_MINUTES = {"overview-and-process": 7, "communication-techniques": 6, "precautions": 6,
+                    "field-visits": 7, "working-guidelines": 7, "training-summary": 6}
 
 
-def finish(client, module, seconds=30):
-    url = f"/courses/{COURSE}/{module}"
-    client.get(url)
-    return client.post(f"{url}/progress", data={"csrf_token": csrf_token(client, "/"),
-                                                "seconds": str(seconds), "reached_end": "y"},
+def report(client, module, seconds, reached_end=True):
+    data = {"csrf_token": csrf_token(client, "/"), "seconds": str(seconds)}
+    if reached_end:
+        data["reached_end"] = "y"
+    return client.post(f"/courses/{COURSE}/{module}/progress", data=data,
                        headers={"Accept": "application/json"})
+
+
+def finish(client, app, module):
+    """Open the module, spend its minimum time reading it engaged, and reach its end."""
+    client.get(f"/courses/{COURSE}/{module}")
+    minutes = REQUIRED_MINUTES[module]
+    let_time_pass(app, module, minutes)
+    return report(client, module, 60 * minutes)
 
 
 def test_dashboard_shows_course_progress_due_date_and_next_step(client, shipped_course, make_user,
@@ -35,16 +47,16 @@ def test_reading_to_the_end_completes_the_module(app, client, shipped_course, ma
     login(make_user("trainee"))
     page = client.get(f"/courses/{COURSE}/{MODULES[0]}").get_data(as_text=True)
     assert "了解客户情况" in page and "学习目标" in page
-    response = finish(client, MODULES[0], seconds=40)
+    response = finish(client, app, MODULES[0])
     assert response.status_code == 200
-    assert response.json["completed"] is True
+    assert response.json["completed"] is True and response.json["remaining_seconds"] == 0
     # one of 19 steps: 6 modules and the 13 activities they name
     assert response.json["course_percent"] == 5
     with app.app_context():
         row = session.query(ModuleProgress).one()
         assert row.completed_at is not None
         assert row.revision_id == row.module.current_revision_id
-        assert 0 < row.seconds_spent <= 40  # bounded by the time that really passed
+        assert row.seconds_spent == 7 * 60
     dashboard = client.get("/").get_data(as_text=True)
     assert "已完成 5%" in dashboard
     # the next step is the module's quiz, then the next module
@@ -66,49 +78,108 @@ def test_reported_time_is_bounded_by_real_time(app, client, shipped_course, make
         assert row.completed_at is None
 
 
-def test_modules_open_in_order(client, shipped_course, make_user, login):
+def test_modules_open_in_order(app, client, shipped_course, make_user, login):
     login(make_user("trainee"))
     response = client.get(f"/courses/{COURSE}/{MODULES[2]}")
     assert response.status_code == 302
     assert response.location == f"/courses/{COURSE}/"
     assert "请先完成" in client.get(response.location).get_data(as_text=True)
-    assert finish(client, MODULES[2]).status_code == 409
-    finish(client, MODULES[0])
-    finish(client, MODULES[1])
+    assert finish(client, app, MODULES[2]).status_code == 409
+    finish(client, app, MODULES[0])
+    finish(client, app, MODULES[1])
     assert client.get(f"/courses/{COURSE}/{MODULES[2]}").status_code == 200
 
 
-def test_course_page_lists_modules_with_status(client, shipped_course, make_user, login):
+def test_course_page_lists_modules_with_status(app, client, shipped_course, make_user, login):
     login(make_user("trainee"))
-    finish(client, MODULES[0])
+    finish(client, app, MODULES[0])
     page = client.get(f"/courses/{COURSE}/").get_data(as_text=True)
     assert page.count("module-item--completed") == 1
     assert page.count("module-item--not_started") == 1
     assert page.count("module-item--locked") == 4
 
 
-def test_reading_every_module_leaves_the_activities_to_do(client, shipped_course, make_user, login):
+def test_reading_every_module_leaves_the_activities_to_do(app, client, shipped_course, make_user, login):
     login(make_user("trainee"))
     for module in MODULES:
-        assert finish(client, module).json["completed"]
+        assert finish(client, app, module).json["completed"]
     page = client.get("/").get_data(as_text=True)
     assert "已完成 32%" in page  # 6 of 19 steps
     assert "下一步：测验 催收概述与流程 随堂测验" in page
 
 
-def test_form_fallback_goes_to_the_next_module(client, shipped_course, make_user, login):
+def test_form_fallback_goes_to_the_next_module_once_the_time_is_spent(app, client, shipped_course,
+                                                                      make_user, login):
     login(make_user("trainee"))
     url = f"/courses/{COURSE}/{MODULES[0]}"
-    response = client.post(f"{url}/progress", data={"csrf_token": csrf_token(client, url),
-                                                    "reached_end": "y"})
+    data = {"csrf_token": csrf_token(client, url), "reached_end": "y", "seconds": "0"}
+    response = client.post(f"{url}/progress", data=data)  # without script, no time is measured
+    assert response.status_code == 302 and response.location == url
+    page = client.get(url).get_data(as_text=True)
+    assert "你已读到结尾。再学习 7 分钟即可完成本单元。" in page
+    assert "学习时长由浏览器记录" in page  # the <noscript> note says why
+    let_time_pass(app, MODULES[0], 10)
+    response = client.post(f"{url}/progress", data={**data, "seconds": str(7 * 60)})
     assert response.status_code == 302
     assert response.location == f"/courses/{COURSE}/{MODULES[1]}"
 
 
-def test_progress_is_per_trainee(client, shipped_course, make_user, login):
+def test_a_module_scrolled_to_the_end_in_seconds_is_not_complete(app, client, shipped_course,
+                                                                 make_user, login):
+    login(make_user("trainee"))
+    url = f"/courses/{COURSE}/{MODULES[0]}"
+    page = client.get(url).get_data(as_text=True)
+    assert "完成本单元还需有效学习 7 分钟" in page and "至少有效学习 7 分钟" in page
+    result = report(client, MODULES[0], 600).json  # claims ten minutes, a few moments after opening
+    assert result["completed"] is False and result["reached_end"] is True
+    assert 7 * 60 - 10 <= result["remaining_seconds"] < 7 * 60 and result["remaining_minutes"] == 7
+    with app.app_context():
+        row = session.query(ModuleProgress).one()
+        assert row.completed_at is None and row.reached_end_at is not None
+        assert row.seconds_spent <= 10  # what really passed, and the grace for network delays
+    page = client.get(url).get_data(as_text=True)
+    assert "你已读到结尾。再学习 7 分钟即可完成本单元。" in page
+    assert 'data-state="completed"' not in page
+    assert "module-item--completed" not in client.get(f"/courses/{COURSE}/").get_data(as_text=True)
+
+
+def test_heartbeats_after_the_end_complete_the_module_when_the_time_is_spent(
+        app, client, shipped_course, make_user, login):
+    login(make_user("trainee"))
+    client.get(f"/courses/{COURSE}/{MODULES[0]}")
+    assert report(client, MODULES[0], 0).json["completed"] is False  # the end, seen at once
+    for minute in range(6):
+        let_time_pass(app, MODULES[0], 1)
+        result = report(client, MODULES[0], 60, reached_end=False).json
+        assert result["completed"] is False
+        assert result["remaining_minutes"] == 6 - minute  # the page counts down as time is accepted
+    let_time_pass(app, MODULES[0], 1)
+    result = report(client, MODULES[0], 60, reached_end=False).json
+    assert result["completed"] is True and result["remaining_seconds"] == 0
+    assert "你已完成本单元。" in client.get(f"/courses/{COURSE}/{MODULES[0]}").get_data(as_text=True)
+
+
+def test_completion_needs_both_the_time_and_the_end(app, shipped_course, make_user):
+    user = make_user("trainee")
+    opened = utcnow()
+    with app.app_context():
+        enrolment = session.query(Enrolment).filter_by(user_id=user.id).one()
+        module = services.find_module(enrolment.course, MODULES[0])
+        services.open_module(enrolment, module, opened)
+        # ten minutes claimed after one minute: one minute and the grace are counted
+        row = services.record_reading(enrolment, module, 600, False, now=opened + timedelta(minutes=1))
+        assert row.seconds_spent == 60 + services.REPORT_SLACK_SECONDS
+        row = services.record_reading(enrolment, module, 400, False, now=opened + timedelta(minutes=8))
+        assert row.seconds_spent == 465 and row.completed_at is None  # enough time, end not reached
+        assert services.module_time(enrolment.course, row).is_enough
+        row = services.record_reading(enrolment, module, 0, True, now=opened + timedelta(minutes=9))
+        assert row.completed_at == opened + timedelta(minutes=9)
+
+
+def test_progress_is_per_trainee(app, client, shipped_course, make_user, login):
     first, second = make_user("trainee"), make_user("trainee")
     login(first)
-    finish(client, MODULES[0])
+    finish(client, app, MODULES[0])
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(second)
     assert "已完成 0%" in client.get("/").get_data(as_text=True)
