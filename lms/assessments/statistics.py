@@ -548,3 +548,84 @@ def statistics_for_course(activities: Sequence[Activity], all_attempts: bool = F
     """Reports for several activities (the cohort PDF): a few queries per activity."""
     return [activity_report(activity, all_attempts=all_attempts) for activity in activities
             if activity.current_revision is not None]
+
+
+# --- charts (the same SVG on the page and in the cohort PDF) ---------------------------------
+
+def report_charts(report: Report) -> dict[str, str]:
+    """SVG charts of a report: the score histogram, facility against discrimination per question,
+    and for simulations the most frequent paths."""
+    from ..i18n import gettext as _
+    from ..reports.charts import bar_chart, horizontal_bar_chart, scatter_chart
+
+    charts: dict[str, str] = {}
+    scores: Sequence[float] = ()
+    if report.quiz is not None:
+        scores = report.quiz.scores
+        points = [(item.label if report.quiz.questions else f"Q{number}", item.facility,
+                   item.discrimination_index, item.is_flagged)
+                  for number, item in enumerate(report.quiz.items, start=1)
+                  if item.facility is not None and item.discrimination_index is not None]
+        if points:
+            charts["items"] = scatter_chart(
+                [(label[:12], x, y, flagged) for label, x, y, flagged in points],
+                title=_("Facility and discrimination per question"),
+                x_label=_("Facility index (%)"), y_label=_("Discrimination index (%)"),
+                x_guides=FACILITY_RANGE, y_guides=(LOW_DISCRIMINATION,))
+    elif report.scenario is not None:
+        scores = report.scenario.scores_list
+        top = report.scenario.paths[:8]
+        if top:
+            charts["paths"] = horizontal_bar_chart([p.label for p in top], [p.count for p in top],
+                                                   title=_("Most frequent paths (plays)"))
+    if scores:
+        labels, counts = histogram(scores)
+        charts["scores"] = bar_chart(labels, counts, title=_("Score distribution (attempts)"))
+    return charts
+
+
+# --- plain output (``lms stats``) ------------------------------------------------------------
+
+QUESTION_COLUMNS = ("key", "label", "type", "attempts", "facility", "sd", "random_guess",
+                    "intended_weight", "effective_weight", "discrimination_index",
+                    "discriminative_efficiency", "low_discrimination", "facility_out_of_range")
+
+
+def _rounded(value: Any) -> Any:
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def item_row(item: ItemStatistics) -> dict[str, Any]:
+    return {column: _rounded(getattr(item, column)) for column in QUESTION_COLUMNS}
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    """The report as JSON-ready values (percentages rounded to 4 decimals)."""
+    data: dict[str, Any] = {
+        "course": report.activity.course.slug, "activity": report.activity.slug,
+        "kind": report.activity.kind, "title": report.activity.title,
+        "revision": report.revision.number if report.revision else None,
+        "attempts": "all" if report.all_attempts else "first"}
+    if report.quiz is not None:
+        q = report.quiz
+        data["quiz"] = {name: _rounded(getattr(q, name)) for name in (
+            "attempts", "positions", "mean", "median", "sd", "skewness", "kurtosis", "cic",
+            "error_ratio", "standard_error")}
+        data["questions"] = [{**item_row(item), "options": [
+            {"text": o.text, "fraction": o.fraction, "count": o.count, "percent": _rounded(o.percent)}
+            for o in item.options]} for item in q.items]
+        if q.questions:
+            data["positions"] = [item_row(slot) for slot in q.slots]
+    if report.scenario is not None:
+        sc = report.scenario
+        freq = lambda rows: [{"label": f.label, "count": f.count, "percent": _rounded(f.percent),  # noqa: E731
+                              **({"severity": f.detail} if f.detail else {})} for f in rows]
+        data["scenario"] = {
+            "plays": sc.plays, "passed": sc.passed, "mean": _rounded(sc.scores.mean),
+            "median": _rounded(sc.scores.median), "sd": _rounded(sc.scores.sd),
+            "histogram": dict(zip(*histogram(sc.scores_list), strict=True)),
+            "paths": freq(sc.paths), "violations": freq(sc.violations),
+            "critical_at": freq(sc.critical_at), "failing_endings": freq(sc.failing_endings),
+            "steps": [{"step": row.step.id, "title": row.step.title, "reached": row.reached,
+                       "choices": freq(row.choices)} for row in sc.steps]}
+    return data
