@@ -163,3 +163,12 @@ def test_the_page_runs_a_fixed_number_of_queries(app, client, mini, make_user, l
         play(app, user, [("start", number % 3), ("plan", 0)] if number % 3 != 1 else [("start", 1)])
     many = count_queries(QUIZ_PAGE), count_queries(SCENARIO_PAGE)
     assert many == few
+
+
+def test_the_cohort_pdf_has_a_statistics_section_per_quiz(client, answered, make_user, login):
+    from .test_reports import pdf_text
+
+    login(make_user("trainer"))
+    text = pdf_text(client.get("/hr/courses/mini/report.pdf").data)
+    assert "题目统计 · 迷你测验" in text and "内部一致性系数" in text and "区分度" in text
+    assert "难度指数" in text and "各题难度指数与区分度" in text
