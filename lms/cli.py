@@ -125,7 +125,7 @@ def new_migration_command(message: str) -> None:
 
 
 from .accounts.cli import demo_command, user_group  # noqa: E402
-from .assessments.cli import quiz_group, scenario_group  # noqa: E402
+from .assessments.cli import quiz_group, scenario_group, stats_command  # noqa: E402
 from .audit.cli import audit_group  # noqa: E402
 from .certificates.cli import certificates_group  # noqa: E402
 from .reminders.cli import remind_command  # noqa: E402
@@ -133,6 +133,7 @@ from .reminders.cli import remind_command  # noqa: E402
 lms_group.add_command(user_group)
 lms_group.add_command(quiz_group)
 lms_group.add_command(scenario_group)
+lms_group.add_command(stats_command)
 lms_group.add_command(certificates_group)
 lms_group.add_command(audit_group)
 lms_group.add_command(demo_command)

@@ -146,3 +146,86 @@ def paths_command(file: str, as_json: bool, first: int) -> None:
 
 def _count(value: int | None) -> str:
     return "unlimited" if value is None else f"{value:,}"
+
+@click.command("stats")
+@click.argument("activity")
+@click.option("--json", "as_json", is_flag=True, help="Print every statistic as JSON.")
+@click.option("--csv", "as_csv", is_flag=True,
+              help="Print one CSV row per question (per choice for a call simulation).")
+@click.option("--all-attempts", is_flag=True, help="Count every graded attempt, not only the first.")
+@click.option("--revision", type=int, default=None, help="A revision number (default: the current one).")
+@with_appcontext
+def stats_command(activity: str, as_json: bool, as_csv: bool, all_attempts: bool,
+                  revision: int | None) -> None:
+    """Quiz, question and simulation statistics of COURSE/ACTIVITY, from graded attempts."""
+    import csv
+
+    from sqlalchemy import select
+
+    from ..db import session
+    from ..learning import services as learning
+    from . import statistics
+    from .models import Activity
+
+    course_slug, _, slug = activity.partition("/")
+    course = learning.get_course(course_slug) if slug else None
+    found = course and session.scalar(select(Activity).where(
+        Activity.course_id == course.id, Activity.slug == slug))
+    if not found:
+        click.echo(f"{activity}: no such activity (give it as COURSE/ACTIVITY)", err=True)
+        sys.exit(1)
+    report = statistics.activity_report(found, all_attempts=all_attempts, revision_number=revision)
+    if report.revision is None:
+        click.echo(f"{activity}: no such revision", err=True)
+        sys.exit(1)
+    data = statistics.report_data(report)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if as_csv:
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        if report.quiz is not None:
+            out.writerow(statistics.QUESTION_COLUMNS)
+            for row in data["questions"]:
+                out.writerow([row[column] for column in statistics.QUESTION_COLUMNS])
+        else:
+            out.writerow(("step", "title", "choice", "count", "percent"))
+            for step in data["scenario"]["steps"]:
+                for choice in step["choices"]:
+                    out.writerow((step["step"], step["title"], choice["label"], choice["count"],
+                                  choice["percent"]))
+        return
+    _print_text(data)
+
+
+def _print_text(data: dict) -> None:
+    def pct(value) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    click.echo(f"{data['course']}/{data['activity']} {data['title']} (revision {data['revision']}, "
+               f"{data['attempts']} attempts)")
+    if "quiz" in data:
+        q = data["quiz"]
+        click.echo(f"attempts {q['attempts']}  mean {pct(q['mean'])}%  median {pct(q['median'])}%  "
+                   f"sd {pct(q['sd'])}%  skewness {pct(q['skewness'])}  kurtosis {pct(q['kurtosis'])}")
+        click.echo(f"CIC {pct(q['cic'])}%  error ratio {pct(q['error_ratio'])}%  "
+                   f"standard error {pct(q['standard_error'])}%")
+        click.echo(f"{'#':>3} {'n':>4} {'facility':>9} {'sd':>7} {'guess':>7} {'weight':>7} {'eff.w':>7} "
+                   f"{'discr.':>7} {'effic.':>7}  question")
+        for number, row in enumerate(data["questions"], start=1):
+            flags = " ".join(flag for flag, on in (("LOW-DISCRIMINATION", row["low_discrimination"]),
+                                                   ("FACILITY", row["facility_out_of_range"])) if on)
+            click.echo(f"{number:>3} {row['attempts']:>4} {pct(row['facility']):>9} {pct(row['sd']):>7} "
+                       f"{pct(row['random_guess']):>7} {pct(row['intended_weight']):>7} "
+                       f"{pct(row['effective_weight']):>7} {pct(row['discrimination_index']):>7} "
+                       f"{pct(row['discriminative_efficiency']):>7}  {row['label']} {flags}".rstrip())
+    if "scenario" in data:
+        sc = data["scenario"]
+        click.echo(f"plays {sc['plays']}  passed {sc['passed']}  mean {pct(sc['mean'])}%  "
+                   f"median {pct(sc['median'])}%  sd {pct(sc['sd'])}%")
+        for title, rows in (("paths", sc["paths"]), ("violations", sc["violations"]),
+                            ("critical choices at", sc["critical_at"]),
+                            ("failing endings", sc["failing_endings"])):
+            click.echo(f"{title}:")
+            for row in rows:
+                click.echo(f"  {row['count']:>5} {row['percent']:>6.1f}%  {row['label']}")

@@ -11,9 +11,17 @@ from ..accounts.models import TRAINER
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
-from . import quizzes, results, summaries
-from .access import reviewable
-from .models import AWAITING_GRADING, QuizAttempt, ScenarioPlay, TrainingSummary
+from . import quizzes, results, statistics, summaries
+from .access import load_activity, reviewable
+from .models import (
+    AWAITING_GRADING,
+    CASE,
+    QUIZ,
+    SCENARIO,
+    QuizAttempt,
+    ScenarioPlay,
+    TrainingSummary,
+)
 from .scenarios import path_of
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -106,3 +114,21 @@ def course_results(course_slug: str):
     return render_template("lms/review/course.html", course=course, activities=found.activities,
                            enrolments=shown, results=found.results, summaries=found.summaries,
                            page=page, pages=pages, total=len(enrolments))
+
+
+@bp.get("/courses/<course_slug>/activities/<slug>/")
+@roles_required(TRAINER)
+def activity_statistics(course_slug: str, slug: str):
+    """Moodle-style statistics of a quiz, case study or call simulation, from graded attempts:
+    first attempts of each trainee, or all attempts with ``?attempts=all``."""
+    course = learning.get_course(course_slug) or abort(404)
+    activity = load_activity(course, slug, (QUIZ, CASE, SCENARIO))
+    all_attempts = request.args.get("attempts") == "all"
+    report = statistics.activity_report(activity, all_attempts=all_attempts,
+                                        revision_number=request.args.get("revision", type=int))
+    if report.revision is None:
+        abort(404)
+    return render_template("lms/review/statistics.html", course=course, activity=activity,
+                           report=report, charts=statistics.report_charts(report),
+                           thresholds={"discrimination": statistics.LOW_DISCRIMINATION,
+                                       "facility": statistics.FACILITY_RANGE})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import math
 import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -130,7 +133,7 @@ class Trainee:
     def __init__(self, batch: Batch, context: Context, number: int):
         self.batch, self.context, self.number = batch, context, number
         self.rng = random.Random(f"{context.seed}:{number}")
-        self.ability = self.rng.uniform(0.7, 0.97)  # the share of questions answered right
+        self.ability = self.rng.gauss(0.0, 1.0)  # latent ability θ of a 2-parameter logistic model
 
     def plan(self, courses: list[Syllabus]) -> None:
         rng, context = self.rng, self.context
@@ -259,8 +262,9 @@ class Trainee:
         for entry in layout:
             question = step.questions[int(entry["key"][1:])]
             if question.type != DESCRIPTION:
-                items.append([entry["key"], question, *answer(question, rng.random() < self.ability, rng)])
-        self.adjust(items, settings.pass_mark, outcome)
+                right = rng.random() < p_right(self.context.seed, step.slug, entry["key"], self.ability)
+                items.append([entry["key"], question, *answer(question, right, rng)])
+        self.adjust(items, settings.pass_mark, outcome, step.slug)
         graded = outcome != "waiting"
         submitted = at
         if graded and any(question.type == ESSAY for _, question, _, _ in items):  # a trainer graded later
@@ -293,13 +297,14 @@ class Trainee:
         if passed:
             self.versions["activities"][step.slug] = {"revision": step.number, "sha256": step.sha256}
 
-    def adjust(self, items: list[list[Any]], pass_mark: int, outcome: str) -> None:
-        """Change answers until the attempt passes or fails as planned."""
+    def adjust(self, items: list[list[Any]], pass_mark: int, outcome: str, slug: str) -> None:
+        """Change answers until the attempt passes or fails as planned: to pass, the questions this
+        trainee was likeliest to get right first; to fail, the least likely first."""
         def score() -> float:
             return score_percent([fraction or 0.0 for *_, fraction in items])
 
-        order = list(range(len(items)))
-        self.rng.shuffle(order)
+        chance = [p_right(self.context.seed, slug, item[0], self.ability) for item in items]
+        order = sorted(range(len(items)), key=lambda i: -chance[i] if outcome == "pass" else chance[i])
         for index in order:
             if outcome == "pass" and score() < pass_mark and items[index][3] < 1:
                 items[index][2:] = answer(items[index][1], True, self.rng)
@@ -311,17 +316,24 @@ class Trainee:
     def play_scenario(self, step: ScenarioStep, before: datetime, at: datetime, finished: bool) -> None:
         rng = self.rng
         if finished and step.failing and rng.random() < 0.3:
-            self.play(step, rng.choice(step.failing), before + (at - before) * rng.uniform(0.2, 0.8))
+            self.play(step, self.by_ability(step.failing), before + (at - before) * rng.uniform(0.2, 0.8))
         if finished:
-            self.play(step, rng.choice(step.passing), at)
+            self.play(step, self.by_ability(step.passing), at)
         elif step.failing and rng.random() < 0.6:
-            self.play(step, rng.choice(step.failing), at)
+            self.play(step, self.by_ability(step.failing), at)
         else:  # left half-way through
-            path = rng.choice(step.passing).path
+            path = self.by_ability(step.passing).path
             state = engine.start(step.spec)
             for _, index in path[:rng.randrange(max(1, len(path)))]:
                 state = engine.choose(step.spec, state, index)
             self.play(step, state, at)
+
+    def by_ability(self, plays: list[engine.PlayState]) -> engine.PlayState:
+        """A play whose rank by score follows the trainee's ability (with some noise): able
+        trainees choose the better options, weak ones the worse."""
+        ranked = sorted(plays, key=lambda state: (state.score, state.path))
+        quantile = 0.5 * (1 + math.erf((self.ability + self.rng.gauss(0, 0.6)) / math.sqrt(2)))
+        return ranked[min(len(ranked) - 1, int(quantile * len(ranked)))]
 
     def play(self, step: ScenarioStep, state: engine.PlayState, at: datetime) -> None:
         rng = self.rng
@@ -400,6 +412,29 @@ class Trainee:
             "expires_at": expires_at, "revoked_at": revoked_at,
             "revoked_reason": self.rng.choice(REVOKE_REASONS) if revoked_at else None,
             "revoked_by_id": context.hr.id if revoked_at else None})
+
+
+@lru_cache(maxsize=4096)
+def item_parameters(seed: int, slug: str, key: str) -> tuple[float, float]:
+    """A question's discrimination a and difficulty b, fixed by the seed: most questions are
+    fairly easy and discriminate; about one in seven is poor on purpose (no discrimination, far
+    too easy or far too hard), so the statistics pages have something to flag."""
+    digest = hashlib.sha256(f"{seed}:{slug}:{key}".encode()).digest()
+    rng = random.Random(digest)
+    kind = rng.random()
+    if kind < 0.05:
+        return 0.05, rng.uniform(-1.0, 0.5)  # a guess for everyone
+    if kind < 0.10:
+        return 1.0, -4.5  # everyone gets it
+    if kind < 0.14:
+        return 1.2, 2.5  # almost nobody gets it
+    return rng.uniform(0.8, 2.2), rng.gauss(-1.3, 0.8)
+
+
+def p_right(seed: int, slug: str, key: str, ability: float) -> float:
+    """The 2-parameter logistic model: P(right) = 1 / (1 + e^(−a(θ − b)))."""
+    a, b = item_parameters(seed, slug, key)
+    return 1 / (1 + math.exp(-a * (ability - b)))
 
 
 def answer(question: Question, right: bool, rng: random.Random) -> list[Any]:

@@ -23,6 +23,7 @@ from ..assessments.models import (
     ScenarioPlay,
     TrainingSummary,
 )
+from ..assessments.statistics import activity_report, report_charts
 from ..certificates import services as certificates
 from ..content.questions import Question
 from ..db import session, utcnow
@@ -147,8 +148,14 @@ def cohort_report(course: Course, now: datetime | None = None) -> dict[str, Any]
         if a.current_revision is not None}
     for rule, severity, activity_id in choices:
         violations[(rules.get(activity_id, {}).get(rule, rule), severity)] += 1
+    quiz_activities = session.scalars(select(Activity).where(
+        Activity.course_id == course.id, Activity.kind.in_((QUIZ, CASE)),
+        Activity.is_archived.is_(False)).order_by(Activity.slug)).all()
+    statistics = [(report, report_charts(report)) for report in
+                  (activity_report(activity) for activity in quiz_activities if activity.current_revision)
+                  if report.quiz is not None and report.quiz.attempts]
     return {
-        "course": course, "counts": counts, "generated_at": now,
+        "course": course, "counts": counts, "generated_at": now, "statistics": statistics,
         "completion_rate": round(100 * counts["completed"] / counts["enrolled"]) if counts["enrolled"] else 0,
         "chart": bar_chart([band for _, _, band in SCORE_BANDS], distribution, title="综合成绩分布（人数）"),
         "scored": len(overall),

@@ -1,0 +1,631 @@
+"""Statistics of graded quizzes, case studies and call simulations, for trainers.
+
+The quiz and question statistics are Moodle's quiz statistics report, with its formulas
+(docs.moodle.org/dev/Quiz_statistics_calculations; ``mod/quiz/report/statistics`` and
+``question/classes/statistics`` in moodle/moodle):
+
+- every scored question carries a mark of 1, so an attempt's total is the sum of its fractions
+  and the quiz's maximum is the number of positions ``p``; means, medians, standard deviations
+  and the standard error are shown as percentages of that maximum, as Moodle does;
+- a *position* (Moodle's slot) is an authored question when every attempt shows every question;
+  when the quiz draws questions from a pool, position k holds the k-th drawn question in authored
+  order, and each drawn question also gets its own statistics over the attempts that saw it,
+  where, as in Moodle's random-question statistics, "the rest of the test" is the whole total;
+- variances and covariances divide by ``s - 1``; skewness and kurtosis are the sample cumulant
+  ratios k3/k2^1.5 and k4/k2^2; CIC = 100·p/(p−1)·(1 − Σ position variances / k2), the error
+  ratio 100·√(1 − CIC/100), the standard error = error ratio × SD / 100.
+
+Pure functions over plain values come first; the loaders at the end read the database in a fixed
+number of queries.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from ..content.questions import (
+    ANY_OTHER,
+    MATCHING,
+    MULTICHOICE,
+    MULTIRESPONSE,
+    NUMERICAL,
+    SHORTANSWER,
+    TRUEFALSE,
+    Question,
+)
+from ..db import session
+from .grading import is_scored, normalise_text
+from .models import GRADED, Activity, ActivityRevision, AttemptResponse, QuizAttempt, ScenarioPlay
+
+#: Below this discrimination index (in %) a question is flagged: it does not separate the
+#: trainees who know from those who don't.
+LOW_DISCRIMINATION = 20.0
+#: Outside this facility band (in %) a question is flagged as too hard or too easy.
+FACILITY_RANGE = (10.0, 95.0)
+CHOICE_TYPES = (MULTICHOICE, TRUEFALSE, MULTIRESPONSE)
+TEXT_TYPES = (SHORTANSWER, NUMERICAL)
+TOP_TEXT_ANSWERS = 8
+
+
+# --- plain data in ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ItemInfo:
+    """What the statistics need to know of a question."""
+
+    key: str
+    name: str
+    type: str
+    options: tuple[str, ...] = ()  # answer texts, for choice questions, in authored order
+    option_fractions: tuple[float, ...] = ()
+
+    @classmethod
+    def of(cls, key: str, question: Question) -> ItemInfo:
+        return cls(key, question.name, question.type,
+                   tuple(a.text for a in question.answers) if question.type in CHOICE_TYPES else (),
+                   tuple(a.fraction for a in question.answers) if question.type in CHOICE_TYPES else ())
+
+
+@dataclass(frozen=True)
+class AttemptMarks:
+    """One graded attempt: each scored question it showed, in authored order, with its fraction
+    (0–1) and, optionally, the stored response (answer indices as authored)."""
+
+    marks: tuple[tuple[str, float], ...]
+    responses: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(mark for _, mark in self.marks)
+
+
+# --- descriptive statistics ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Distribution:
+    """Count, mean, median, standard deviation (n−1), skewness and kurtosis, as Moodle computes
+    them for attempt totals; None where there are too few values."""
+
+    count: int
+    mean: float | None
+    median: float | None
+    sd: float | None
+    skewness: float | None
+    kurtosis: float | None
+    k2: float | None  # the variance (second cumulant), used by the CIC
+
+
+def distribution(values: Sequence[float]) -> Distribution:
+    s = len(values)
+    if s == 0:
+        return Distribution(0, None, None, None, None, None, None)
+    mean = sum(values) / s
+    ordered = sorted(values)
+    median = ordered[s // 2] if s % 2 else (ordered[s // 2 - 1] + ordered[s // 2]) / 2
+    sd = skewness = kurtosis = k2 = None
+    if s > 1:
+        power2 = sum((v - mean) ** 2 for v in values)
+        power3 = sum((v - mean) ** 3 for v in values)
+        power4 = sum((v - mean) ** 4 for v in values)
+        sd = math.sqrt(power2 / (s - 1))
+        if s > 2:
+            m2, m3, m4 = power2 / s, power3 / s, power4 / s
+            k2 = s * m2 / (s - 1)
+            k3 = s * s * m3 / ((s - 1) * (s - 2))
+            if k2 != 0:
+                skewness = k3 / k2 ** 1.5
+                if s > 3:
+                    k4 = s * s * ((s + 1) * m4 - 3 * (s - 1) * m2 * m2) / ((s - 1) * (s - 2) * (s - 3))
+                    kurtosis = k4 / (k2 * k2)
+    return Distribution(s, mean, median, sd, skewness, kurtosis, k2)
+
+
+# --- quiz and question statistics ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OptionCount:
+    text: str
+    fraction: float | None  # the share of the mark this response earns, when known
+    count: int
+    percent: float  # of the attempts that saw the question
+
+
+@dataclass
+class ItemStatistics:
+    """One position or one question: Moodle's per-question columns, in percent where Moodle
+    shows percent (facility, SD, weights, discrimination, efficiency, random guess score)."""
+
+    key: str
+    label: str
+    type: str | None
+    attempts: int
+    facility: float | None
+    sd: float | None
+    random_guess: float | None
+    intended_weight: float | None
+    effective_weight: float | None
+    discrimination_index: float | None
+    discriminative_efficiency: float | None
+    negative_covariance: bool = False
+    options: list[OptionCount] = field(default_factory=list)
+    #: internal: the mark variance and the covariance with the total, for CIC and weights
+    mark_variance: float | None = None
+    covariance_with_total: float | None = None
+
+    @property
+    def low_discrimination(self) -> bool:
+        return self.discrimination_index is not None and self.discrimination_index < LOW_DISCRIMINATION
+
+    @property
+    def facility_out_of_range(self) -> bool:
+        low, high = FACILITY_RANGE
+        return self.facility is not None and not low <= self.facility <= high
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.low_discrimination or self.facility_out_of_range
+
+
+@dataclass(frozen=True)
+class QuizStatistics:
+    attempts: int
+    positions: int  # p: the number of scored questions each attempt shows
+    mean: float | None  # percent of the maximum
+    median: float | None
+    sd: float | None
+    skewness: float | None
+    kurtosis: float | None
+    cic: float | None  # percent
+    error_ratio: float | None  # percent
+    standard_error: float | None  # percent of the maximum
+    scores: list[float]  # each attempt's total as a percent, for the histogram
+    #: per position (Moodle's slots); for a quiz without a pool, one per question
+    slots: list[ItemStatistics]
+    #: per drawn question, when the quiz draws from a pool (else empty: ``slots`` are questions)
+    questions: list[ItemStatistics]
+
+    @property
+    def items(self) -> list[ItemStatistics]:
+        """The per-question rows: drawn questions when the quiz draws, else the positions."""
+        return self.questions or self.slots
+
+    @property
+    def flagged(self) -> list[ItemStatistics]:
+        return [item for item in self.items if item.is_flagged]
+
+
+def random_guess_score(question: Question) -> float | None:
+    """The expected fraction of a random guess (0–1), as Moodle's question types define it:
+    single choice and true/false the mean of the answers' fractions; matching one over the
+    number of choices; short answer and numerical the fraction of a ``*`` answer (else 0);
+    None where Moodle does not compute one (multiple response, ordering, essay)."""
+    if question.type in (MULTICHOICE, TRUEFALSE):
+        return sum(a.fraction for a in question.answers) / len(question.answers) if question.answers else None
+    if question.type == MATCHING:
+        choices = {pair.answer for pair in question.pairs}
+        return 1 / len(choices) if choices else None
+    if question.type == SHORTANSWER:
+        return next((a.fraction for a in question.answers if a.text.strip() == "*"), 0.0)
+    if question.type == NUMERICAL:
+        return next((n.fraction for n in question.numeric if n.value == ANY_OTHER), 0.0)
+    return None
+
+
+def _item(key: str, label: str, type_: str | None, pairs: list[tuple[float, float]], p: int,
+          *, rest_is_total: bool) -> ItemStatistics:
+    """Moodle's per-question calculation over (mark, attempt total) pairs; ``rest_is_total`` for a
+    drawn question (Moodle's sub-question): its "other marks" are the whole total."""
+    s = len(pairs)
+    marks = [mark for mark, _ in pairs]
+    others = [total if rest_is_total else total - mark for mark, total in pairs]
+    totals = [total for _, total in pairs]
+    item = ItemStatistics(key, label, type_, s, None, None, None, 100 / p if p else None, None, None, None)
+    if s == 0:
+        return item
+    mark_mean, other_mean, total_mean = sum(marks) / s, sum(others) / s, sum(totals) / s
+    item.facility = 100 * mark_mean  # the mark is out of 1
+    if s < 2:
+        return item
+    d_mark = [m - mark_mean for m in marks]
+    d_other = [o - other_mean for o in others]
+    mark_var = sum(d * d for d in d_mark) / (s - 1)
+    other_var = sum(d * d for d in d_other) / (s - 1)
+    covariance = sum(a * b for a, b in zip(d_mark, d_other, strict=True)) / (s - 1)
+    # the greatest covariance these marks could have: both sorted
+    covariance_max = sum((a - mark_mean) * (b - other_mean)
+                         for a, b in zip(sorted(marks), sorted(others), strict=True)) / (s - 1)
+    item.covariance_with_total = sum(a * (t - total_mean)
+                                     for a, t in zip(d_mark, totals, strict=True)) / (s - 1)
+    item.negative_covariance = item.covariance_with_total < 0
+    item.mark_variance = mark_var
+    item.sd = 100 * math.sqrt(mark_var)
+    if mark_var * other_var:
+        item.discrimination_index = 100 * covariance / math.sqrt(mark_var * other_var)
+    if covariance_max:
+        item.discriminative_efficiency = 100 * covariance / covariance_max
+    return item
+
+
+def _options(info: ItemInfo, responses: list[Any]) -> list[OptionCount]:
+    """How often each answer was chosen (choice questions) or typed (short answer, numerical)."""
+    seen = len(responses)
+    if not seen:
+        return []
+    counts: Counter[Any] = Counter()
+    blank = 0
+    for value in responses:
+        if info.type in CHOICE_TYPES:
+            chosen = value if isinstance(value, list) else [value] if isinstance(value, int) else []
+            chosen = [i for i in chosen if isinstance(i, int) and 0 <= i < len(info.options)]
+            counts.update(set(chosen))
+            blank += not chosen
+        elif isinstance(value, str) and value.strip():
+            counts[normalise_text(value)] += 1
+        else:
+            blank += 1
+    if info.type in CHOICE_TYPES:
+        found = [OptionCount(text, info.option_fractions[i], counts[i], 100 * counts[i] / seen)
+                 for i, text in enumerate(info.options)]
+    else:
+        found = [OptionCount(text, None, count, 100 * count / seen)
+                 for text, count in counts.most_common(TOP_TEXT_ANSWERS)]
+    if blank:
+        found.append(OptionCount("", 0.0, blank, 100 * blank / seen))  # "" is "no answer"
+    return found
+
+
+def quiz_statistics(attempts: Sequence[AttemptMarks], items: Mapping[str, ItemInfo],
+                    guesses: Mapping[str, float | None] | None = None, *,
+                    drawn: bool = False) -> QuizStatistics:
+    """Moodle's quiz statistics over graded attempts; ``items`` by question key in authored order,
+    ``guesses`` each question's random guess score (0–1); ``drawn`` when the quiz draws from a pool."""
+    guesses = guesses or {}
+    order = {key: index for index, key in enumerate(items)}
+    p = max((len(a.marks) for a in attempts), default=0)
+    totals = [a.total for a in attempts]
+    spread = distribution(totals)
+
+    def as_percent(value: float | None) -> float | None:
+        return None if value is None or not p else 100 * value / p
+
+    slots: list[ItemStatistics] = []
+    questions: list[ItemStatistics] = []
+    if drawn:
+        by_position: dict[int, list[tuple[float, float]]] = defaultdict(list)
+        for attempt, total in zip(attempts, totals, strict=True):
+            ordered = sorted(attempt.marks, key=lambda entry: order.get(entry[0], len(order)))
+            for position, (_, mark) in enumerate(ordered):
+                by_position[position].append((mark, total))
+        slots = [_item(str(position + 1), str(position + 1), None, by_position[position], p,
+                       rest_is_total=False) for position in range(p)]
+    by_key: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    answers: dict[str, list[Any]] = defaultdict(list)
+    for attempt, total in zip(attempts, totals, strict=True):
+        for key, mark in attempt.marks:
+            by_key[key].append((mark, total))
+            answers[key].append(attempt.responses.get(key))
+    for key, info in items.items():
+        if not drawn and key not in by_key:
+            continue
+        item = _item(key, info.name, info.type, by_key.get(key, []), p, rest_is_total=drawn)
+        guess = guesses.get(key)
+        item.random_guess = None if guess is None else 100 * guess
+        item.options = _options(info, answers.get(key, []))
+        (questions if drawn else slots).append(item)
+
+    # effective weights, over positions, as Moodle: √cov(position, total) / Σ √cov over positions
+    root_sum = sum(math.sqrt(s.covariance_with_total) for s in slots
+                   if s.covariance_with_total is not None and s.covariance_with_total >= 0)
+    for slot in slots:
+        if root_sum and not slot.negative_covariance and slot.covariance_with_total is not None:
+            slot.effective_weight = 100 * math.sqrt(slot.covariance_with_total) / root_sum
+
+    cic = error_ratio = standard_error = None
+    if spread.k2 and p > 1:
+        variance_sum = sum(s.mark_variance or 0.0 for s in slots)
+        cic = (100 * p / (p - 1)) * (1 - variance_sum / spread.k2)
+        if cic <= 100:
+            error_ratio = 100 * math.sqrt(1 - cic / 100)
+            standard_error = error_ratio * spread.sd / 100 if spread.sd is not None else None
+    return QuizStatistics(
+        attempts=spread.count, positions=p, mean=as_percent(spread.mean), median=as_percent(spread.median),
+        sd=as_percent(spread.sd), skewness=spread.skewness, kurtosis=spread.kurtosis, cic=cic,
+        error_ratio=error_ratio, standard_error=as_percent(standard_error),
+        scores=[100 * t / p for t in totals] if p else [], slots=slots, questions=questions)
+
+
+def histogram(scores: Sequence[float], width: int = 10) -> tuple[list[str], list[int]]:
+    """Scores (0–100) in bands of ``width`` points, the last band closed: 0–9 … 90–100."""
+    bands = list(range(0, 100, width))
+    counts = [0] * len(bands)
+    for score in scores:
+        counts[min(len(bands) - 1, max(0, int(score // width)))] += 1
+    labels = [f"{low}–{low + width - 1}" if low + width < 100 else f"{low}–100" for low in bands]
+    return labels, counts
+
+
+# --- call simulations ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChoiceMade:
+    step_id: str
+    index: int
+    rule: str | None = None
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class PlayRecord:
+    """One finished play: the choices in order, the step it ended at, its score and outcome."""
+
+    choices: tuple[ChoiceMade, ...]
+    end_step: str
+    score: int
+    passed: bool
+    failed_critically: bool
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    id: str
+    title: str
+    choices: tuple[str, ...]  # texts, by index
+
+
+@dataclass(frozen=True)
+class Frequency:
+    label: str
+    count: int
+    percent: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ChoiceFrequencies:
+    step: StepInfo
+    reached: int  # plays that chose at this step
+    choices: list[Frequency]
+
+
+@dataclass(frozen=True)
+class ScenarioStatistics:
+    plays: int
+    scores: Distribution
+    passed: int
+    scores_list: list[int]
+    paths: list[Frequency]  # step titles joined by →, most frequent first
+    steps: list[ChoiceFrequencies]
+    violations: list[Frequency]  # rule text, detail = severity; percent of plays
+    critical_at: list[Frequency]  # the step where a critical choice ended the call
+    failing_endings: list[Frequency]  # where plays that did not pass (without a critical choice) ended
+
+    @property
+    def pass_rate(self) -> float | None:
+        return 100 * self.passed / self.plays if self.plays else None
+
+
+def scenario_statistics(plays: Sequence[PlayRecord], steps: Sequence[StepInfo],
+                        rules: Mapping[str, str]) -> ScenarioStatistics:
+    """How often each path, choice and violation occurs, where plays fail, and their scores."""
+    n = len(plays)
+    titles = {step.id: step.title or step.id for step in steps}
+
+    def freq(counter: Counter, label=lambda key: str(key), detail=lambda key: "") -> list[Frequency]:
+        return [Frequency(label(key), count, 100 * count / n if n else 0.0, detail(key))
+                for key, count in counter.most_common()]
+
+    paths = Counter(tuple(c.step_id for c in play.choices) + (play.end_step,) for play in plays)
+    chosen: dict[str, Counter[int]] = defaultdict(Counter)
+    violations: Counter[tuple[str, str]] = Counter()
+    critical: Counter[str] = Counter()
+    endings: Counter[str] = Counter()
+    for play in plays:
+        for choice in play.choices:
+            chosen[choice.step_id][choice.index] += 1
+        for rule, severity in {(c.rule, c.severity or "") for c in play.choices if c.rule}:
+            violations[rule, severity] += 1  # plays with the violation, not choices
+        if play.failed_critically:
+            critical[next((c.step_id for c in reversed(play.choices) if c.severity == "critical"),
+                          play.end_step)] += 1
+        elif not play.passed:
+            endings[play.end_step] += 1
+    step_rows = []
+    for step in steps:
+        counts = chosen.get(step.id, Counter())
+        if not step.choices:
+            continue
+        reached = sum(counts.values())
+        step_rows.append(ChoiceFrequencies(step, reached, [
+            Frequency(text, counts[i], 100 * counts[i] / reached if reached else 0.0)
+            for i, text in enumerate(step.choices)]))
+    return ScenarioStatistics(
+        plays=n, scores=distribution([p.score for p in plays]), passed=sum(p.passed for p in plays),
+        scores_list=[p.score for p in plays],
+        paths=freq(paths, lambda path: " → ".join(titles.get(s, s) for s in path)),
+        steps=step_rows,
+        violations=freq(violations, lambda key: rules.get(key[0], key[0]), lambda key: key[1]),
+        critical_at=freq(critical, lambda key: titles.get(key, key)),
+        failing_endings=freq(endings, lambda key: titles.get(key, key)))
+
+
+# --- loading from the database ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Report:
+    """The statistics of one activity's revision, as the page, the PDF and the CLI show them."""
+
+    activity: Activity
+    revision: ActivityRevision | None
+    all_attempts: bool
+    quiz: QuizStatistics | None = None
+    scenario: ScenarioStatistics | None = None
+
+
+def _chosen_revision(activity: Activity, number: int | None) -> ActivityRevision | None:
+    if number is None or (activity.current_revision and activity.current_revision.number == number):
+        return activity.current_revision
+    return session.scalar(select(ActivityRevision).where(
+        ActivityRevision.activity_id == activity.id, ActivityRevision.number == number))
+
+
+def activity_report(activity: Activity, *, all_attempts: bool = False,
+                    revision_number: int | None = None) -> Report:
+    """The statistics of ``activity`` over the graded attempts (finished plays) of one revision
+    (default: the current one), first attempts of each enrolment unless ``all_attempts``."""
+    revision = _chosen_revision(activity, revision_number)
+    if revision is None:
+        return Report(activity, None, all_attempts)
+    if activity.kind == "scenario":
+        return Report(activity, revision, all_attempts,
+                      scenario=scenario_statistics(*load_plays(activity, revision, all_attempts)))
+    return Report(activity, revision, all_attempts,
+                  quiz=load_quiz_statistics(activity, revision, all_attempts))
+
+
+def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
+                         all_attempts: bool) -> QuizStatistics:
+    """Two queries: the graded attempts (to find each enrolment's first), then their responses."""
+    from .quizzes import Settings, questions_of
+
+    rows = session.execute(
+        select(QuizAttempt.id, QuizAttempt.enrolment_id, QuizAttempt.number, QuizAttempt.revision_id)
+        .where(QuizAttempt.activity_id == activity.id, QuizAttempt.state == GRADED)
+        .order_by(QuizAttempt.enrolment_id, QuizAttempt.number)).all()
+    first: dict[int, int] = {}
+    for attempt_id, enrolment_id, _, _ in rows:
+        first.setdefault(enrolment_id, attempt_id)  # Moodle: each user's first finished attempt
+    counted = {attempt_id for attempt_id, enrolment_id, _, revision_id in rows
+               if revision_id == revision.id and (all_attempts or first[enrolment_id] == attempt_id)}
+    responses = session.execute(
+        select(AttemptResponse.attempt_id, AttemptResponse.question_key, AttemptResponse.fraction,
+               AttemptResponse.response)
+        .join(QuizAttempt, AttemptResponse.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.activity_id == activity.id, QuizAttempt.revision_id == revision.id,
+               QuizAttempt.state == GRADED)).all()
+    questions = questions_of(revision)
+    scored = {f"q{i}" for i, q in enumerate(questions) if is_scored(q)}
+    marks: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    values: dict[int, dict[str, Any]] = defaultdict(dict)
+    for attempt_id, key, fraction, response in responses:
+        if attempt_id in counted and key in scored:
+            marks[attempt_id].append((key, fraction or 0.0))
+            values[attempt_id][key] = (response or {}).get("value")
+    index = lambda entry: int(entry[0][1:])  # noqa: E731
+    attempts = [AttemptMarks(tuple(sorted(marks[a], key=index)), values[a])
+                for a in sorted(counted) if marks[a]]
+    items = {f"q{i}": ItemInfo.of(f"q{i}", q) for i, q in enumerate(questions) if is_scored(q)}
+    guesses = {f"q{i}": random_guess_score(q) for i, q in enumerate(questions) if is_scored(q)}
+    return quiz_statistics(attempts, items, guesses, drawn=bool(Settings.of(revision).draw))
+
+
+def load_plays(activity: Activity, revision: ActivityRevision,
+               all_attempts: bool) -> tuple[list[PlayRecord], list[StepInfo], dict[str, str]]:
+    """Two queries: the finished plays of the activity, and (selectin) their choices."""
+    plays = session.scalars(select(ScenarioPlay).where(
+        ScenarioPlay.activity_id == activity.id, ScenarioPlay.finished_at.is_not(None))
+        .order_by(ScenarioPlay.enrolment_id, ScenarioPlay.id)).all()
+    first: dict[int, int] = {}
+    for play in plays:
+        first.setdefault(play.enrolment_id, play.id)
+    records = [PlayRecord(tuple(ChoiceMade(c.step_id, c.choice_index, c.violation_rule, c.violation_severity)
+                                for c in play.choices),
+                          play.step_id, play.score or 0, bool(play.is_passed), play.failed_critically)
+               for play in plays
+               if play.revision_id == revision.id and (all_attempts or first[play.enrolment_id] == play.id)]
+    steps = [StepInfo(step_id, data.get("title", ""),
+                      tuple(c.get("text", "") for c in data.get("choices", [])))
+             for step_id, data in revision.data["steps"].items()]
+    return records, steps, dict(revision.data.get("rules", {}))
+
+
+def statistics_for_course(activities: Sequence[Activity], all_attempts: bool = False) -> list[Report]:
+    """Reports for several activities (the cohort PDF): a few queries per activity."""
+    return [activity_report(activity, all_attempts=all_attempts) for activity in activities
+            if activity.current_revision is not None]
+
+
+# --- charts (the same SVG on the page and in the cohort PDF) ---------------------------------
+
+def report_charts(report: Report) -> dict[str, str]:
+    """SVG charts of a report: the score histogram, facility against discrimination per question,
+    and for simulations the most frequent paths."""
+    from ..i18n import gettext as _
+    from ..reports.charts import bar_chart, horizontal_bar_chart, scatter_chart
+
+    charts: dict[str, str] = {}
+    scores: Sequence[float] = ()
+    if report.quiz is not None:
+        scores = report.quiz.scores
+        points = [(item.label if report.quiz.questions else f"Q{number}", item.facility,
+                   item.discrimination_index, item.is_flagged)
+                  for number, item in enumerate(report.quiz.items, start=1)
+                  if item.facility is not None and item.discrimination_index is not None]
+        if points:
+            charts["items"] = scatter_chart(
+                [(label[:12], x, y, flagged) for label, x, y, flagged in points],
+                title=_("Facility and discrimination per question"),
+                x_label=_("Facility index (%)"), y_label=_("Discrimination index (%)"),
+                x_guides=FACILITY_RANGE, y_guides=(LOW_DISCRIMINATION,))
+    elif report.scenario is not None:
+        scores = report.scenario.scores_list
+        top = report.scenario.paths[:8]
+        if top:
+            charts["paths"] = horizontal_bar_chart([p.label for p in top], [p.count for p in top],
+                                                   title=_("Most frequent paths (plays)"))
+    if scores:
+        labels, counts = histogram(scores)
+        charts["scores"] = bar_chart(labels, counts, title=_("Score distribution (attempts)"))
+    return charts
+
+
+# --- plain output (``lms stats``) ------------------------------------------------------------
+
+QUESTION_COLUMNS = ("key", "label", "type", "attempts", "facility", "sd", "random_guess",
+                    "intended_weight", "effective_weight", "discrimination_index",
+                    "discriminative_efficiency", "low_discrimination", "facility_out_of_range")
+
+
+def _rounded(value: Any) -> Any:
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def item_row(item: ItemStatistics) -> dict[str, Any]:
+    return {column: _rounded(getattr(item, column)) for column in QUESTION_COLUMNS}
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    """The report as JSON-ready values (percentages rounded to 4 decimals)."""
+    data: dict[str, Any] = {
+        "course": report.activity.course.slug, "activity": report.activity.slug,
+        "kind": report.activity.kind, "title": report.activity.title,
+        "revision": report.revision.number if report.revision else None,
+        "attempts": "all" if report.all_attempts else "first"}
+    if report.quiz is not None:
+        q = report.quiz
+        data["quiz"] = {name: _rounded(getattr(q, name)) for name in (
+            "attempts", "positions", "mean", "median", "sd", "skewness", "kurtosis", "cic",
+            "error_ratio", "standard_error")}
+        data["questions"] = [{**item_row(item), "options": [
+            {"text": o.text, "fraction": o.fraction, "count": o.count, "percent": _rounded(o.percent)}
+            for o in item.options]} for item in q.items]
+        if q.questions:
+            data["positions"] = [item_row(slot) for slot in q.slots]
+    if report.scenario is not None:
+        sc = report.scenario
+        freq = lambda rows: [{"label": f.label, "count": f.count, "percent": _rounded(f.percent),  # noqa: E731
+                              **({"severity": f.detail} if f.detail else {})} for f in rows]
+        data["scenario"] = {
+            "plays": sc.plays, "passed": sc.passed, "mean": _rounded(sc.scores.mean),
+            "median": _rounded(sc.scores.median), "sd": _rounded(sc.scores.sd),
+            "histogram": dict(zip(*histogram(sc.scores_list), strict=True)),
+            "paths": freq(sc.paths), "violations": freq(sc.violations),
+            "critical_at": freq(sc.critical_at), "failing_endings": freq(sc.failing_endings),
+            "steps": [{"step": row.step.id, "title": row.step.title, "reached": row.reached,
+                       "choices": freq(row.choices)} for row in sc.steps]}
+    return data
