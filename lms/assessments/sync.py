@@ -7,10 +7,13 @@ Every text is rendered to HTML here, once, so pages never render Markdown per re
 from __future__ import annotations
 
 import html
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, select
 
+from ..content.analysis import Finding, analyse_course, analyse_quiz, analyse_scenario
+from ..content.errors import display_path
 from ..content.questions import Question
 from ..content.render import render_markdown, sanitise_html
 from ..db import session
@@ -26,6 +29,7 @@ def import_activities(course: Course, quizzes: tuple[Any, ...], scenarios: tuple
     created, unchanged = [], 0
     specs = [(quiz, CASE if quiz.settings.kind == "case" else QUIZ) for quiz in quizzes]
     specs += [(scenario, SCENARIO) for scenario in scenarios]
+    repeated = analyse_course(SimpleNamespace(quizzes=quizzes))
     for spec, kind in specs:
         activity = existing.pop(spec.slug, None)
         if activity is None:
@@ -40,6 +44,7 @@ def import_activities(course: Course, quizzes: tuple[Any, ...], scenarios: tuple
         number = (session.scalar(select(func.max(ActivityRevision.number))
                                  .where(ActivityRevision.activity_id == activity.id)) or 0) + 1
         data = scenario_data(spec) if kind == SCENARIO else quiz_data(spec)
+        data["findings"] = findings_data(spec, kind, repeated)
         revision = ActivityRevision(activity_id=activity.id, number=number, title=data["title"],
                                     source=spec.source, data=data, sha256=spec.sha256, author=author)
         session.add(revision)
@@ -53,6 +58,14 @@ def import_activities(course: Course, quizzes: tuple[Any, ...], scenarios: tuple
             archived.append(f"{course.slug}/{slug}")
     session.flush()
     return created, archived, unchanged
+
+
+def findings_data(spec: Any, kind: str, repeated: list[Finding]) -> list[dict[str, Any]]:
+    """What `lms check` warns about this activity, kept with the revision for the trainer's page."""
+    found = analyse_scenario(spec) if kind == SCENARIO else analyse_quiz(spec)
+    found += [f for f in repeated if f.path == spec.path]
+    return [{"path": display_path(f.path), "line": f.line, "message": f.message, "severity": f.severity}
+            for f in sorted(found, key=lambda f: (f.path, f.line))]
 
 
 def render_text(text: str, text_format: str | None) -> str:

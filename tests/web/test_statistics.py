@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import event, select
 
 from lms.accounts.models import User
@@ -172,3 +173,16 @@ def test_the_cohort_pdf_has_a_statistics_section_per_quiz(client, answered, make
     text = pdf_text(client.get("/hr/courses/mini/report.pdf").data)
     assert "题目统计 · 迷你测验" in text and "内部一致性系数" in text and "区分度" in text
     assert "难度指数" in text and "各题难度指数与区分度" in text
+
+
+def test_the_page_shows_what_lms_check_reported_at_publishing(app, client, answered, make_user, login):
+    with app.app_context():
+        activity = session.scalar(select(Activity).where(Activity.slug == "mini-quiz"))
+        stored = activity.current_revision.data["findings"]
+    login(make_user("trainer"))
+    page = client.get(QUIZ_PAGE).get_data(as_text=True)
+    assert stored, "the mini quiz keys every single-choice answer first: a position cue"
+    assert 'data-testid="findings"' in page
+    for finding in stored:
+        assert f"{finding['path']}:{finding['line']}" in page
+        assert str(escape(finding["message"])) in page
