@@ -19,7 +19,7 @@ blueprint = Blueprint("lms", __name__, template_folder="templates", static_folde
 from .assessments.review_views import bp as review_bp  # noqa: E402
 from .assessments.views import bp as assessments_bp  # noqa: E402
 from .certificates.views import bp as certificates_bp  # noqa: E402
-from .content.render import render_markdown  # noqa: E402
+from .content.render import render_trainee_text  # noqa: E402
 from .learning.views import bp as learning_bp  # noqa: E402
 from .reports.views import bp as hr_bp  # noqa: E402
 
@@ -33,8 +33,8 @@ blueprint.register_blueprint(hr_bp)
 
 @blueprint.app_template_filter("lms_markdown")
 def _markdown_filter(text: str) -> Markup:
-    """Trainee-written Markdown (e.g. a training summary), sanitised."""
-    return Markup(render_markdown(text or ""))
+    """Trainee-written Markdown (e.g. a training summary): line breaks kept, no images."""
+    return Markup(render_trainee_text(text or ""))
 
 
 @blueprint.before_request

@@ -123,10 +123,24 @@ def render_markdown(source: str, *, image_url: Callable[[str], str] | None = Non
     return sanitise_html(html)
 
 
-def sanitise_html(html: str) -> str:
+#: What trainees write (training summaries, essays) may format text but not load anything.
+TRAINEE_TAGS = ALLOWED_TAGS - {"img"}
+
+
+def render_trainee_text(source: str) -> str:
+    """Trainee-written Markdown: every line break kept as written, raw HTML shown as text, no
+    images (a remote image would be a tracking pixel on the trainer's page; a large one breaks
+    the report PDF)."""
+    md = markdown.Markdown(extensions=["nl2br", "sane_lists", "tables"], output_format="html")
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return sanitise_html(md.convert(source), tags=TRAINEE_TAGS)
+
+
+def sanitise_html(html: str, tags: set[str] = ALLOWED_TAGS) -> str:
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=tags,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",

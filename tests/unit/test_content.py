@@ -205,3 +205,13 @@ def test_markdown_features_authors_use():
     assert "<blockquote>" in html and "<ol>" in html
     assert '<div class="callout callout-warning">' in html
     assert '<div class="callout callout-example">' in html
+
+
+def test_trainee_text_keeps_line_breaks_and_loads_nothing():
+    from lms.content.render import render_trainee_text
+
+    html = render_trainee_text("第一行\n第二行\n\n第二段 <img src=x onerror=alert(1)> "
+                               "![像素](https://tracker.example/p.png) <script>alert(1)</script>")
+    assert "<p>第一行<br>\n第二行</p>" in html
+    assert "<img" not in html and "<script" not in html and "tracker.example" not in html
+    assert "&lt;img src=x" in html  # raw HTML is shown as text, not dropped silently
