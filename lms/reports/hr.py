@@ -23,6 +23,7 @@ from ..db import session, utcnow
 from ..learning.models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from ..learning.reading import ModuleRead, ReadingTime, reading_time
 from ..learning.services import enrol
+from ..ordering import natural_key
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
@@ -75,7 +76,7 @@ def departments_and_cohorts() -> tuple[list[str], list[str]]:
                                   .distinct().order_by(User.department)).all()
     cohorts = session.scalars(select(User.cohort).where(User.cohort.is_not(None))
                               .distinct().order_by(User.cohort)).all()
-    return list(departments), list(cohorts)
+    return sorted(departments, key=natural_key), sorted(cohorts, key=natural_key)
 
 
 def assign_course(course: Course, departments: list[str], cohorts: list[str], due_on: date,
@@ -246,7 +247,7 @@ def filter_roster(rows: list[RosterRow], wanted: RosterFilter, now: datetime) ->
     key = {
         "employee_no": lambda r: r.employee_no or "",
         "name": lambda r: r.name,
-        "department": lambda r: (r.department or "", r.employee_no or ""),
+        "department": lambda r: (natural_key(r.department or ""), r.employee_no or ""),
         "due_at": lambda r: r.due_at or far,
         "percent": lambda r: r.percent,
         "status": lambda r: STATUSES.index(r.status),

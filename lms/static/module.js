@@ -160,6 +160,17 @@
       voices.filter(function (v) { return /^zh/i.test(v.lang); })[0] || null;
   }
 
+  var noVoiceHint = controls.querySelector("[data-no-chinese-voice]");
+  function checkVoices(loaded) {
+    // An empty list may only mean the voices are still loading, unless the browser said it is done.
+    var voices = synth.getVoices();
+    if (noVoiceHint && (voices.length || loaded) && !chineseVoice()) { noVoiceHint.hidden = false; }
+  }
+  checkVoices(false);
+  if (typeof synth.addEventListener === "function") {
+    synth.addEventListener("voiceschanged", function () { checkVoices(true); });
+  }
+
   function collectBlocks() {
     var nodes = document.querySelectorAll(
       ".module__head h1, .objectives li, [data-read-source] h2, [data-read-source] h3, " +
@@ -210,6 +221,7 @@
 
   playButton.addEventListener("click", function () {
     if (state === "idle") {
+      checkVoices(true);
       blocks = collectBlocks();
       state = "speaking";
       speaking = true;

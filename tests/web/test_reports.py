@@ -63,4 +63,4 @@ def test_the_cohort_report_has_counts_a_chart_and_violations(app, client, mini, 
     assert "<svg" in page and "综合成绩分布" in page and "语言措辞文明" in page
     pdf = client.get("/hr/courses/mini/report.pdf")
     text = pdf_text(pdf.data)
-    assert "培训总结报告" in text and "迷你课程" in text and "完成率" in text and "语言措辞文明" in text
+    assert "培训情况统计报告" in text and "迷你课程" in text and "完成率" in text and "语言措辞文明" in text
