@@ -7,19 +7,72 @@ import shutil
 
 from ..conftest import COURSE, SHIPPED_COURSES, SHIPPED_QUIZZES
 
+CUED_QUIZ = """---
+title: 有提示的测验
+pass_mark: 80
+---
+## 第一题：联系借款人前首先要做什么？
+- [x] 了解客户情况，包括信用记录、逾期情况和还款能力等多方面的信息
+- [ ] 直接打电话
+- [ ] 上门催收
 
-def test_check_prints_warnings_and_passes_without_strict(runner):
-    result = runner.invoke(args=["lms", "check", str(SHIPPED_COURSES)])
+## 第二题：借款人情绪激动时怎么办？
+- [x] 保持冷静和礼貌，耐心倾听借款人的困难，再说明还款责任
+- [ ] 挂断电话
+- [ ] 以上都对
+
+## 第三题：约定还款后应当怎样做？
+- [x] 复述金额、日期和还款方式并请借款人确认，然后在系统中如实记录
+- [ ] 立即挂断
+- [ ] 等下个月再说
+"""
+
+UNDECLARED_SCENARIO = """---
+title: 未声明结局的模拟
+pass_score: 50
+---
+## start: 开始
+- 核实身份 -> good (+10)
+- 挂断 -> bad
+
+## good: 成功 [end]
+
+## bad: 失败 [end fail]
+"""
+
+
+def cued_content(tmp_path, app):
+    """The shipped course with a quiz full of answer cues and a simulation with an undeclared ending."""
+    courses, quizzes = tmp_path / "courses", tmp_path / "quizzes"
+    shutil.copytree(SHIPPED_COURSES / COURSE, courses / COURSE)
+    shutil.copytree(SHIPPED_QUIZZES / COURSE, quizzes / COURSE)
+    (quizzes / COURSE / "cued.md").write_text(CUED_QUIZ, encoding="utf-8")
+    (quizzes / COURSE / "undeclared.scenario.md").write_text(UNDECLARED_SCENARIO, encoding="utf-8")
+    app.config["LMS_QUIZZES_DIR"] = str(quizzes)
+    return courses
+
+
+def test_the_shipped_content_passes_strict(runner):
+    result = runner.invoke(args=["lms", "check", "--strict", str(SHIPPED_COURSES)])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+
+
+def test_check_prints_warnings_and_passes_without_strict(app, runner, tmp_path):
+    result = runner.invoke(args=["lms", "check", str(cued_content(tmp_path, app))])
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.output.splitlines() if ": warning: " in line]
     assert warnings and all(line.split(":")[1].isdigit() for line in warnings)
-    assert any("scenario-refuses-to-pay.scenario.md:" in line and "does not declare its outcome" in line
+    assert any("undeclared.scenario.md:" in line and "does not declare its outcome" in line
                for line in warnings), warnings
+    assert any("cued.md:" in line and "longest" in line for line in warnings), warnings
+    assert any("cued.md:" in line and "以上都对" in line for line in warnings), warnings
+    assert any("cued.md:" in line and "option 1 as written" in line for line in warnings), warnings
     assert f"; {len(warnings)} warning(s)" in result.output
 
 
-def test_check_strict_fails_on_warnings(runner):
-    result = runner.invoke(args=["lms", "check", "--strict", str(SHIPPED_COURSES)])
+def test_check_strict_fails_on_warnings(app, runner, tmp_path):
+    result = runner.invoke(args=["lms", "check", "--strict", str(cued_content(tmp_path, app))])
     assert result.exit_code == 1
     assert "warning(s) found (--strict)" in result.output
 
@@ -42,18 +95,40 @@ def test_check_strict_passes_on_content_without_warnings(app, runner, tmp_path):
     assert "warning" not in result.output and "1 scenario(s)" in result.output
 
 
-def test_scenario_paths_lists_every_path(runner):
-    path = SHIPPED_QUIZZES / COURSE / "scenario-field-visit.scenario.md"
+BRANCHING = """---
+title: 小模拟
+pass_score: 60
+rules:
+  no-threats: 不得利用暴力、威胁等手段进行催收
+---
+## start: 接通
+- 核实身份 -> plan (+10)
+- 直接报欠款 -> plan (-5) !no-threats major
+- 威胁 -> fail (-20) !no-threats critical
+
+## plan: 方案
+- 分期 -> pass (+10)
+- 挂断 -> fail
+
+## pass: 约定还款 [end pass]
+
+## fail: 失败 [end fail]
+"""
+
+
+def test_scenario_paths_lists_every_path(runner, tmp_path):
+    path = tmp_path / "small.scenario.md"
+    path.write_text(BRANCHING, encoding="utf-8")
     result = runner.invoke(args=["lms", "scenario", "paths", str(path)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("实战模拟：上门催收: 63 path(s), 3 passing; scores -65 to 50")
-    assert len(lines) == 1 + 63
-    assert lines[1] == "   1. start:1 neighbors:1 talk:1 calm:1 plan:1\t50 (100%)\t-\tend-good\tpass"
+    # 5 paths: 2 choices after each of the first two, and the critical one
+    assert lines[0].startswith("小模拟: 5 path(s), 1 passing; scores -20 to 20")
+    assert len(lines) == 1 + 5
+    assert lines[1] == "   1. start:1 plan:1\t20 (100%)\t-\tpass\tpass"
     data = json.loads(runner.invoke(args=["lms", "scenario", "paths", "--json", str(path)]).output)
-    assert (data["paths"], data["passing"], len(data["listed"])) == (63, 3, 63)
-    assert data["listed"][0]["choices"][0] == {"step": "start", "choice": 1, "text": data["listed"][0]
-                                               ["choices"][0]["text"]}
+    assert (data["paths"], data["passing"], len(data["listed"])) == (5, 1, 5)
+    assert data["listed"][0]["choices"][0] == {"step": "start", "choice": 1, "text": "核实身份"}
 
 
 def test_scenario_paths_summarises_by_ending_beyond_a_thousand_paths(runner, tmp_path):
