@@ -72,7 +72,8 @@ def quiz_data(spec: Any) -> dict[str, Any]:
             "pass_mark": settings.pass_mark, "attempts": settings.attempts,
             "wait": int(settings.wait.total_seconds()) if settings.wait else None,
             "time_limit": int(settings.time_limit.total_seconds()) if settings.time_limit else None,
-            "shuffle": settings.shuffle, "draw": settings.draw,
+            "shuffle": settings.shuffle, "shuffle_answers": settings.shuffle_answers,
+            "draw": settings.draw,
             "draw_category": settings.draw_category, "reveal": settings.reveal,
         },
         "intro_html": render_markdown(spec.intro) if spec.intro.strip() else "",
@@ -101,6 +102,7 @@ def scenario_data(spec: Any) -> dict[str, Any]:
     return {
         "title": spec.title,
         "pass_score": spec.pass_score,
+        "shuffle": spec.shuffle,
         "rules": dict(spec.rules),
         "best_score": spec.best_score,
         "start": spec.start.id,
