@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from contextlib import suppress
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -50,16 +49,9 @@ def _load_attempt(attempt_id: int) -> QuizAttempt:
     return own(session.get(QuizAttempt, attempt_id))
 
 
-def _form_values(form) -> dict[str, dict[str, list[str]]]:
-    """Group form fields ``q3``, ``q3-0`` … by question key: {"q3": {"": [...], "-0": [...]}}."""
-    grouped: dict[str, dict[str, list[str]]] = defaultdict(dict)
-    for name in form:
-        if not name.startswith("q"):
-            continue
-        key, dash, sub = name.partition("-")
-        if key[1:].isdigit():
-            grouped[key][dash + sub] = form.getlist(name)
-    return grouped
+def _form_values(attempt: QuizAttempt):
+    """The answers the form sent, the attempt's tokens turned back into authored indices."""
+    return quizzes.decode_form(attempt, request.form.to_dict(flat=False))
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -71,10 +63,9 @@ def attempt(attempt_id: int):
         quizzes.close_if_expired(attempt, now)
         session.commit()
         return redirect(url_for(".review", attempt_id=attempt.id))
-    responses = {r.question_key: r.response.get("value") for r in attempt.responses}
     return render_template("lms/assessments/attempt.html", attempt=attempt,
                            course=attempt.activity.course, revision=attempt.revision,
-                           responses=responses, now=now)
+                           shown=quizzes.shown_questions(attempt), now=now)
 
 
 @bp.post("/attempts/<int:attempt_id>/save")
@@ -83,7 +74,7 @@ def save_attempt(attempt_id: int):
     attempt = _load_attempt(attempt_id)
     now = utcnow()
     try:
-        saved = quizzes.save_responses(attempt, _form_values(request.form), now)
+        saved = quizzes.save_responses(attempt, _form_values(attempt), now)
     except quizzes.AttemptClosed:
         session.commit()
         return jsonify(saved=0, closed=True, review=url_for(".review", attempt_id=attempt.id)), 409
@@ -97,7 +88,7 @@ def submit_attempt(attempt_id: int):
     attempt = _load_attempt(attempt_id)
     now = utcnow()
     if quizzes.is_open(attempt, now):
-        quizzes.save_responses(attempt, _form_values(request.form), now)
+        quizzes.save_responses(attempt, _form_values(attempt), now)
         quizzes.submit(attempt, now)
     else:
         quizzes.close_if_expired(attempt, now)
@@ -150,7 +141,7 @@ def play(play_id: int):
         return redirect(url_for(".debrief", play_id=play.id))
     return render_template("lms/assessments/play.html", play=play, course=play.activity.course,
                            revision=play.revision, step=scenarios.step_data(play),
-                           last=scenarios.last_choice(play))
+                           choices=scenarios.shown_choices(play), last=scenarios.last_choice(play))
 
 
 @bp.post("/plays/<int:play_id>/choose")

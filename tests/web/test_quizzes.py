@@ -7,6 +7,7 @@ from datetime import timedelta
 from lms.assessments.models import AttemptResponse, QuizAttempt
 from lms.db import session, utcnow
 
+from ..answering import attempt_form
 from ..conftest import csrf_token
 
 
@@ -18,25 +19,9 @@ def start(client, slug="mini-quiz"):
 
 
 def answers(app, attempt_id, right=True):
-    """Form fields answering each question of the attempt, right or wrong."""
+    """Form fields answering each question of the attempt, right or wrong, with its tokens."""
     with app.app_context():
-        attempt = session.get(QuizAttempt, attempt_id)
-        keys = {entry["key"]: entry for entry in attempt.layout}
-        questions = attempt.revision.data["questions"]
-    data = {}
-    for key in keys:
-        question = questions[int(key[1:])]
-        if question["type"] == "multichoice":
-            data[key] = "1" if right else "0"
-        elif question["type"] == "multiresponse":
-            data[key] = ["0", "1"] if right else ["2"]
-        elif question["type"] == "truefalse":
-            data[key] = "1" if right else "0"
-        elif question["type"] == "shortanswer":
-            data[key] = " 理解客户情况 " if right else "不知道"
-        elif question["type"] == "essay":
-            data[key] = "我会保持冷静，耐心倾听借款人的困难。"
-    return data
+        return attempt_form(session.get(QuizAttempt, attempt_id), right)
 
 
 def submit(client, attempt_id, data):
@@ -79,7 +64,10 @@ def test_answers_save_as_you_go_and_survive_a_reload(app, client, trainee):
     assert start(client) == attempt_id  # starting again resumes the open attempt
     with app.app_context():
         row = session.query(AttemptResponse).one()
-        assert row.question_key == key and row.response["value"] is not None
+        entry = next(e for e in session.get(QuizAttempt, attempt_id).layout if e["field"] == key)
+        assert row.question_key == entry["key"] and row.response["value"] is not None
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert f'value="{data[key]}" checked' in page  # shown again after a reload
 
 
 def test_submitting_twice_grades_once(app, client, trainee):
@@ -105,10 +93,11 @@ def test_the_deadline_is_enforced_by_the_server(app, client, trainee):
         attempt.deadline_at = utcnow() - timedelta(seconds=1)
         session.commit()
     token = csrf_token(client, "/courses/mini/quizzes/timed-quiz/")
-    late = client.post(f"/attempts/{attempt_id}/save", data={"q0": "1", "csrf_token": token},
+    right = answers(app, attempt_id)
+    late = client.post(f"/attempts/{attempt_id}/save", data={**right, "csrf_token": token},
                        headers={"Accept": "application/json"})
     assert late.status_code == 409 and late.json["closed"]
-    submit_late = client.post(f"/attempts/{attempt_id}/submit", data={"q0": "1", "csrf_token": token})
+    submit_late = client.post(f"/attempts/{attempt_id}/submit", data={**right, "csrf_token": token})
     assert submit_late.status_code == 302
     with app.app_context():
         attempt = session.get(QuizAttempt, attempt_id)
