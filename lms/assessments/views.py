@@ -11,7 +11,7 @@ from ..accounts.identity import load_current_user
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from . import quizzes, scenarios, summaries
-from .access import load_activity, load_enrolled_course, own
+from .access import load_activity, load_enrolled_course, own, own_open, require_open
 from .models import CASE, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
 
 bp = Blueprint("assessments", __name__)
@@ -23,7 +23,7 @@ bp = Blueprint("assessments", __name__)
 @login_required
 def quiz(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
-    activity = load_activity(course, slug, (QUIZ, CASE))
+    activity = load_activity(course, slug, (QUIZ, CASE), enrolment)
     status = quizzes.quiz_status(enrolment, activity, utcnow())
     session.commit()  # an attempt past its deadline may have just been closed
     return render_template("lms/assessments/quiz.html", course=course, activity=activity,
@@ -35,7 +35,7 @@ def quiz(course_slug: str, slug: str):
 @login_required
 def start_attempt(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
-    activity = load_activity(course, slug, (QUIZ, CASE))
+    activity = load_activity(course, slug, (QUIZ, CASE), enrolment)
     try:
         attempt = quizzes.start_attempt(enrolment, activity, utcnow())
     except quizzes.AttemptRefused:
@@ -46,7 +46,8 @@ def start_attempt(course_slug: str, slug: str):
 
 
 def _load_attempt(attempt_id: int) -> QuizAttempt:
-    return own(session.get(QuizAttempt, attempt_id))
+    """An attempt of the current user; its activity must be open (the review stays readable)."""
+    return own_open(session.get(QuizAttempt, attempt_id))
 
 
 def _form_values(attempt: QuizAttempt):
@@ -101,7 +102,7 @@ def submit_attempt(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/review")
 @login_required
 def review(attempt_id: int):
-    attempt = _load_attempt(attempt_id)
+    attempt = own(session.get(QuizAttempt, attempt_id))
     if quizzes.is_open(attempt, utcnow()):
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     status = quizzes.quiz_status(attempt.enrolment, attempt.activity, utcnow())
@@ -117,7 +118,7 @@ def review(attempt_id: int):
 @login_required
 def scenario(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
-    activity = load_activity(course, slug, (SCENARIO,))
+    activity = load_activity(course, slug, (SCENARIO,), enrolment)
     plays = scenarios.plays_of(enrolment, activity)
     return render_template("lms/assessments/scenario.html", course=course, activity=activity,
                            revision=activity.current_revision, plays=plays)
@@ -127,7 +128,7 @@ def scenario(course_slug: str, slug: str):
 @login_required
 def start_play(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
-    activity = load_activity(course, slug, (SCENARIO,))
+    activity = load_activity(course, slug, (SCENARIO,), enrolment)
     play = scenarios.start_play(enrolment, activity, utcnow())
     session.commit()
     return redirect(url_for(".play", play_id=play.id))
@@ -136,7 +137,7 @@ def start_play(course_slug: str, slug: str):
 @bp.get("/plays/<int:play_id>")
 @login_required
 def play(play_id: int):
-    play = own(session.get(ScenarioPlay, play_id))
+    play = own_open(session.get(ScenarioPlay, play_id))
     if play.finished_at is not None:
         return redirect(url_for(".debrief", play_id=play.id))
     return render_template("lms/assessments/play.html", play=play, course=play.activity.course,
@@ -147,7 +148,7 @@ def play(play_id: int):
 @bp.post("/plays/<int:play_id>/choose")
 @login_required
 def choose(play_id: int):
-    play = own(session.get(ScenarioPlay, play_id))
+    play = own_open(session.get(ScenarioPlay, play_id))
     if play.finished_at is None:
         # A second tab or a double click sends a stale choice: show where the play now stands.
         with suppress(scenarios.StaleChoice):
@@ -175,6 +176,7 @@ def debrief(play_id: int):
 @login_required
 def summary(course_slug: str):
     course, enrolment = load_enrolled_course(course_slug)
+    require_open(course, enrolment, summaries.SUMMARY_SLUG)
     min_chars = summaries.min_chars(course)
     record = summaries.get_or_create(enrolment)
     error = None
