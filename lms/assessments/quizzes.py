@@ -250,10 +250,12 @@ class Wire:
                 return None
             return {"": [str(index_of[v]) for v in form[self.field] if v in index_of]}
         if question.type == ORDERING:
-            sent = {str(i): form[f"{self.field}-{t}"] for t, i in self.options if f"{self.field}-{t}" in form}
+            sent = {str(i): form[f"{self.field}-{t}"] for t, i in self.options
+                    if f"{self.field}-{t}" in form}
             return {f"-{i}": values for i, values in sent.items()} if sent else None
         if question.type == MATCHING:
-            sent = {j: form[f"{self.field}-{t}"] for j, t in enumerate(self.pairs) if f"{self.field}-{t}" in form}
+            sent = {j: form[f"{self.field}-{t}"] for j, t in enumerate(self.pairs)
+                    if f"{self.field}-{t}" in form}
             if not sent:
                 return None
             return {f"-{j}": [str(index_of[v]) for v in values if v in index_of]

@@ -123,7 +123,8 @@ def test_pass_score_defaults_to_70(tmp_path):
 
 def test_choices_are_shuffled_unless_the_scenario_says_not(tmp_path):
     assert load_scenario(write(tmp_path, GOOD)).shuffle is True
-    spec = load_scenario(write(tmp_path, GOOD.replace("pass_score: 70\n", "pass_score: 70\nshuffle: false\n")))
+    text = GOOD.replace("pass_score: 70\n", "pass_score: 70\nshuffle: false\n")
+    spec = load_scenario(write(tmp_path, text))
     assert spec.shuffle is False
 
 
