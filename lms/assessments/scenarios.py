@@ -98,8 +98,9 @@ def choose(play: ScenarioPlay, step_id: str, choice: str, now: datetime) -> None
     spec = spec_of(play.revision)
     if play.finished_at is not None or step_id != play.step_id:
         raise StaleChoice()
+    sent = choice.encode("utf-8", "replace")
     index = next((i for token, i, _choice in shown_choices(play)
-                  if hmac.compare_digest(token, choice)), None)
+                  if hmac.compare_digest(token.encode(), sent)), None)
     if index is None:
         raise StaleChoice()
     step = spec.step(play.step_id)

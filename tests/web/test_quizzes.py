@@ -171,3 +171,31 @@ def test_trainer_results_are_paged(client, mini, make_user, login):
     first = client.get("/review/courses/mini/").get_data(as_text=True)
     assert "共 52 人" in first and "第 1 / 2 页" in first
     assert client.get("/review/courses/mini/?page=2").get_data(as_text=True).count("分页学员") == 2
+
+
+def test_an_attempt_started_before_tokens_still_works(app, client, trainee):
+    """Attempts stored with the old layout (no tokens) show and read authored indices."""
+    attempt_id = start(client)
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        attempt.layout = [{"key": e["key"], "order": e["order"] if len(e["order"]) > 2 else []}
+                          for e in attempt.layout]
+        session.commit()
+        right = answers(app, attempt_id)
+    assert set(right) == {"q0", "q1", "q2", "q3"} and right["q2"] == "1"  # 错误 is answer 1
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'name="q0"' in page and 'name="q2" value="1"' in page
+    submit(client, attempt_id, right)
+    with app.app_context():
+        assert session.get(QuizAttempt, attempt_id).score == 100.0
+
+
+def test_unknown_tokens_count_as_no_answer(app, client, trainee):
+    attempt_id = start(client)
+    with app.app_context():
+        fields = [e["field"] for e in session.get(QuizAttempt, attempt_id).layout]
+    submit(client, attempt_id, {fields[0]: "1", fields[1]: ["0", "1"], fields[2]: "中文", "q0": "1"})
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        assert attempt.score == 0.0
+        assert {r.question_key: r.response["value"] for r in attempt.responses}["q0"] is None

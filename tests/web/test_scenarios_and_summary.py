@@ -166,3 +166,33 @@ def test_summaries_are_private_to_their_trainee_and_trainers(app, client, traine
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("hr"))
     assert client.get(f"/review/summaries/{summary_id}").status_code == 403
+
+
+def test_a_play_started_before_salts_shows_the_written_order(app, client, trainee):
+    play_id = start_play(client)
+    with app.app_context():
+        session.get(ScenarioPlay, play_id).salt = ""
+        session.commit()
+    page = client.get(f"/plays/{play_id}").get_data(as_text=True)
+    assert page.index('value="0"') < page.index('value="1"') < page.index('value="2"')
+    assert post_choice(client, play_id, "start", "中文").location == f"/plays/{play_id}"
+    post_choice(client, play_id, "start", "0")
+    with app.app_context():
+        assert [c.choice_index for c in session.get(ScenarioPlay, play_id).choices] == [0]
+
+
+def test_each_play_has_its_own_order_and_tokens(app, client, trainee):
+    from lms.assessments import scenarios
+
+    def shown(play_id):
+        with app.app_context():
+            return scenarios.shown_choices(session.get(ScenarioPlay, play_id))
+
+    first = start_play(client)
+    before = shown(first)
+    assert shown(first) == before  # a reload shows the same order under the same tokens
+    choose(app, client, first, "start", 1)  # a critical violation: this play ends
+    second = shown(start_play(client))
+    tokens = [{token for token, _i, _c in s} for s in (before, second)]
+    assert len(tokens[0]) == len(tokens[1]) == 3 and not tokens[0] & tokens[1]
+    assert all(not t.isdigit() for t in tokens[0] | tokens[1])
