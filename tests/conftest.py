@@ -240,3 +240,22 @@ def login(client: FlaskClient) -> Callable[[UserRef], FlaskClient]:
         return client
 
     return sign_in
+
+
+def complete_modules(app: Flask, user_id: int, course_slug: str, count: int | None = None) -> None:
+    """Mark the first ``count`` modules (all by default) of the user's enrolment as read to the end."""
+    from lms.db import utcnow
+    from lms.learning import services as learning
+    from lms.learning.models import ModuleProgress
+
+    with app.app_context():
+        course = learning.get_course(course_slug)
+        enrolment = learning.current_enrolment(accounts.get_user(user_id), course)
+        done = {p.module_id for p in enrolment.progress}
+        now = utcnow()
+        for module in course.active_modules[:count]:
+            if module.id not in done:
+                session.add(ModuleProgress(enrolment=enrolment, module_id=module.id,
+                                           revision_id=module.current_revision_id, first_opened_at=now,
+                                           last_seen_at=now, seconds_spent=600, completed_at=now))
+        session.commit()

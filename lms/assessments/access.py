@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
 
 from ..accounts.identity import load_current_user
 from ..accounts.models import TRAINER
 from ..db import session
+from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Course, Enrolment
 from .models import Activity, QuizAttempt, ScenarioPlay, TrainingSummary
@@ -22,13 +24,42 @@ def load_enrolled_course(course_slug: str) -> tuple[Course, Enrolment]:
     return course, enrolment
 
 
-def load_activity(course: Course, slug: str, kinds: tuple[str, ...]) -> Activity:
+class ActivityLocked(Forbidden):
+    """403 for an activity the course has not opened yet; ``reason`` says what to do first."""
+
+    def __init__(self, reason: str):
+        super().__init__(description=reason)
+        self.reason = reason
+
+
+def require_open(course: Course, enrolment: Enrolment, slug: str) -> None:
+    """403 with the reason unless activity ``slug`` is open for ``enrolment`` now."""
+    blocker = learning.activity_blocked_by(
+        learning.course_status(course, enrolment, with_activities=False), slug)
+    if blocker is not None:
+        raise ActivityLocked(_("Complete the module “%(title)s” first: this course is taken in order.",
+                               title=blocker.current_revision.title if blocker.current_revision
+                               else blocker.slug))
+
+
+def load_activity(course: Course, slug: str, kinds: tuple[str, ...],
+                  enrolment: Enrolment | None = None) -> Activity:
+    """The activity (404 unknown), and with ``enrolment``, 403 while the course keeps it locked."""
     found = session.scalar(select(Activity).where(Activity.course_id == course.id,
                                                   Activity.slug == slug,
                                                   Activity.is_archived.is_(False)))
     if found is None or found.kind not in kinds or found.current_revision is None:
         abort(404)
+    if enrolment is not None:
+        require_open(course, enrolment, found.slug)
     return found
+
+
+def own_open(record: QuizAttempt | ScenarioPlay | None):
+    """The current user's attempt or play (404/403 as ``own``), 403 while its activity is locked."""
+    record = own(record)
+    require_open(record.activity.course, record.enrolment, record.activity.slug)
+    return record
 
 
 def own(record: QuizAttempt | ScenarioPlay | TrainingSummary | None):

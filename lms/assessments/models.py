@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -136,6 +137,10 @@ class ScenarioPlay(Base):
     score: Mapped[int | None]  # percent of the best possible points
     is_passed: Mapped[bool | None]
     failed_critically: Mapped[bool] = mapped_column(default=False)
+    #: secret of this play: the order and tokens of each step's choices derive from it
+    #: ('' for plays started before choices were shuffled: authored order, indices as tokens)
+    salt: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16),
+                                      server_default="")
 
     enrolment: Mapped[Enrolment] = relationship()
     activity: Mapped[Activity] = relationship()

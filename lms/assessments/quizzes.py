@@ -7,6 +7,8 @@ about deadlines and waits can be tested without a clock.
 from __future__ import annotations
 
 import random
+import string
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +17,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..content.questions import DESCRIPTION, MATCHING, MULTICHOICE, MULTIRESPONSE, ORDERING, Question
+from ..content.questions import (
+    DESCRIPTION,
+    MATCHING,
+    MULTICHOICE,
+    MULTIRESPONSE,
+    ORDERING,
+    TRUEFALSE,
+    Question,
+)
 from ..db import session
 from ..learning.models import Enrolment
 from ..signals import progress_changed
@@ -32,6 +42,8 @@ from .models import (
 
 AFTER_ATTEMPT, ONCE_PASSED, NEVER = "after_attempt", "once_passed", "never"
 SHUFFLED_ANSWERS = (MULTICHOICE, MULTIRESPONSE)
+OPTION_TYPES = (MULTICHOICE, MULTIRESPONSE, TRUEFALSE)
+TOKEN_FIRST, TOKEN_REST = string.ascii_letters, string.ascii_letters + string.digits
 
 
 class AttemptRefused(Exception):
@@ -58,6 +70,7 @@ class Settings:
     draw_category: str | None
     reveal: str
     draw_quotas: dict[str, int] | None = None  # category -> questions drawn from it
+    shuffle_answers: bool = True
 
     @classmethod
     def of(cls, revision: ActivityRevision) -> Settings:
@@ -67,7 +80,8 @@ class Settings:
                    wait=seconds("wait"), time_limit=seconds("time_limit"),
                    shuffle=data.get("shuffle", False), draw=data.get("draw"),
                    draw_category=data.get("draw_category"),
-                   reveal=data.get("reveal", AFTER_ATTEMPT), draw_quotas=data.get("draw_quotas"))
+                   reveal=data.get("reveal", AFTER_ATTEMPT), draw_quotas=data.get("draw_quotas"),
+                   shuffle_answers=data.get("shuffle_answers", True))
 
 
 def questions_of(revision: ActivityRevision) -> list[Question]:
@@ -115,7 +129,10 @@ def check_can_start(enrolment: Enrolment, activity: Activity, now: datetime) -> 
 
 def start_attempt(enrolment: Enrolment, activity: Activity, now: datetime,
                   rng: random.Random | None = None) -> QuizAttempt:
-    """The open attempt, or a new one with its questions drawn and ordered."""
+    """The open attempt, or a new one with its questions drawn and ordered.
+
+    ``rng`` decides the draw, the orders and the tokens; by default the system's secure source.
+    """
     existing = open_attempt(enrolment, activity, now)
     if existing is not None:
         return existing
@@ -127,7 +144,7 @@ def start_attempt(enrolment: Enrolment, activity: Activity, now: datetime,
     attempt = QuizAttempt(enrolment_id=enrolment.id, activity_id=activity.id,
                           revision_id=revision.id, number=number, started_at=now,
                           deadline_at=now + settings.time_limit if settings.time_limit else None,
-                          layout=build_layout(questions_of(revision), settings, rng or random.Random()))
+                          layout=build_layout(questions_of(revision), settings, rng or random.SystemRandom()))
     try:
         with session.begin_nested():  # two tabs at once: the second finds the first's attempt
             session.add(attempt)
@@ -141,7 +158,13 @@ def start_attempt(enrolment: Enrolment, activity: Activity, now: datetime,
 
 def build_layout(questions: list[Question], settings: Settings,
                  rng: random.Random) -> list[dict[str, Any]]:
-    """Which questions an attempt shows, in which order, each with its answers' order."""
+    """Which questions an attempt shows, in which order, each with its answers' order.
+
+    Each entry also carries the opaque tokens the page uses instead of indices: ``field`` names
+    the question's form field, ``tokens[i]`` stands for the answer (option, ordering item or
+    matching choice) shown at position ``i`` (``order[i]`` as authored), ``pairs[j]`` for the
+    sub-field of a matching question's ``j``-th pair.
+    """
     indices = list(range(len(questions)))
     if settings.draw and settings.draw_quotas:
         drawn: list[int] = []
@@ -155,14 +178,17 @@ def build_layout(questions: list[Question], settings: Settings,
         indices = sorted(rng.sample(pool, min(settings.draw, len(pool))))
     if settings.shuffle:
         rng.shuffle(indices)
+    tokens = TokenSource(rng)
     layout = []
     for index in indices:
         question = questions[index]
         order: list[int] = []
         if question.type in SHUFFLED_ANSWERS:
             order = list(range(len(question.answers)))
-            if settings.shuffle:
+            if settings.shuffle_answers:
                 rng.shuffle(order)
+        elif question.type == TRUEFALSE:
+            order = list(range(len(question.answers)))  # true, then false
         elif question.type == ORDERING:
             order = list(range(len(question.answers)))
             while len(order) > 1 and order == sorted(order):  # never shown already in order
@@ -170,8 +196,112 @@ def build_layout(questions: list[Question], settings: Settings,
         elif question.type == MATCHING:
             order = list(range(len(answer_choices(question))))
             rng.shuffle(order)
-        layout.append({"key": question_key(index), "order": order})
+        entry: dict[str, Any] = {"key": question_key(index), "order": order,
+                                 "field": tokens.new(), "tokens": [tokens.new() for _ in order]}
+        if question.type == MATCHING:
+            entry["pairs"] = [tokens.new() for _ in question.pairs]
+        layout.append(entry)
     return layout
+
+
+class TokenSource:
+    """Opaque tokens, distinct within one attempt: a letter and eleven letters or digits."""
+
+    def __init__(self, rng: random.Random):
+        self.rng, self.issued = rng, set()
+
+    def new(self) -> str:
+        while True:
+            token = self.rng.choice(TOKEN_FIRST) + "".join(self.rng.choice(TOKEN_REST) for _ in range(11))
+            if token not in self.issued:
+                self.issued.add(token)
+                return token
+
+
+@dataclass(frozen=True)
+class Wire:
+    """How one question of an attempt appears in the form: its field name and answer tokens.
+
+    Attempts started before tokens existed used the question key as the field name and the
+    authored indices as values; they read the same way through this class.
+    """
+
+    key: str
+    field: str
+    order: list[int]
+    tokens: list[str]  # parallel to ``order``
+    pairs: list[str]  # matching: one sub-field token per pair
+
+    @classmethod
+    def of(cls, entry: Mapping[str, Any], question: Question) -> Wire:
+        order = list(entry.get("order") or ())
+        if question.type in OPTION_TYPES and not order:
+            order = list(range(len(question.answers)))
+        if "field" in entry:
+            return cls(entry["key"], entry["field"], order, list(entry["tokens"]),
+                       list(entry.get("pairs", ())))
+        return cls(entry["key"], entry["key"], order, [str(i) for i in order],
+                   [str(j) for j in range(len(question.pairs))])
+
+    @property
+    def options(self) -> list[tuple[str, int]]:
+        """(token, authored index) of each answer, in the order shown."""
+        return list(zip(self.tokens, self.order, strict=True))
+
+    def decode(self, question: Question, form: Mapping[str, Sequence[str]]) -> FormValues | None:
+        """The form's values for this question with tokens turned back into authored indices, as
+        the question types parse them; None when the form sent nothing for it."""
+        index_of = dict(zip(self.tokens, self.order, strict=True))
+        if question.type in OPTION_TYPES:
+            if self.field not in form:
+                return None
+            return {"": [str(index_of[v]) for v in form[self.field] if v in index_of]}
+        if question.type == ORDERING:
+            sent = {str(i): form[f"{self.field}-{t}"] for t, i in self.options
+                    if f"{self.field}-{t}" in form}
+            return {f"-{i}": values for i, values in sent.items()} if sent else None
+        if question.type == MATCHING:
+            sent = {j: form[f"{self.field}-{t}"] for j, t in enumerate(self.pairs)
+                    if f"{self.field}-{t}" in form}
+            if not sent:
+                return None
+            return {f"-{j}": [str(index_of[v]) for v in values if v in index_of]
+                    for j, values in sent.items()}
+        return {"": list(form[self.field])} if self.field in form else None
+
+
+def wires_of(attempt: QuizAttempt) -> list[tuple[Wire, Question]]:
+    questions = questions_of(attempt.revision)
+    found = []
+    for entry in attempt.layout:
+        question = questions[int(entry["key"][1:])]
+        found.append((Wire.of(entry, question), question))
+    return found
+
+
+def decode_form(attempt: QuizAttempt, form: Mapping[str, Sequence[str]]) -> dict[str, FormValues]:
+    """The answers a form sent, by question key and in authored indices (unknown tokens dropped)."""
+    values = {}
+    for wire, question in wires_of(attempt):
+        decoded = wire.decode(question, form)
+        if decoded is not None:
+            values[wire.key] = decoded
+    return values
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    """One question of an open attempt as the take page shows it."""
+
+    wire: Wire
+    data: dict[str, Any]  # the stored question with its rendered HTML
+    value: Any  # the saved response, in authored indices
+
+
+def shown_questions(attempt: QuizAttempt) -> list[ShownQuestion]:
+    saved = {r.question_key: r.response.get("value") for r in attempt.responses}
+    return [ShownQuestion(wire, question_html(attempt.revision, wire.key), saved.get(wire.key))
+            for wire, _question in wires_of(attempt)]
 
 
 # --- answering -------------------------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import random
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -44,15 +47,20 @@ def plays_of(enrolment: Enrolment, activity: Activity) -> list[ScenarioPlay]:
         .order_by(ScenarioPlay.id)))
 
 
-def start_play(enrolment: Enrolment, activity: Activity, now: datetime) -> ScenarioPlay:
-    """The unfinished play of this scenario, or a new one at its start."""
+def start_play(enrolment: Enrolment, activity: Activity, now: datetime,
+               rng: random.Random | None = None) -> ScenarioPlay:
+    """The unfinished play of this scenario, or a new one at its start.
+
+    ``rng`` makes the play's salt (the order and tokens of its choices); by default a secure one.
+    """
     unfinished = next((p for p in plays_of(enrolment, activity) if p.finished_at is None), None)
     if unfinished is not None:
         return unfinished
     revision = activity.current_revision
     state = engine.start(spec_of(revision))
     play = ScenarioPlay(enrolment_id=enrolment.id, activity_id=activity.id,
-                        revision_id=revision.id, step_id=state.step_id, started_at=now)
+                        revision_id=revision.id, step_id=state.step_id, started_at=now,
+                        salt=f"{(rng or random.SystemRandom()).getrandbits(128):032x}")
     session.add(play)
     session.flush()
     if state.finished:
@@ -60,15 +68,42 @@ def start_play(enrolment: Enrolment, activity: Activity, now: datetime) -> Scena
     return play
 
 
+def shown_choices(play: ScenarioPlay) -> list[tuple[str, int, dict[str, Any]]]:
+    """The current step's choices as the play page shows them: (token, authored index, choice).
+
+    Each play has its own order at each step, derived from its secret salt, the step and how
+    many choices were made before (a reload shows the same order); tokens are keyed hashes of the
+    same, so neither the order nor a token says which choice is which. Plays from before the salt
+    existed show the authored order with the indices as tokens.
+    """
+    choices = step_data(play)["choices"]
+    indices = list(range(len(choices)))
+    if not play.salt:
+        return [(str(i), i, choices[i]) for i in indices]
+    where = f"{play.step_id}:{len(play.choices)}"
+    if spec_of(play.revision).shuffle:
+        random.Random(f"{play.salt}:{where}").shuffle(indices)
+    return [(_token(play.salt, f"{where}:{i}"), i, choices[i]) for i in indices]
+
+
+def _token(salt: str, message: str) -> str:
+    return "c" + hmac.new(salt.encode(), message.encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def choose(play: ScenarioPlay, step_id: str, choice: str, now: datetime) -> None:
-    """Apply choice number ``choice`` made at ``step_id``, storing it."""
+    """Apply the choice the page showed under token ``choice`` at ``step_id``, storing it.
+
+    Raises StaleChoice for a step the play is no longer at or a token it does not show now.
+    """
     spec = spec_of(play.revision)
-    if play.finished_at is not None or step_id != play.step_id or not choice.isdigit():
+    if play.finished_at is not None or step_id != play.step_id:
         raise StaleChoice()
-    index = int(choice)
+    sent = choice.encode("utf-8", "replace")
+    index = next((i for token, i, _choice in shown_choices(play)
+                  if hmac.compare_digest(token.encode(), sent)), None)
+    if index is None:
+        raise StaleChoice()
     step = spec.step(play.step_id)
-    if index >= len(step.choices):
-        raise StaleChoice()
     picked = step.choices[index]
     state = engine.choose(spec, state_of(play), index)
     play.choices.append(ScenarioChoice(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from contextlib import suppress
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from ..accounts.identity import load_current_user
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from . import quizzes, scenarios, summaries
-from .access import load_activity, load_enrolled_course, own
+from .access import load_activity, load_enrolled_course, own, own_open, require_open
 from .models import CASE, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
 
 bp = Blueprint("assessments", __name__)
@@ -24,7 +23,7 @@ bp = Blueprint("assessments", __name__)
 @login_required
 def quiz(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
-    activity = load_activity(course, slug, (QUIZ, CASE))
+    activity = load_activity(course, slug, (QUIZ, CASE), enrolment)
     status = quizzes.quiz_status(enrolment, activity, utcnow())
     session.commit()  # an attempt past its deadline may have just been closed
     return render_template("lms/assessments/quiz.html", course=course, activity=activity,
@@ -36,7 +35,7 @@ def quiz(course_slug: str, slug: str):
 @login_required
 def start_attempt(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
-    activity = load_activity(course, slug, (QUIZ, CASE))
+    activity = load_activity(course, slug, (QUIZ, CASE), enrolment)
     try:
         attempt = quizzes.start_attempt(enrolment, activity, utcnow())
     except quizzes.AttemptRefused:
@@ -47,19 +46,13 @@ def start_attempt(course_slug: str, slug: str):
 
 
 def _load_attempt(attempt_id: int) -> QuizAttempt:
-    return own(session.get(QuizAttempt, attempt_id))
+    """An attempt of the current user; its activity must be open (the review stays readable)."""
+    return own_open(session.get(QuizAttempt, attempt_id))
 
 
-def _form_values(form) -> dict[str, dict[str, list[str]]]:
-    """Group form fields ``q3``, ``q3-0`` … by question key: {"q3": {"": [...], "-0": [...]}}."""
-    grouped: dict[str, dict[str, list[str]]] = defaultdict(dict)
-    for name in form:
-        if not name.startswith("q"):
-            continue
-        key, dash, sub = name.partition("-")
-        if key[1:].isdigit():
-            grouped[key][dash + sub] = form.getlist(name)
-    return grouped
+def _form_values(attempt: QuizAttempt):
+    """The answers the form sent, the attempt's tokens turned back into authored indices."""
+    return quizzes.decode_form(attempt, request.form.to_dict(flat=False))
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -71,10 +64,9 @@ def attempt(attempt_id: int):
         quizzes.close_if_expired(attempt, now)
         session.commit()
         return redirect(url_for(".review", attempt_id=attempt.id))
-    responses = {r.question_key: r.response.get("value") for r in attempt.responses}
     return render_template("lms/assessments/attempt.html", attempt=attempt,
                            course=attempt.activity.course, revision=attempt.revision,
-                           responses=responses, now=now)
+                           shown=quizzes.shown_questions(attempt), now=now)
 
 
 @bp.post("/attempts/<int:attempt_id>/save")
@@ -83,7 +75,7 @@ def save_attempt(attempt_id: int):
     attempt = _load_attempt(attempt_id)
     now = utcnow()
     try:
-        saved = quizzes.save_responses(attempt, _form_values(request.form), now)
+        saved = quizzes.save_responses(attempt, _form_values(attempt), now)
     except quizzes.AttemptClosed:
         session.commit()
         return jsonify(saved=0, closed=True, review=url_for(".review", attempt_id=attempt.id)), 409
@@ -97,7 +89,7 @@ def submit_attempt(attempt_id: int):
     attempt = _load_attempt(attempt_id)
     now = utcnow()
     if quizzes.is_open(attempt, now):
-        quizzes.save_responses(attempt, _form_values(request.form), now)
+        quizzes.save_responses(attempt, _form_values(attempt), now)
         quizzes.submit(attempt, now)
     else:
         quizzes.close_if_expired(attempt, now)
@@ -110,7 +102,7 @@ def submit_attempt(attempt_id: int):
 @bp.get("/attempts/<int:attempt_id>/review")
 @login_required
 def review(attempt_id: int):
-    attempt = _load_attempt(attempt_id)
+    attempt = own(session.get(QuizAttempt, attempt_id))
     if quizzes.is_open(attempt, utcnow()):
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     status = quizzes.quiz_status(attempt.enrolment, attempt.activity, utcnow())
@@ -126,7 +118,7 @@ def review(attempt_id: int):
 @login_required
 def scenario(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
-    activity = load_activity(course, slug, (SCENARIO,))
+    activity = load_activity(course, slug, (SCENARIO,), enrolment)
     plays = scenarios.plays_of(enrolment, activity)
     return render_template("lms/assessments/scenario.html", course=course, activity=activity,
                            revision=activity.current_revision, plays=plays)
@@ -136,7 +128,7 @@ def scenario(course_slug: str, slug: str):
 @login_required
 def start_play(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
-    activity = load_activity(course, slug, (SCENARIO,))
+    activity = load_activity(course, slug, (SCENARIO,), enrolment)
     play = scenarios.start_play(enrolment, activity, utcnow())
     session.commit()
     return redirect(url_for(".play", play_id=play.id))
@@ -145,18 +137,18 @@ def start_play(course_slug: str, slug: str):
 @bp.get("/plays/<int:play_id>")
 @login_required
 def play(play_id: int):
-    play = own(session.get(ScenarioPlay, play_id))
+    play = own_open(session.get(ScenarioPlay, play_id))
     if play.finished_at is not None:
         return redirect(url_for(".debrief", play_id=play.id))
     return render_template("lms/assessments/play.html", play=play, course=play.activity.course,
                            revision=play.revision, step=scenarios.step_data(play),
-                           last=scenarios.last_choice(play))
+                           choices=scenarios.shown_choices(play), last=scenarios.last_choice(play))
 
 
 @bp.post("/plays/<int:play_id>/choose")
 @login_required
 def choose(play_id: int):
-    play = own(session.get(ScenarioPlay, play_id))
+    play = own_open(session.get(ScenarioPlay, play_id))
     if play.finished_at is None:
         # A second tab or a double click sends a stale choice: show where the play now stands.
         with suppress(scenarios.StaleChoice):
@@ -184,6 +176,7 @@ def debrief(play_id: int):
 @login_required
 def summary(course_slug: str):
     course, enrolment = load_enrolled_course(course_slug)
+    require_open(course, enrolment, summaries.SUMMARY_SLUG)
     min_chars = summaries.min_chars(course)
     record = summaries.get_or_create(enrolment)
     error = None

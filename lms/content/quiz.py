@@ -66,8 +66,8 @@ from .validation import SLUG, Collector, read_text, text_field, unknown_keys
 
 SCENARIO_SUFFIX = ".scenario.md"
 QUIZ_SUFFIXES = (".md", ".gift")
-SETTINGS_KEYS = {"title", "kind", "pass_mark", "attempts", "wait", "time_limit", "shuffle", "draw",
-                 "draw_category", "reveal", "negative_marks"}
+SETTINGS_KEYS = {"title", "kind", "pass_mark", "attempts", "wait", "time_limit", "shuffle",
+                 "shuffle_answers", "draw", "draw_category", "reveal", "negative_marks"}
 KINDS = ("quiz", "case")
 REVEALS = ("after_attempt", "once_passed", "never")
 TRUE_FALSE = {"正确": True, "对": True, "true": True, "t": True,
@@ -82,12 +82,13 @@ class QuizSettings:
     attempts: int = 0  # 0: unlimited
     wait: timedelta | None = None
     time_limit: timedelta | None = None
-    shuffle: bool = False
+    shuffle: bool = False  # the order of the questions, per attempt
     draw: int | None = None  # questions drawn per attempt (the sum of the quotas when there are quotas)
     draw_category: str | None = None
     draw_quotas: dict[str, int] | None = None  # category -> questions drawn from it
     reveal: str = "after_attempt"
     negative_marks: bool = False
+    shuffle_answers: bool = True  # the order of each question's answers, per attempt
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,11 @@ def parse_settings(doc: YamlDocument, path: str, errors: Collector,
             return default
         return value
 
-    def flag(key: str) -> bool:
-        value = doc.data.get(key, False)
+    def flag(key: str, default: bool = False) -> bool:
+        value = doc.data.get(key, default)
         if not isinstance(value, bool):
             add(key, "must be true or false")
-            return False
+            return default
         return value
 
     def one_of(key: str, allowed: tuple[str, ...]) -> str:
@@ -195,6 +196,7 @@ def parse_settings(doc: YamlDocument, path: str, errors: Collector,
         draw_quotas=draw_quotas,
         reveal=one_of("reveal", REVEALS),
         negative_marks=flag("negative_marks"),
+        shuffle_answers=flag("shuffle_answers", True),
     )
 
 

@@ -28,7 +28,7 @@ from .frontmatter import YamlDocument, split_front_matter
 from .validation import SLUG, Collector, read_text, text_field, unknown_keys
 
 SUFFIX = ".scenario.md"
-SCENARIO_KEYS = {"title", "pass_score", "rules"}
+SCENARIO_KEYS = {"title", "pass_score", "rules", "shuffle"}
 SEVERITIES = ("minor", "major", "critical")
 CRITICAL = "critical"
 END_MARK = "[end]"
@@ -111,6 +111,7 @@ class ScenarioSpec:
     pass_score: int
     rules: dict[str, str]
     steps: tuple[Step, ...]
+    shuffle: bool = True  # each play shows each step's choices in its own order
 
     @property
     def sha256(self) -> str:
@@ -196,6 +197,10 @@ def parse_scenario(text: str, path: str, slug: str) -> ScenarioSpec:
         errors.add(path, meta.line_of("pass_score"), "'pass_score' must be a whole number from 0 to 100")
         pass_score = 70
     rules = _parse_rules(meta, path, errors)
+    shuffle = meta.data.get("shuffle", True)
+    if not isinstance(shuffle, bool):
+        errors.add(path, meta.line_of("shuffle"), "'shuffle' must be true or false")
+        shuffle = True
 
     steps = []
     for line, heading, lines in _sections(parsed.body, parsed.body_line, path, errors):
@@ -208,7 +213,7 @@ def parse_scenario(text: str, path: str, slug: str) -> ScenarioSpec:
     if errors.errors:
         raise ContentErrors(errors.errors)
     return ScenarioSpec(slug=slug, path=path, source=text, title=title, pass_score=pass_score,
-                        rules=rules, steps=tuple(steps))
+                        rules=rules, steps=tuple(steps), shuffle=shuffle)
 
 
 def _parse_rules(meta: YamlDocument, path: str, errors: Collector) -> dict[str, str]:

@@ -191,6 +191,26 @@ def course_status(course: Course, enrolment: Enrolment | None,
     return CourseStatus(course, enrolment, statuses, activities)
 
 
+def activity_blocked_by(status: CourseStatus, slug: str) -> Module | None:
+    """Whether activity ``slug`` is open for the enrolment of ``status``: None when it is, else
+    the module to complete first.
+
+    Only a sequential course holds activities back: those of a module open with the module (when
+    the modules before it are complete); an activity no module lists is the course's own, open
+    once every module is complete. Without an enrolment (staff looking around) nothing is held.
+    """
+    if not status.course.is_sequential or status.enrolment is None:
+        return None
+    owner = next((s for s in status.modules if s.module.current_revision is not None
+                  and slug in s.module.current_revision.activities), None)
+    if owner is not None and owner.state != LOCKED:
+        return None
+    if owner is None and all(s.state == COMPLETED for s in status.modules):
+        return None
+    first_open = status.next_module or owner
+    return first_open.module if first_open is not None else None
+
+
 def dashboard(user: User) -> list[CourseStatus]:
     """Every course assigned to ``user``: overdue first, then by due date."""
     enrolments = session.scalars(

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 
-from lms.assessments.grading import QUESTION_TYPES, answer_choices
-from lms.assessments.models import QuizAttempt
-from lms.content.questions import Question
+from lms.accounts.services import find_user
+from lms.assessments import quizzes
+from lms.assessments.models import QuizAttempt, ScenarioPlay
 from lms.content.scenario import load_scenario
 from lms.db import session
 from lms.paths import PROJECT_DIR
 
+from ..answering import attempt_form, choice_token
+from ..conftest import complete_modules
 from .conftest import TRAINER
 from .test_trainee_journey import DESKTOP, PHONE, sign_in
 
@@ -38,30 +40,29 @@ SUMMARY = """## 培训目的
 
 
 def answer_correctly(page, live_app, attempt_id: int) -> None:
-    """Fill in the attempt's form with the right answers, as a well-prepared trainee would."""
+    """Fill in the attempt's form with the right answers, as a well-prepared trainee would: the
+    page shows only tokens, so the answers are read from the attempt's layout on the server."""
     with live_app.app_context():
         attempt = session.get(QuizAttempt, attempt_id)
-        layout, questions = attempt.layout, attempt.revision.data["questions"]
-    for entry in layout:
-        data = questions[int(entry["key"][1:])]
-        question = Question.from_json(data)
-        right = QUESTION_TYPES[question.type].correct_response(question)
-        box = page.locator(f"fieldset[data-question={entry['key']}]")
-        if question.type in ("multichoice", "truefalse"):
-            box.locator(f"input[value='{right}']").check()
-        elif question.type == "multiresponse":
-            for index in right:
-                box.locator(f"input[value='{index}']").check()
-        elif question.type in ("shortanswer", "numerical", "essay"):
-            box.locator("input, textarea").first.fill(str(right or "我会保持冷静，耐心倾听。"))
-        elif question.type == "matching":
-            choices = answer_choices(question)
-            for pair_index, answer in right.items():
-                box.locator(f"select[name={entry['key']}-{pair_index}]").select_option(
-                    str(choices.index(answer)))
-        elif question.type == "ordering":
-            for position, index in enumerate(right, start=1):
-                box.locator(f"select[name={entry['key']}-{index}]").select_option(str(position))
+        form = attempt_form(attempt)
+        kinds = {wire.field: question.type for wire, question in quizzes.wires_of(attempt)}
+    for name, value in form.items():
+        field = name.split("-", 1)[0]
+        box = page.locator(f"fieldset[data-question={field}]")
+        if kinds[field] in ("multichoice", "truefalse", "multiresponse"):
+            for token in ([value] if isinstance(value, str) else value):
+                box.locator(f"input[value='{token}']").check()
+        elif kinds[field] in ("matching", "ordering"):
+            box.locator(f"select[name={name}]").select_option(value)
+        else:
+            box.locator("input, textarea").first.fill(value)
+
+
+def open_the_course(live_app, username: str) -> None:
+    """Mark the first five modules read, so the course (taken in order) opens every activity."""
+    with live_app.app_context():
+        user_id = find_user(username).id
+    complete_modules(live_app, user_id, "credit-card-collection", 5)
 
 
 def test_quiz_fail_review_pass(browser, live_server, live_app, artifacts):
@@ -102,8 +103,9 @@ def test_quiz_fail_review_pass(browser, live_server, live_app, artifacts):
     context.close()
 
 
-def test_scenario_with_a_violation_shows_it_in_the_debrief(browser, live_server, artifacts):
+def test_scenario_with_a_violation_shows_it_in_the_debrief(browser, live_server, live_app, artifacts):
     spec = load_scenario(SCENARIO_FILE)
+    open_the_course(live_app, "sun")
     context = browser.new_context(locale="zh-CN", **DESKTOP)
     page = context.new_page()
     sign_in(page, live_server, "sun")
@@ -118,7 +120,9 @@ def test_scenario_with_a_violation_shows_it_in_the_debrief(browser, live_server,
             violated = choice
         else:
             choice = max((c for c in step.choices if not c.violation), key=lambda c: c.points)
-        page.locator("button.step-choice").nth(choice.index).click()
+        with live_app.app_context():
+            token = choice_token(session.get(ScenarioPlay, int(page.url.rsplit("/", 1)[1])), choice.index)
+        page.locator(f"button.step-choice[value='{token}']").click()
         page.wait_for_load_state("load")
     assert violated is not None, "the scenario offers no non-critical violation"
     violations = page.locator("[data-testid=violations]").inner_text()
@@ -127,7 +131,8 @@ def test_scenario_with_a_violation_shows_it_in_the_debrief(browser, live_server,
     context.close()
 
 
-def test_summary_submitted_then_returned_with_a_comment(browser, live_server, artifacts):
+def test_summary_submitted_then_returned_with_a_comment(browser, live_server, live_app, artifacts):
+    open_the_course(live_app, "sun")
     trainee = browser.new_context(locale="zh-CN", **PHONE)
     page = trainee.new_page()
     sign_in(page, live_server, "sun")

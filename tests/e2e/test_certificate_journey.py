@@ -8,6 +8,10 @@ import re
 import subprocess
 import zipfile
 
+from lms.assessments.models import QuizAttempt
+from lms.db import session
+
+from ..answering import attempt_form
 from .test_trainee_journey import DESKTOP, PHONE, sign_in
 
 
@@ -27,7 +31,11 @@ def test_complete_download_find_zip_and_verify(browser, tiny_server, artifacts):
     page.wait_for_selector("[data-progress-status][data-state=completed]")
     page.goto(f"{base}/courses/tiny/quizzes/red-lines/")
     page.click("button:has-text('开始作答')")
-    page.locator("fieldset.question--truefalse input[value='1']").check()
+    page.wait_for_selector("[data-attempt-form]")
+    with app.app_context():
+        right = attempt_form(session.get(QuizAttempt, int(page.url.rsplit("/", 1)[1])))
+    (field, token), = right.items()
+    page.locator(f"fieldset.question--truefalse input[name='{field}'][value='{token}']").check()
     page.click("button:has-text('提交答案')")
     page.wait_for_url(re.compile(r".*/review$"))
     page.goto(f"{base}/courses/tiny/summary")

@@ -330,11 +330,11 @@ def test_settings_defaults():
 def test_every_setting():
     front = ("---\ntitle: 催收流程 随堂测验\nkind: case\npass_mark: 60\nattempts: 3\nwait: 10m\n"
              "time_limit: 1h30m\nshuffle: true\ndraw: 1\ndraw_category: 流程\nreveal: once_passed\n"
-             "negative_marks: true\n---\n案情。\n# 流程\n## 题\n答案：对\n")
+             "negative_marks: true\nshuffle_answers: false\n---\n案情。\n# 流程\n## 题\n答案：对\n")
     assert parse_markdown_quiz(front, "quiz.md", "quiz").settings == QuizSettings(
         title="催收流程 随堂测验", kind="case", pass_mark=60, attempts=3, wait=timedelta(minutes=10),
         time_limit=timedelta(hours=1, minutes=30), shuffle=True, draw=1, draw_category="流程",
-        reveal="once_passed", negative_marks=True)
+        reveal="once_passed", negative_marks=True, shuffle_answers=False)
 
 
 # --- durations -------------------------------------------------------------------------------
@@ -416,7 +416,7 @@ def test_each_kind_of_bad_question_is_reported_with_its_line(tmp_path, body, lin
 
 BAD_SETTINGS = [
     ("colour: red", 3, "unknown key 'colour' (known keys: attempts, draw, draw_category, kind, "
-     "negative_marks, pass_mark, reveal, shuffle, time_limit, title, wait)"),
+     "negative_marks, pass_mark, reveal, shuffle, shuffle_answers, time_limit, title, wait)"),
     ("pass_mark: 101", 3, "'pass_mark' must be a whole number from 0 to 100"),
     ("pass_mark: 七十", 3, "'pass_mark' must be a whole number from 0 to 100"),
     ("attempts: -1", 3, "'attempts' must be a whole number of at least 0"),
@@ -425,6 +425,7 @@ BAD_SETTINGS = [
     ("wait: 30", 3, "'wait' must be a duration such as 30s, 10m, 2h, 1d or 1h30m"),
     ("time_limit: 0m", 3, "'time_limit' must be longer than 0s"),
     ("shuffle: yes please", 3, "'shuffle' must be true or false"),
+    ("shuffle_answers: 0", 3, "'shuffle_answers' must be true or false"),
     ("negative_marks: 1", 3, "'negative_marks' must be true or false"),
     ("draw: 0", 3, "'draw' must be a whole number of at least 1"),
     ("draw: 3", 3, "'draw' is 3 but the quiz has 2 scored question(s)"),

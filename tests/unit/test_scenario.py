@@ -121,6 +121,13 @@ def test_pass_score_defaults_to_70(tmp_path):
     assert spec.pass_score == 70
 
 
+def test_choices_are_shuffled_unless_the_scenario_says_not(tmp_path):
+    assert load_scenario(write(tmp_path, GOOD)).shuffle is True
+    text = GOOD.replace("pass_score: 70\n", "pass_score: 70\nshuffle: false\n")
+    spec = load_scenario(write(tmp_path, text))
+    assert spec.shuffle is False
+
+
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ("-> plan (+20)", "-> plann (+20)", "21: unknown target step 'plann'"),
     ("? score >= 30 -> end-good", "? score >= 30 -> end-best", "32: unknown target step 'end-best'"),
@@ -158,6 +165,7 @@ def test_pass_score_defaults_to_70(tmp_path):
     ("title: 借款人拒绝还款\n", "", "2: 'title' is required"),
     ("pass_score: 70", "pass_score: 120", "3: 'pass_score' must be a whole number from 0 to 100"),
     ("pass_score: 70", "pass_mark: 70", "3: unknown key 'pass_mark'"),
+    ("pass_score: 70", "pass_score: 70\nshuffle: sometimes", "4: 'shuffle' must be true or false"),
     ("rules:\n  no-threats", "rulez: x\nrules:\n  no-threats", "4: unknown key 'rulez'"),
     ("  language: 语言措辞文明，不得使用过激或不尊重借款人的言辞", "  language: ''",
      "6: rule 'language' must have its text"),

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from ..conftest import COURSE, csrf_token
+from ..conftest import COURSE, complete_modules, csrf_token
 
 MODULE = "overview-and-process"
 ROLES = ["anonymous", "trainee", "trainer", "hr", "admin"]
 
 #: (method, path, roles allowed). Anonymous users are sent to the sign-in page instead.
 #: Quizzes, scenarios and the summary belong to trainees enrolled in the course; staff hold no
-#: enrolment, so they review results on the /review pages instead.
+#: enrolment, so they review results on the /review pages instead. The trainee here has read the
+#: first five modules, so the course (taken in order) has opened all of these to them.
 ROUTES = [
     ("GET", "/", {"trainee", "trainer", "hr", "admin"}),
     ("GET", f"/courses/{COURSE}/", {"trainee", "trainer", "hr", "admin"}),
@@ -43,12 +44,15 @@ ROUTES = [
 
 
 @pytest.fixture
-def as_role(client, shipped_course, make_user, login):
+def as_role(app, client, shipped_course, make_user, login):
     other = make_user("trainee", username="other")
 
     def sign_in(role: str):
         if role != "anonymous":
-            login(make_user(role))
+            user = make_user(role)
+            if role == "trainee":
+                complete_modules(app, user.id, COURSE, 5)
+            login(user)
         return other
 
     return sign_in

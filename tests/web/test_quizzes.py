@@ -7,6 +7,7 @@ from datetime import timedelta
 from lms.assessments.models import AttemptResponse, QuizAttempt
 from lms.db import session, utcnow
 
+from ..answering import attempt_form
 from ..conftest import csrf_token
 
 
@@ -18,25 +19,9 @@ def start(client, slug="mini-quiz"):
 
 
 def answers(app, attempt_id, right=True):
-    """Form fields answering each question of the attempt, right or wrong."""
+    """Form fields answering each question of the attempt, right or wrong, with its tokens."""
     with app.app_context():
-        attempt = session.get(QuizAttempt, attempt_id)
-        keys = {entry["key"]: entry for entry in attempt.layout}
-        questions = attempt.revision.data["questions"]
-    data = {}
-    for key in keys:
-        question = questions[int(key[1:])]
-        if question["type"] == "multichoice":
-            data[key] = "1" if right else "0"
-        elif question["type"] == "multiresponse":
-            data[key] = ["0", "1"] if right else ["2"]
-        elif question["type"] == "truefalse":
-            data[key] = "1" if right else "0"
-        elif question["type"] == "shortanswer":
-            data[key] = " 理解客户情况 " if right else "不知道"
-        elif question["type"] == "essay":
-            data[key] = "我会保持冷静，耐心倾听借款人的困难。"
-    return data
+        return attempt_form(session.get(QuizAttempt, attempt_id), right)
 
 
 def submit(client, attempt_id, data):
@@ -79,7 +64,10 @@ def test_answers_save_as_you_go_and_survive_a_reload(app, client, trainee):
     assert start(client) == attempt_id  # starting again resumes the open attempt
     with app.app_context():
         row = session.query(AttemptResponse).one()
-        assert row.question_key == key and row.response["value"] is not None
+        entry = next(e for e in session.get(QuizAttempt, attempt_id).layout if e["field"] == key)
+        assert row.question_key == entry["key"] and row.response["value"] is not None
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert f'value="{data[key]}" checked' in page  # shown again after a reload
 
 
 def test_submitting_twice_grades_once(app, client, trainee):
@@ -105,10 +93,11 @@ def test_the_deadline_is_enforced_by_the_server(app, client, trainee):
         attempt.deadline_at = utcnow() - timedelta(seconds=1)
         session.commit()
     token = csrf_token(client, "/courses/mini/quizzes/timed-quiz/")
-    late = client.post(f"/attempts/{attempt_id}/save", data={"q0": "1", "csrf_token": token},
+    right = answers(app, attempt_id)
+    late = client.post(f"/attempts/{attempt_id}/save", data={**right, "csrf_token": token},
                        headers={"Accept": "application/json"})
     assert late.status_code == 409 and late.json["closed"]
-    submit_late = client.post(f"/attempts/{attempt_id}/submit", data={"q0": "1", "csrf_token": token})
+    submit_late = client.post(f"/attempts/{attempt_id}/submit", data={**right, "csrf_token": token})
     assert submit_late.status_code == 302
     with app.app_context():
         attempt = session.get(QuizAttempt, attempt_id)
@@ -182,3 +171,31 @@ def test_trainer_results_are_paged(client, mini, make_user, login):
     first = client.get("/review/courses/mini/").get_data(as_text=True)
     assert "共 52 人" in first and "第 1 / 2 页" in first
     assert client.get("/review/courses/mini/?page=2").get_data(as_text=True).count("分页学员") == 2
+
+
+def test_an_attempt_started_before_tokens_still_works(app, client, trainee):
+    """Attempts stored with the old layout (no tokens) show and read authored indices."""
+    attempt_id = start(client)
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        attempt.layout = [{"key": e["key"], "order": e["order"] if len(e["order"]) > 2 else []}
+                          for e in attempt.layout]
+        session.commit()
+        right = answers(app, attempt_id)
+    assert set(right) == {"q0", "q1", "q2", "q3"} and right["q2"] == "1"  # 错误 is answer 1
+    page = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+    assert 'name="q0"' in page and 'name="q2" value="1"' in page
+    submit(client, attempt_id, right)
+    with app.app_context():
+        assert session.get(QuizAttempt, attempt_id).score == 100.0
+
+
+def test_unknown_tokens_count_as_no_answer(app, client, trainee):
+    attempt_id = start(client)
+    with app.app_context():
+        fields = [e["field"] for e in session.get(QuizAttempt, attempt_id).layout]
+    submit(client, attempt_id, {fields[0]: "1", fields[1]: ["0", "1"], fields[2]: "中文", "q0": "1"})
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        assert attempt.score == 0.0
+        assert {r.question_key: r.response["value"] for r in attempt.responses}["q0"] is None

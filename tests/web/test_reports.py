@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import subprocess
 
+from lms.assessments.models import ScenarioPlay
 from lms.db import session
 from lms.learning.models import Enrolment
 
+from ..answering import choice_token
 from ..conftest import csrf_token
 from .test_certificates import complete_course
 
@@ -55,8 +57,10 @@ def test_the_cohort_report_has_counts_a_chart_and_violations(app, client, mini, 
     login(trainee)
     url = "/courses/mini/scenarios/mini-scenario/"
     play = client.post(f"{url}start", data={"csrf_token": csrf_token(client, url)}).location.rsplit("/", 1)[1]
+    with app.app_context():
+        token = choice_token(session.get(ScenarioPlay, int(play)), 2)
     client.post(f"/plays/{play}/choose",
-                data={"step": "start", "choice": "2", "csrf_token": csrf_token(client, "/")})
+                data={"step": "start", "choice": token, "csrf_token": csrf_token(client, "/")})
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("trainer"))
     page = client.get("/hr/courses/mini/report").get_data(as_text=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lms.assessments.models import ScenarioChoice, ScenarioPlay, TrainingSummary
 from lms.db import session
 
+from ..answering import choice_token
 from ..conftest import csrf_token
 
 SCENARIO = "/courses/mini/scenarios/mini-scenario/"
@@ -16,9 +17,19 @@ def start_play(client):
     return int(response.location.rsplit("/", 1)[1])
 
 
-def choose(client, play_id, step, choice):
+def token(app, play_id, index):
+    """The token the play page shows now for choice ``index`` (as authored) of the current step."""
+    with app.app_context():
+        return choice_token(session.get(ScenarioPlay, play_id), index)
+
+
+def choose(app, client, play_id, step, index):
+    return post_choice(client, play_id, step, token(app, play_id, index))
+
+
+def post_choice(client, play_id, step, choice_token):
     return client.post(f"/plays/{play_id}/choose",
-                       data={"step": step, "choice": str(choice), "csrf_token": csrf_token(client, "/")})
+                       data={"step": step, "choice": choice_token, "csrf_token": csrf_token(client, "/")})
 
 
 def test_the_best_path_passes_and_every_choice_is_stored(app, client, trainee):
@@ -26,10 +37,10 @@ def test_the_best_path_passes_and_every_choice_is_stored(app, client, trainee):
     page = client.get(f"/plays/{play_id}").get_data(as_text=True)
     assert "借款人：“没钱。”" in page and "询问原因。" in page
     assert "+10" not in page and "no-threats" not in page  # points and rules stay on the server
-    choose(client, play_id, "start", 0)
+    choose(app, client, play_id, "start", 0)
     page = client.get(f"/plays/{play_id}").get_data(as_text=True)
     assert "很好。" in page and "商量方案" in page
-    response = choose(client, play_id, "plan", 0)
+    response = choose(app, client, play_id, "plan", 0)
     assert response.location == f"/plays/{play_id}/debrief"
     debrief = client.get(response.location).get_data(as_text=True)
     assert "得分：100%" in debrief and "已通过" in debrief and "没有违反任何规定" in debrief
@@ -42,10 +53,10 @@ def test_the_best_path_passes_and_every_choice_is_stored(app, client, trainee):
 
 def test_a_minor_violation_appears_in_the_debrief(app, client, trainee):
     play_id = start_play(client)
-    choose(client, play_id, "start", 2)
+    choose(app, client, play_id, "start", 2)
     page = client.get(f"/plays/{play_id}").get_data(as_text=True)
     assert "违规：语言措辞文明" in page and "措辞过激。" in page
-    choose(client, play_id, "plan", 0)
+    choose(app, client, play_id, "plan", 0)
     debrief = client.get(f"/plays/{play_id}/debrief").get_data(as_text=True)
     assert "语言措辞文明" in debrief and "轻微" in debrief
     with app.app_context():
@@ -55,7 +66,7 @@ def test_a_minor_violation_appears_in_the_debrief(app, client, trainee):
 
 def test_a_critical_violation_ends_the_call_as_failed(app, client, trainee):
     play_id = start_play(client)
-    response = choose(client, play_id, "start", 1)
+    response = choose(app, client, play_id, "start", 1)
     assert response.location == f"/plays/{play_id}/debrief"
     debrief = client.get(response.location).get_data(as_text=True)
     assert "因严重违规，通话立即结束" in debrief and "不得利用暴力、威胁等手段进行催收" in debrief
@@ -68,8 +79,12 @@ def test_a_critical_violation_ends_the_call_as_failed(app, client, trainee):
 
 def test_a_stale_choice_changes_nothing(app, client, trainee):
     play_id = start_play(client)
-    choose(client, play_id, "start", 0)
-    choose(client, play_id, "start", 1)  # the same step again, from another tab
+    other_tab = token(app, play_id, 1)
+    choose(app, client, play_id, "start", 0)
+    assert post_choice(client, play_id, "start", other_tab).location == f"/plays/{play_id}"
+    assert post_choice(client, play_id, "plan", other_tab).location == f"/plays/{play_id}"
+    for unknown in ("0", "1", "", "c0000000000000000"):  # indices and made-up tokens
+        assert post_choice(client, play_id, "plan", unknown).location == f"/plays/{play_id}"
     with app.app_context():
         assert session.get(ScenarioPlay, play_id).step_id == "plan"
         assert session.query(ScenarioChoice).count() == 1
@@ -77,7 +92,7 @@ def test_a_stale_choice_changes_nothing(app, client, trainee):
 
 def test_a_trainer_sees_every_choice_and_others_cannot(app, client, trainee, make_user, login):
     play_id = start_play(client)
-    choose(client, play_id, "start", 2)
+    choose(app, client, play_id, "start", 2)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("trainee"))
     assert client.get(f"/plays/{play_id}").status_code == 403
@@ -151,3 +166,33 @@ def test_summaries_are_private_to_their_trainee_and_trainers(app, client, traine
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("hr"))
     assert client.get(f"/review/summaries/{summary_id}").status_code == 403
+
+
+def test_a_play_started_before_salts_shows_the_written_order(app, client, trainee):
+    play_id = start_play(client)
+    with app.app_context():
+        session.get(ScenarioPlay, play_id).salt = ""
+        session.commit()
+    page = client.get(f"/plays/{play_id}").get_data(as_text=True)
+    assert page.index('value="0"') < page.index('value="1"') < page.index('value="2"')
+    assert post_choice(client, play_id, "start", "中文").location == f"/plays/{play_id}"
+    post_choice(client, play_id, "start", "0")
+    with app.app_context():
+        assert [c.choice_index for c in session.get(ScenarioPlay, play_id).choices] == [0]
+
+
+def test_each_play_has_its_own_order_and_tokens(app, client, trainee):
+    from lms.assessments import scenarios
+
+    def shown(play_id):
+        with app.app_context():
+            return scenarios.shown_choices(session.get(ScenarioPlay, play_id))
+
+    first = start_play(client)
+    before = shown(first)
+    assert shown(first) == before  # a reload shows the same order under the same tokens
+    choose(app, client, first, "start", 1)  # a critical violation: this play ends
+    second = shown(start_play(client))
+    tokens = [{token for token, _i, _c in s} for s in (before, second)]
+    assert len(tokens[0]) == len(tokens[1]) == 3 and not tokens[0] & tokens[1]
+    assert all(not t.isdigit() for t in tokens[0] | tokens[1])
