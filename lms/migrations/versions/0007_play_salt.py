@@ -1,7 +1,7 @@
 """play salt: each call simulation play shows its choices in its own order, under opaque tokens
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
