@@ -115,6 +115,8 @@ def paths_command(file: str, as_json: bool, first: int) -> None:
         click.echo(json.dumps({
             "title": spec.title, "pass_score": spec.pass_score, "best_score": spec.best_score,
             "paths": counted.total, "passing": counted.passing,
+            "guess_pass_chance": (float(counted.guess_pass_chance)
+                                  if counted.guess_pass_chance is not None else None),
             "score_min": counted.low, "score_max": counted.high, "complete": counted.complete,
             "endings": [{"step": e.step, "outcome": e.outcome, "critical": e.critical,
                          "passed": e.passed, "failed": e.failed, "score_min": e.low,
@@ -129,6 +131,8 @@ def paths_command(file: str, as_json: bool, first: int) -> None:
     total = "unlimited (a play can loop)" if counted.total is None else f"{counted.total:,}"
     click.echo(f"{spec.title}: {total} path(s), {_count(counted.passing)} passing; scores "
                f"{counted.low} to {counted.high} (best {spec.best_score}, pass_score {spec.pass_score}%)")
+    if counted.guess_pass_chance is not None:
+        click.echo(f"choosing at random passes {float(counted.guess_pass_chance):.2%} of plays")
     if not listed_all:
         click.echo("by ending:")
         for ending in counted.endings:

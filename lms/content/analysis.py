@@ -43,6 +43,8 @@ LONGEST_SHARE = Fraction(1, 3)
 MISSED_CATEGORY = Fraction(1, 100)
 ALL_OF_THE_ABOVE = ("以上都对", "以上都是", "以上皆是", "以上全对", "以上都正确", "以上均正确",
                     "以上全部正确", "alloftheabove")
+#: A call simulation that a trainee passes this often by choosing at random proves nothing.
+GUESS_PASS_LIMIT = Fraction(1, 100)
 #: States of a call simulation beyond which its score is taken to grow without bound.
 MAX_STATES = 200_000
 EPSILON = 1e-6
@@ -395,6 +397,8 @@ class ScenarioPaths:
     endings: list[EndingSummary] = field(default_factory=list)
     complete: bool = True  # False: more states than MAX_STATES (the score grows without bound)
     loop: list[str] = field(default_factory=list)  # steps a play can go round, when it can
+    #: the chance that a play choosing uniformly at random at every step passes (None with loops)
+    guess_pass_chance: Fraction | None = None
 
 
 def _is_major(choice: Choice) -> bool:
@@ -507,12 +511,15 @@ def count_paths(spec: ScenarioSpec, graph: ScenarioGraph | None = None) -> Scena
     graph = graph or build_graph(spec)
     order = _order(graph) if graph.complete else None
     counts: dict[Node, int] | None = None
+    chance: dict[Node, Fraction] = defaultdict(Fraction)
     if order is not None:
         counts = defaultdict(int)
-        counts[graph.start] = 1
+        counts[graph.start], chance[graph.start] = 1, Fraction(1)
         for node in order:
-            for following, _ in graph.edges.get(node, ()):
+            out = graph.edges.get(node, ())
+            for following, _ in out:
                 counts[following] += counts[node]
+                chance[following] += chance[node] / len(out)
     by_ending: dict[tuple[str, bool], EndingSummary] = {}
     for node in sorted(graph.terminals):
         step, score, _, critical = node
@@ -531,7 +538,9 @@ def count_paths(spec: ScenarioSpec, graph: ScenarioGraph | None = None) -> Scena
                if counts is not None else None)
     loop = _step_cycle(spec) if counts is None else []
     endings = sorted(by_ending.values(), key=lambda e: (spec.steps.index(spec.step(e.step)), e.critical))
-    return ScenarioPaths(total, passing, min(scores), max(scores), endings, graph.complete, loop)
+    guessed = (sum((chance[node] for node in graph.terminals if _passes(spec, node)), Fraction(0))
+               if counts is not None else None)
+    return ScenarioPaths(total, passing, min(scores), max(scores), endings, graph.complete, loop, guessed)
 
 
 @dataclass(frozen=True)
@@ -649,6 +658,11 @@ def analyse_scenario(spec: ScenarioSpec) -> list[Finding]:
                     "them to a pass ending")
 
     findings += _major_on_passing_paths(spec, graph)
+    if paths.guess_pass_chance is not None and paths.guess_pass_chance > GUESS_PASS_LIMIT:
+        add(_pass_score_line(spec), f"a trainee who chooses at random (or always taps the first choice "
+            f"of a shuffled step) passes {_percent(float(paths.guess_pass_chance))} of plays, more than "
+            f"{_percent(float(GUESS_PASS_LIMIT))}: add decision steps or plausible wrong choices, make fewer "
+            "paths pass, or raise pass_score")
     if not any(_passes(spec, node) for node in graph.terminals):
         scores = [node[1] for node in graph.terminals
                   if not node[3] and spec.step(node[0]).outcome != FAIL]

@@ -3,6 +3,7 @@ path analysis of call simulations on graphs with 10⁵ and 10¹² paths."""
 
 from __future__ import annotations
 
+from fractions import Fraction
 from itertools import product
 
 import pytest
@@ -19,6 +20,30 @@ from lms.content.analysis import (
 from lms.content.course import CourseSpec
 from lms.content.quiz import parse_markdown_quiz
 from lms.content.scenario import parse_scenario
+
+
+def scenario_findings(spec):
+    """The findings of a simulation besides its chance of passing by guessing (tested on its own:
+    the tiny simulations here are easy to guess)."""
+    return [f for f in analyse_scenario(spec) if "chooses at random" not in f.message]
+
+
+def test_a_simulation_passed_by_choosing_at_random():
+    guessable = ("## start: 开始\n- 核实身份 -> plan (+10)\n- 直接报欠款 -> plan (-10) !privacy major\n"
+                 "- 威胁 -> bad (-20) !threats critical\n\n"
+                 "## plan: 方案\n- 分期 -> good (+10)\n- 挂断 -> bad\n\n"
+                 "## good: 成功 [end pass]\n\n## bad: 失败 [end fail]\n")
+    spec = scenario(guessable)
+    assert count_paths(spec).guess_pass_chance == Fraction(1, 6)  # 1/3 × 1/2
+    [found] = [f for f in analyse_scenario(spec) if "chooses at random" in f.message]
+    assert found.line == 3 and "passes 16.67% of plays, more than 1%" in found.message
+    # five steps of four choices where only the best path passes: 1/1024 < 1%
+    steps = "".join(f"## s{i}: 第{i}步\n- 好 -> {f's{i + 1}' if i < 4 else 'good'} (+10)\n"
+                    + "".join(f"- 差{c} -> {f's{i + 1}' if i < 4 else 'good'} (0)\n" for c in range(3))
+                    + "\n" for i in range(5))
+    hard = scenario(steps + "## good: 结束 [end pass]\n", pass_score=100)
+    assert count_paths(hard).guess_pass_chance == Fraction(1, 4 ** 5)
+    assert not [f for f in analyse_scenario(hard) if "chooses at random" in f.message]
 
 
 def quiz(body: str, front: str = "", slug: str = "quiz"):
@@ -192,14 +217,14 @@ def test_ending_outcomes_against_the_paths_that_reach_them():
             "- 威胁 -> good (0) !threats critical\n\n"
             "## review: 小结\n? score >= 10 -> good\n? otherwise -> bad\n\n"
             "## good: 成功 [end pass]\n\n## bad: 失败 [end fail]\n")
-    assert analyse_scenario(scenario(body)) == [
+    assert scenario_findings(scenario(body)) == [
         Finding("sim.scenario.md", 17, "ending 'good' is '[end pass]' but a critical choice leads to "
                 "it: the trainee fails while the ending tells a successful call; lead the critical "
                 "choice to a fail ending")]
     # 5 of 10 is 50%: below pass_score, yet the plain ending tells nothing
     plain = body.replace("!threats critical", "").replace("-> good (0)", "-> bad (0)")
     plain = plain.replace("? score >= 10", "? score >= 5").replace("[end pass]", "[end]")
-    found = messages(analyse_scenario(scenario(plain)))
+    found = messages(scenario_findings(scenario(plain)))
     assert found == ["17: ending 'good' does not declare its outcome (1 path(s) pass and 1 fail here): "
                      "write '[end pass]' or '[end fail]' after its title",
                      "19: ending 'bad' is '[end fail]' but paths reach it with a passing score "
@@ -210,7 +235,7 @@ def test_ending_outcomes_against_the_paths_that_reach_them():
 def test_a_pass_ending_reached_by_failing_paths_and_a_fail_ending_by_passing_ones():
     body = ("## start: 开始\n- 好 -> good (+10)\n- 差 -> good (+2)\n- 也好 -> bad (+10)\n\n"
             "## good: 成功 [end pass]\n\n## bad: 失败 [end fail]\n")
-    found = messages(analyse_scenario(scenario(body)))
+    found = messages(scenario_findings(scenario(body)))
     assert found == [
         "13: ending 'good' is '[end pass]' but 1 of its paths fail (scores 2 to 10, pass_score 70%): "
         "such a trainee fails while the ending tells a successful call; lead those paths to a fail "
@@ -219,14 +244,14 @@ def test_a_pass_ending_reached_by_failing_paths_and_a_fail_ending_by_passing_one
         "pass_score 70%) and no critical violation: lower the points of the choices that lead here, "
         "or lead them to a pass ending"]
     fixed = body.replace("-> good (+2)", "-> bad (+2)").replace("-> bad (+10)", "-> good (+9)")
-    assert analyse_scenario(scenario(fixed)) == []
+    assert scenario_findings(scenario(fixed)) == []
 
 
 def test_a_major_violation_on_a_passing_path():
     body = ("## start: 开始\n- 核实身份 -> good (+10)\n- 直接报欠款 -> good (+9) !privacy major\n"
             "- 报欠款给家属 -> bad (0) !privacy major\n\n"
             "## good: 成功 [end pass]\n\n## bad: 失败 [end fail]\n")
-    found = messages(analyse_scenario(scenario(body)))
+    found = messages(scenario_findings(scenario(body)))
     assert found == ["10: choice '直接报欠款' (!privacy major) is on paths that pass: a trainee can break "
                      "'保护隐私' and still pass; make it cost enough points that those paths fall below "
                      "pass_score, or make it critical"]
@@ -236,12 +261,12 @@ def test_branches_that_never_hold_and_steps_never_reached():
     body = ("## start: 开始\n- 好 -> review (+10)\n- 差 -> review (+2)\n\n"
             "## review: 小结\n? score >= 50 -> great\n? score >= 5 -> good\n? otherwise -> bad\n\n"
             "## great: 很好 [end pass]\n\n## good: 成功 [end pass]\n\n## bad: 失败 [end fail]\n")
-    assert messages(analyse_scenario(scenario(body))) == [
+    assert messages(scenario_findings(scenario(body))) == [
         "13: branch '? score >= 50 -> great' of step 'review' never holds: plays arrive with scores 2 to 10",
         "17: step 'great' is never reached: the branches leading to it never hold for the scores a "
         "play can have there; change the branch conditions or the points"]
     reachable = body.replace("score >= 50", "score >= 10").replace("- 差", "- 一般 -> review (+5)\n- 差")
-    assert analyse_scenario(scenario(reachable, pass_score=50)) == []
+    assert scenario_findings(scenario(reachable, pass_score=50)) == []
 
 
 def test_a_pass_score_no_play_reaches():
@@ -249,15 +274,15 @@ def test_a_pass_score_no_play_reaches():
     body = ("## start: 开始\n- 好 -> review (+10)\n- 差 -> review (+2)\n\n"
             "## review: 小结\n? score >= 5 -> bad\n? otherwise -> good\n\n"
             "## good: 成功 [end pass]\n\n## bad: 失败 [end fail]\n")
-    found = messages(analyse_scenario(scenario(body)))
+    found = messages(scenario_findings(scenario(body)))
     assert "3: no play can pass: the best score a play reaches on an ending other than '[end fail]' " \
            "is 2 (20%), below pass_score 70%; change the points, the branches or pass_score" in found
-    assert not any("no play can pass" in m for m in messages(analyse_scenario(scenario(body, 20))))
+    assert not any("no play can pass" in m for m in messages(scenario_findings(scenario(body, 20))))
 
 
 def test_a_loop_that_earns_points_each_time():
     body = ("## start: 开始\n- 再打一次 -> start (+5)\n- 结束 -> good (+1)\n\n## good: 成功 [end pass]\n")
-    found = messages(analyse_scenario(scenario(body)))
+    found = messages(scenario_findings(scenario(body)))
     assert found == ["8: a play can go round the steps start → start again and again, and the score "
                      "changes each time: a trainee can repeat the loop to reach any score; make the "
                      "loop's choices worth 0 points or lead the repeat elsewhere"]
@@ -268,7 +293,7 @@ def test_a_loop_without_points_makes_the_paths_unlimited():
     spec = scenario(body)
     assert count_paths(spec).total is None
     assert any("without end, so the number of paths is unlimited" in m
-               for m in messages(analyse_scenario(spec)))
+               for m in messages(scenario_findings(spec)))
     assert [row.choices for row in iter_paths(spec, max_choices=2)][:2] == [
         (("start", 0, "再打一次"), ("start", 1, "结束")), (("start", 1, "结束"),)]
 
@@ -308,7 +333,7 @@ def test_path_analysis_of_a_simulation_with_390625_paths():
     assert paths.passing == passing_count(8, 5, 23)  # 70% of 32 is 22.4
     assert {(e.step, e.passed, e.failed) for e in paths.endings} == {
         ("good", paths.passing, 0), ("bad", 0, paths.total - paths.passing)}
-    assert analyse_scenario(spec) == []
+    assert scenario_findings(spec) == []
     # the first paths come in written order; the very first takes choice 0 everywhere
     first = next(iter_paths(spec))
     assert first.choices[0] == ("s0", 0, "选项0") and first.score == 0 and not first.passed

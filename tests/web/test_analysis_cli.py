@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from ..conftest import COURSE, SHIPPED_COURSES, SHIPPED_QUIZZES
 
 CUED_QUIZ = """---
@@ -124,10 +126,13 @@ def test_scenario_paths_lists_every_path(runner, tmp_path):
     lines = result.output.splitlines()
     # 5 paths: 2 choices after each of the first two, and the critical one
     assert lines[0].startswith("小模拟: 5 path(s), 1 passing; scores -20 to 20")
-    assert len(lines) == 1 + 5
-    assert lines[1] == "   1. start:1 plan:1\t20 (100%)\t-\tpass\tpass"
+    # choosing at random: 1/3 (核实身份) × 1/2 (分期) of plays pass
+    assert lines[1] == "choosing at random passes 16.67% of plays"
+    assert len(lines) == 2 + 5
+    assert lines[2] == "   1. start:1 plan:1\t20 (100%)\t-\tpass\tpass"
     data = json.loads(runner.invoke(args=["lms", "scenario", "paths", "--json", str(path)]).output)
     assert (data["paths"], data["passing"], len(data["listed"])) == (5, 1, 5)
+    assert data["guess_pass_chance"] == pytest.approx(1 / 6)
     assert data["listed"][0]["choices"][0] == {"step": "start", "choice": 1, "text": "核实身份"}
 
 
@@ -142,6 +147,7 @@ def test_scenario_paths_summarises_by_ending_beyond_a_thousand_paths(runner, tmp
     lines = result.output.splitlines()
     assert lines[0].startswith("大: 1,048,576 path(s), ")
     assert lines[0].endswith("passing; scores 0 to 30 (best 30, pass_score 50%)")
-    assert lines[1] == "by ending:"
-    assert lines[2].startswith("  end [pass]: ") and lines[2].endswith("scores 0 to 30")
-    assert lines[3] == "first 3 path(s):" and len(lines) == 7
+    assert lines[1].startswith("choosing at random passes ")
+    assert lines[2] == "by ending:"
+    assert lines[3].startswith("  end [pass]: ") and lines[3].endswith("scores 0 to 30")
+    assert lines[4] == "first 3 path(s):" and len(lines) == 8
