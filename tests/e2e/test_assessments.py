@@ -158,3 +158,28 @@ def test_summary_submitted_then_returned_with_a_comment(browser, live_server, li
     page.screenshot(path=artifacts / "summary-returned-phone.png", full_page=True)
     trainee.close()
     trainer.close()
+
+
+def test_the_exam_countdown_stays_in_view_while_scrolling(browser, live_server, live_app, artifacts):
+    with live_app.app_context():
+        user_id = find_user("li").id
+    complete_modules(live_app, user_id, "credit-card-collection")  # the exam waits for every module
+    for name, device in (("phone", PHONE), ("desktop", DESKTOP)):
+        context = browser.new_context(locale="zh-CN", **device)
+        page = context.new_page()
+        sign_in(page, live_server, "li")
+        page.goto(f"{live_server}{COURSE}/quizzes/final-exam/")
+        start = page.locator("form[action$='/start'] button")
+        if start.count():
+            start.click()
+        else:
+            page.locator("a[href*='/attempts/']").first.click()
+        timer = page.locator(".timer")
+        assert timer.is_visible()
+        page.mouse.wheel(0, 6000)
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.scrollY") > 1000
+        box = timer.bounding_box()
+        assert box is not None and 0 <= box["y"] <= 40, (name, box)
+        page.screenshot(path=artifacts / f"exam-countdown-{name}.png")
+        context.close()
