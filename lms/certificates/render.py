@@ -21,6 +21,8 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from lms.certificates.pdfcheck import check_certificate_pdf
+from lms.certificates.signing import SigningKeys, sign_pdf
 from lms.certificates.snapshot import CertificateSnapshot
 
 DEFAULT_TEMPLATE_DIR = Path(__file__).parent / "templates" / "default"
@@ -144,6 +146,15 @@ def certificate_html(snapshot: CertificateSnapshot, template_dir: Path | None = 
 def render_certificate(snapshot: CertificateSnapshot, template_dir: Path | None = None) -> bytes:
     template_dir = template_dir or DEFAULT_TEMPLATE_DIR
     return render_pdf(certificate_html(snapshot, template_dir), template_dir)
+
+
+def issue_pdf(snapshot: CertificateSnapshot, keys: SigningKeys, template_dir: Path | None = None) -> bytes:
+    """The certificate as it is stored: rendered, signed with ``keys``, then checked (one page,
+    fonts embedded, the holder, course, serial and URL in its text); raises
+    :class:`~lms.certificates.pdfcheck.CertificatePdfInvalid` for a PDF that must not be issued."""
+    signed = sign_pdf(render_certificate(snapshot, template_dir), keys, location=snapshot.issuer)
+    check_certificate_pdf(signed, snapshot)
+    return signed
 
 
 def certificate_png(pdf: bytes) -> bytes:

@@ -272,7 +272,8 @@ def test_a_course_can_bring_its_own_certificate_template(app, client, tmp_path, 
         "01-rules.md": TINY_MODULE,
         "certificate/certificate.html":
             '<html><head><link rel="stylesheet" href="style.css"></head><body>'
-            '<h1>分行专用结业证书</h1><p>{{ snapshot.holder_name }} {{ snapshot.serial }}</p></body></html>',
+            '<h1>分行专用结业证书</h1><p>{{ snapshot.holder_name }} {{ snapshot.serial }}</p>'
+            '<p>{{ snapshot.course_title }} {{ snapshot.verify_url }}</p></body></html>',
         "certificate/style.css": "@page { size: A4 landscape } body { font-family: 'Noto Sans CJK SC' }",
     }, {"red-lines.md": TINY_QUIZ})
     import_content(app, courses, quizzes)
@@ -286,7 +287,18 @@ def test_a_course_can_bring_its_own_certificate_template(app, client, tmp_path, 
 def test_a_certificate_that_cannot_render_is_reported_and_issued_later(app, client, tiny, make_user,
                                                                        login):
     tiny()
-    trainee = complete_course(client, app, make_user, login, name="王\ue000明")  # no font has U+E000
+
+    def make_user_with_legacy_name(*roles, **details):
+        """A name stored before names were checked at entry: no font has U+E000."""
+        user = make_user(*roles, **details)
+        with app.app_context():
+            from lms.accounts.models import User
+
+            session.get(User, user.id).display_name = "王\ue000明"
+            session.commit()
+        return user
+
+    trainee = complete_course(client, app, make_user_with_legacy_name, login)
     with app.app_context():
         assert session.query(Certificate).count() == 0
         enrolment = session.query(Certificate.enrolment_id).first()
