@@ -1,10 +1,10 @@
 """Checking a rendered certificate before it is issued: what the PDF really says.
 
 The PDF is read with pyHanko's reader (independent of WeasyPrint and pydyf, which wrote it): the
-page count, the fonts (every one embedded) and the text the page draws, decoded through each
-font's ToUnicode map. A certificate whose text lacks the holder, the course, the serial or the
-verification URL — a name that pushed the body off the page, a course template that left a field
-out — is refused before it is stored.
+page count, the fonts (every one embedded) and the text the page draws inside its visible area,
+decoded through each font's ToUnicode map. A certificate whose text lacks the holder, the course,
+the serial or the verification URL — a name that pushed the body off the page, a course template
+that left a field out — is refused before it is stored.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ def read_pdf(pdf: bytes) -> PdfFacts:
         pages = list(_pages(reader.root["/Pages"]))
         extractor = _TextExtractor()
         for page in pages:
+            extractor.box = [float(v) for v in _inherited(page, "/MediaBox")]
             extractor.run(_contents(_get(page, "/Contents")), _resources(page))
     except (PdfError, KeyError, ValueError, TypeError, IndexError, AttributeError) as error:
         raise CertificatePdfInvalid(f"unreadable PDF: {type(error).__name__}: {error}") from error
@@ -63,12 +64,12 @@ def check_certificate_pdf(pdf: bytes, snapshot: CertificateSnapshot) -> PdfFacts
         raise CertificatePdfInvalid("the certificate draws no text")
     if facts.unembedded:
         raise CertificatePdfInvalid(f"fonts not embedded: {', '.join(facts.unembedded)}")
-    text = _squeeze(facts.text)
+    text, url = _squeeze(facts.text), _squeeze(snapshot.verify_url)
+    rest = text.replace(url, " ")  # the serial must also stand on its own, not only inside the URL
     missing = [label for label, value in (("holder", snapshot.holder_name),
                                           ("course", snapshot.course_title),
-                                          ("serial", snapshot.serial),
-                                          ("verification URL", snapshot.verify_url))
-               if _squeeze(value) not in text]
+                                          ("serial", snapshot.serial))
+               if _squeeze(value) not in rest] + ([] if url in text else ["verification URL"])
     if missing:
         raise CertificatePdfInvalid(f"the certificate's text lacks its {', '.join(missing)}")
     return facts
@@ -91,14 +92,18 @@ def _pages(node, depth: int = 0):
         yield from _pages(kid.get_object(), depth + 1)
 
 
-def _resources(node):
-    """A page's resources, inherited from its parents when it has none of its own."""
+def _inherited(node, key: str):
+    """A page's attribute, inherited from its parents when it has none of its own."""
     while node is not None:
-        if "/Resources" in node:
-            return node["/Resources"]
+        if key in node:
+            return node[key]
         node = _get(node, "/Parent")
         node = node.get_object() if node is not None else None
-    return generic.DictionaryObject()
+    return None
+
+
+def _resources(node):
+    return _inherited(node, "/Resources") or generic.DictionaryObject()
 
 
 def _contents(contents) -> bytes:
@@ -266,8 +271,24 @@ def _utf16(hex_digits: bytes) -> str:
     return bytes.fromhex(hex_digits.decode()).decode("utf-16-be", "replace")
 
 
+Matrix = tuple[float, float, float, float, float, float]
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _multiply(m: Matrix, n: Matrix) -> Matrix:
+    """``m`` then ``n``, as PDF composes matrices."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
 class _TextExtractor:
+    """The text a content stream shows where it can be seen: a run starting outside the page's
+    media box (an absolutely positioned block pushed off the page) is not counted."""
+
     def __init__(self) -> None:
+        self.box: list[float] = [0.0, 0.0, 0.0, 0.0]
         self.text: list[str] = []
         self.fonts: dict[str, bool] = {}  # base font -> embedded
         self._cache: dict[int, _Font] = {}
@@ -283,30 +304,58 @@ class _TextExtractor:
             self.fonts[font.name] = self.fonts.get(font.name, True) and font.embedded
         return font
 
-    def run(self, data: bytes, resources, depth: int = 0) -> None:
+    def run(self, data: bytes, resources, depth: int = 0, ctm: Matrix = IDENTITY) -> None:
         if depth > 8:
             raise ValueError("form XObjects nested too deep")
         operands: list = []
         font: _Font | None = None
+        saved: list[Matrix] = []
+        line = matrix = IDENTITY
+        leading = 0.0
         for token in _tokens(data):
             if not isinstance(token, _Operator):
                 operands.append(token)
                 continue
-            if token == "Tf" and len(operands) >= 2:
+            numbers = [o for o in operands if isinstance(o, float)]
+            if token == "q":
+                saved.append(ctm)
+            elif token == "Q" and saved:
+                ctm = saved.pop()
+            elif token == "cm" and len(numbers) == 6:
+                ctm = _multiply(tuple(numbers), ctm)
+            elif token == "BT":
+                line = matrix = IDENTITY
+            elif token == "Tm" and len(numbers) == 6:
+                line = matrix = tuple(numbers)
+            elif token in ("Td", "TD") and len(numbers) == 2:
+                line = matrix = _multiply((1.0, 0.0, 0.0, 1.0, numbers[0], numbers[1]), line)
+                leading = -numbers[1] if token == "TD" else leading
+            elif token == "TL" and numbers:
+                leading = numbers[-1]
+            elif token in ("T*", "'", '"'):
+                line = matrix = _multiply((1.0, 0.0, 0.0, 1.0, 0.0, -leading), line)
+            elif token == "Tf" and len(operands) >= 2:
                 font = self._font(resources, operands[-2])
-            elif token in ("Tj", "'", '"') and operands and isinstance(operands[-1], bytes):
-                self._show(font, [operands[-1]])
-            elif token == "TJ" and operands and isinstance(operands[-1], list):
-                self._show(font, operands[-1])
-            elif token in ("ET", "T*", "Td", "TD", "Tm"):
-                self.text.append("\n")
             elif token == "Do" and operands:
                 xobjects = _get(resources, "/XObject") or {}
                 if operands[-1] in xobjects:
                     xobject = xobjects[operands[-1]]
                     if _get(xobject, "/Subtype") == "/Form":
-                        self.run(xobject.data, _get(xobject, "/Resources") or resources, depth + 1)
+                        form = tuple(float(v) for v in _get(xobject, "/Matrix", IDENTITY))
+                        self.run(xobject.data, _get(xobject, "/Resources") or resources, depth + 1,
+                                 _multiply(form, ctm))
+            if token in ("Tj", "'", '"', "TJ") and operands:
+                shown = operands[-1] if token == "TJ" else [operands[-1]]
+                if isinstance(shown, list) and self._visible(_multiply(matrix, ctm)):
+                    self._show(font, shown)
+            if token in ("ET", "T*", "Td", "TD", "Tm"):
+                self.text.append("\n")
             operands = []
+
+    def _visible(self, matrix: Matrix) -> bool:
+        x, y = matrix[4], matrix[5]
+        x0, y0, x1, y1 = self.box
+        return min(x0, x1) - 1 <= x <= max(x0, x1) + 1 and min(y0, y1) - 1 <= y <= max(y0, y1) + 1
 
     def _show(self, font: _Font | None, parts: list) -> None:
         for part in parts:
