@@ -32,6 +32,8 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_PUBLIC_URL": None,  # e.g. https://training.example.com: the base of verification URLs
     "LMS_CERTIFICATE_PREFIX": "CC",
     "LMS_ISSUER": "信用卡催收培训中心",
+    "LMS_SIGNING_KEY": None,  # PEM key that signs certificates; None: one generated in the instance folder
+    "LMS_SIGNING_CERT": None,  # its PEM certificate (set both or neither)
     "LMS_VERIFY_LIMIT": "60 per minute",  # verification requests per address
     "LMS_MAIL_SERVER": None,  # SMTP host for `lms remind`; no email without it
     "LMS_MAIL_PORT": 25,
@@ -56,6 +58,8 @@ ENVIRONMENT = {
     "LMS_PUBLIC_URL": ("LMS_PUBLIC_URL", str),
     "LMS_CERTIFICATE_PREFIX": ("LMS_CERTIFICATE_PREFIX", str),
     "LMS_ISSUER": ("LMS_ISSUER", str),
+    "LMS_SIGNING_KEY": ("LMS_SIGNING_KEY", str),
+    "LMS_SIGNING_CERT": ("LMS_SIGNING_CERT", str),
     "LMS_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "LMS_MAIL_SERVER": ("LMS_MAIL_SERVER", str),
     "LMS_MAIL_PORT": ("LMS_MAIL_PORT", int),

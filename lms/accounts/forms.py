@@ -5,6 +5,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, Regexp
 
+from ..certificates.fonts import NAME_MAX_LENGTH
 from ..i18n import lazy_gettext as _l
 from .models import ADMIN, HR, TRAINEE, TRAINER
 from .widgets import MultiCheckboxField
@@ -34,7 +35,9 @@ class UserForm(FlaskForm):
         Regexp(r"^[A-Za-z0-9._@-]+$",
                message=_l("Use letters, digits and . _ @ - only.")),
     ])
-    display_name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    # at most NAME_MAX_LENGTH characters the certificate fonts have: accounts.services checks it
+    display_name = StringField(_l("Name"), validators=[InputRequired()],
+                               render_kw={"maxlength": NAME_MAX_LENGTH})
     employee_no = StringField(_l("Employee number"), validators=[Optional(), Length(max=40)])
     department = StringField(_l("Department"), validators=[Optional(), Length(max=120)])
     email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])

@@ -31,19 +31,40 @@ class HostUser:
     email: str | None = None
 
 
+_refused_names: set[tuple[str, str]] = set()
+
+
+def _host_name(identity: HostUser, user: User | None) -> str | None:
+    """The host's name for the user, unless no certificate could print it: then the name the LMS
+    has (a new user: the host username, or the id), and a warning in the log once per process."""
+    from .services import display_name_problem
+
+    name = identity.display_name
+    if user is not None and name == user.display_name:
+        return name
+    problem = display_name_problem(name)
+    if problem is None:
+        return name
+    if (str(identity.id), name) not in _refused_names:
+        _refused_names.add((str(identity.id), name))
+        current_app.logger.warning("host user %s: name %r refused: %s", identity.id, name, problem)
+    return None if user is not None else identity.username or f"host:{identity.id}"
+
+
 def sync_host_user(identity: HostUser) -> User:
-    """The LMS user mirroring ``identity``, created or updated to match it."""
+    """The LMS user mirroring ``identity``, created or updated to match it. A name no
+    certificate can print is refused (see :func:`_host_name`): fix it in the host."""
     from .services import set_roles
 
     external_id = str(identity.id)
     user = session.scalar(select(User).where(User.external_id == external_id))
+    display_name = _host_name(identity, user)
     changed = user is None
     if user is None:
-        user = User(external_id=external_id, username=f"host:{external_id}",
-                    display_name=identity.display_name)
+        user = User(external_id=external_id, username=f"host:{external_id}", display_name=display_name)
         session.add(user)
     for name in ("display_name", "employee_no", "department", "email"):
-        value = getattr(identity, name)
+        value = display_name if name == "display_name" else getattr(identity, name)
         if value is not None and getattr(user, name) != value:
             setattr(user, name, value)
             changed = True

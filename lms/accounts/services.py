@@ -44,6 +44,30 @@ def check_password_policy(password: str) -> None:
                                          n=MIN_PASSWORD_LENGTH))
 
 
+def display_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a display name, as the person entering it is told; None when it can.
+
+    Every name may end up on a certificate: it must fit the layout, and the certificate fonts
+    must have each of its characters (:func:`lms.certificates.fonts.name_problem`)."""
+    from ..certificates.fonts import NAME_MAX_LENGTH, name_problem
+    from ..i18n import gettext as _
+
+    problem = name_problem(name)
+    if problem is None:
+        return None
+    if problem.too_long:
+        return _("A name has at most %(n)d characters: a certificate has no room for more.",
+                 n=NAME_MAX_LENGTH)
+    return _("Certificates cannot print %(chars)s: no font has these characters. Remove them, or use a "
+             "common form of the character.", chars=problem.shown)
+
+
+def check_display_name(name: str) -> None:
+    message = display_name_problem(name)
+    if message:
+        raise AccountError("display_name", message)
+
+
 def get_user(user_id: int) -> User | None:
     return session.get(User, user_id)
 
@@ -79,6 +103,7 @@ def create_user(username: str, password: str | None, roles: Iterable[str],
                 details: UserDetails, actor: User | None = None) -> User:
     username = normalise_username(username)
     _check_unique(None, username, details.employee_no)
+    check_display_name(details.display_name.strip() or username)
     if password is not None:
         check_password_policy(password)
     user = User(username=username, display_name=details.display_name.strip() or username,
@@ -92,7 +117,10 @@ def create_user(username: str, password: str | None, roles: Iterable[str],
 
 def update_user(user: User, details: UserDetails, is_active: bool | None = None) -> None:
     _check_unique(user, None, details.employee_no)
-    user.display_name = details.display_name.strip() or user.username
+    name = details.display_name.strip() or user.username
+    if name != user.display_name:
+        check_display_name(name)
+    user.display_name = name
     user.employee_no = details.employee_no or None
     user.department = details.department or None
     user.email = details.email or None

@@ -77,13 +77,43 @@ def export(serial: str, output: str) -> None:
 @click.argument("pdf", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def verify(pdf: str) -> None:
-    """Exit 0 only for an unaltered certificate issued here, printing its status."""
-    certificate = services.find_by_pdf(Path(pdf).read_bytes())
+    """Exit 0 only for an unaltered certificate issued here: its signature is intact and made with
+    this site's key, and its SHA-256 is that of an issued certificate. Prints both checks."""
+    result = services.verify_pdf(Path(pdf).read_bytes())
+    signature = result.signature
+    signer = f" ({signature.signer})" if signature.signer else ""
+    detail = f": {signature.detail}" if signature.detail else ""
+    click.echo(f"signature: {signature.status}{signer}{detail}")
+    certificate = result.certificate
     if certificate is None:
-        click.echo(f"{pdf}: not a certificate issued here, or altered since it was issued")
+        click.echo("record:    no certificate issued here has exactly this content")
+    else:
+        click.echo(f"record:    {certificate.serial} {certificate.status(utcnow())} — "
+                   f"{certificate.snapshot['holder_name']}, {certificate.snapshot['course_title']}")
+    if not result.is_valid:
+        checks = (("signature", signature.is_valid), ("record", certificate is not None))
+        failed = [name for name, ok in checks if not ok]
+        click.echo(f"{pdf}: NOT verified ({' and '.join(failed)} check failed)")
         sys.exit(1)
-    click.echo(f"{pdf}: {certificate.serial} {certificate.status(utcnow())} — "
-               f"{certificate.snapshot['holder_name']}, {certificate.snapshot['course_title']}")
+    click.echo(f"{pdf}: verified")
+
+
+@certificates_group.command("signer")
+@with_appcontext
+def signer() -> None:
+    """Print the certificate that signs certificates (PEM) and its SHA-256 fingerprint: give it to
+    those who check certificates in a PDF reader, to trust."""
+    from flask import current_app
+
+    from .signing import signer_certificate, signing_keys
+
+    keys = signing_keys(current_app)
+    cert = signer_certificate(keys)
+    fingerprint = cert.sha256.hex().upper()
+    click.echo(f"subject:     {cert.subject.human_friendly}\nvalid until: {cert.not_valid_after:%Y-%m-%d}\n"
+               f"sha256:      {':'.join(fingerprint[i:i + 2] for i in range(0, len(fingerprint), 2))}\n"
+               f"file:        {keys.cert}")
+    click.echo(Path(keys.cert).read_text(encoding="ascii").strip())
 
 
 @certificates_group.command("revoke")

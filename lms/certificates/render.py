@@ -7,6 +7,7 @@ import gc
 import logging
 import subprocess
 import threading
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,8 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from lms.certificates.pdfcheck import check_certificate_pdf
+from lms.certificates.signing import SigningKeys, sign_pdf
 from lms.certificates.snapshot import CertificateSnapshot
 
 DEFAULT_TEMPLATE_DIR = Path(__file__).parent / "templates" / "default"
@@ -107,6 +110,22 @@ def format_number(value: float) -> str:
     return f"{round(value, 1):g}"
 
 
+#: (widest name in em, CSS class) for each size step of the name: 30pt, 24pt, 19pt; beyond the
+#: last, ``fit-4`` (15pt) wraps within the line. An em is one CJK character; letter-spacing included.
+NAME_STEPS = ((9.5, "fit-1"), (19.0, "fit-2"), (24.0, "fit-3"))
+
+
+def name_width(name: str) -> float:
+    """The width of ``name`` in em: CJK (wide) characters 1, others about 0.6."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.6 for c in name)
+
+
+def name_fit(name: str) -> str:
+    """The CSS class that sizes ``name`` to the certificate's line (see certificate.css)."""
+    width = name_width(name)
+    return next((css for widest, css in NAME_STEPS if width <= widest), "fit-4")
+
+
 def qr_svg(url: str) -> Markup:
     """An inline SVG QR code of ``url``, sized by CSS."""
     return Markup(segno.make(url, error="m").svg_inline(omitsize=True))
@@ -120,13 +139,22 @@ def certificate_html(snapshot: CertificateSnapshot, template_dir: Path | None = 
         undefined=StrictUndefined,  # a misspelt field, or an unsafe attribute, fails rather than prints ""
     )
     env.filters.update(format_date=format_date, format_number=format_number)
-    env.globals.update(format_date=format_date, format_number=format_number)
+    env.globals.update(format_date=format_date, format_number=format_number, name_fit=name_fit)
     return env.get_template(TEMPLATE_NAME).render(snapshot=snapshot, qr_svg=qr_svg(snapshot.verify_url))
 
 
 def render_certificate(snapshot: CertificateSnapshot, template_dir: Path | None = None) -> bytes:
     template_dir = template_dir or DEFAULT_TEMPLATE_DIR
     return render_pdf(certificate_html(snapshot, template_dir), template_dir)
+
+
+def issue_pdf(snapshot: CertificateSnapshot, keys: SigningKeys, template_dir: Path | None = None) -> bytes:
+    """The certificate as it is stored: rendered, signed with ``keys``, then checked (one page,
+    fonts embedded, the holder, course, serial and URL in its text); raises
+    :class:`~lms.certificates.pdfcheck.CertificatePdfInvalid` for a PDF that must not be issued."""
+    signed = sign_pdf(render_certificate(snapshot, template_dir), keys, location=snapshot.issuer)
+    check_certificate_pdf(signed, snapshot)
+    return signed
 
 
 def certificate_png(pdf: bytes) -> bytes:

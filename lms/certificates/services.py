@@ -29,6 +29,7 @@ from ..learning.models import Enrolment
 from ..signals import progress_changed
 from ..urls import PublicUrlMissing, public_url
 from .models import Certificate
+from .signing import SignatureCheck
 
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
 
@@ -174,13 +175,15 @@ def write_template(course, scratch: Path) -> Path | None:
 
 
 def render(snapshot: dict[str, Any], course) -> bytes:
-    """The certificate PDF, in the course's own template when it has one."""
-    from .render import render_certificate
+    """The certificate PDF, in the course's own template when it has one, signed and checked:
+    a PDF that fails the check raises, and nothing is issued."""
+    from .render import issue_pdf
+    from .signing import signing_keys
     from .snapshot import CertificateSnapshot
 
+    keys = signing_keys(current_app)
     with tempfile.TemporaryDirectory() as scratch:
-        return render_certificate(CertificateSnapshot.from_json(snapshot),
-                                  write_template(course, Path(scratch)))
+        return issue_pdf(CertificateSnapshot.from_json(snapshot), keys, write_template(course, Path(scratch)))
 
 
 def overall_score(enrolment: Enrolment) -> float | None:
@@ -272,6 +275,26 @@ def find(serial: str) -> Certificate | None:
 def find_by_pdf(data: bytes) -> Certificate | None:
     return session.scalar(select(Certificate).where(
         Certificate.sha256 == hashlib.sha256(data).hexdigest()))
+
+
+@dataclass(frozen=True)
+class PdfVerification:
+    """A PDF checked two ways: its signature, and the issued record with exactly its SHA-256."""
+
+    certificate: Certificate | None
+    signature: SignatureCheck
+
+    @property
+    def is_valid(self) -> bool:
+        return self.certificate is not None and self.signature.is_valid
+
+
+def verify_pdf(data: bytes) -> PdfVerification:
+    """Both checks always run, so the answer says which one failed: a stored PDF replaced along
+    with its hash column passes the record check and fails the signature check."""
+    from .signing import check_signature, signing_keys
+
+    return PdfVerification(find_by_pdf(data), check_signature(data, signing_keys(current_app)))
 
 
 def check_revocable(certificate: Certificate, reason: str) -> None:

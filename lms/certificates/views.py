@@ -37,8 +37,10 @@ def verify_form():
         serial = request.form.get("serial", "").strip()
         if upload and upload.filename:
             data = upload.read(MAX_UPLOAD + 1)
-            certificate = services.find_by_pdf(data) if len(data) <= MAX_UPLOAD else None
-            result = {"certificate": certificate, "checked_file": upload.filename}
+            if len(data) <= MAX_UPLOAD:
+                result = {"verification": services.verify_pdf(data), "checked_file": upload.filename}
+            else:
+                flash(_("The file is larger than any certificate: choose the certificate PDF."), "warning")
         elif serial:
             return redirect(url_for(".verify", serial=services.normalise_serial(serial)))
         else:

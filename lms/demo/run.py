@@ -17,6 +17,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..audit.services import record
 from ..certificates.models import Certificate
+from ..certificates.signing import signing_keys
 from ..db import session, utcnow
 from ..learning.models import Course
 from ..urls import PublicUrlMissing
@@ -90,7 +91,8 @@ def _generate(numbers: list[int], courses: list[Course], context: Context, resul
                  f"{time.perf_counter() - started:.0f} s")
 
         queued: deque[tuple[Batch, Callable[[], list[bytes]]]] = deque()
-        with certificate_renderer(expected) as renderer:
+        keys = signing_keys(current_app)
+        with certificate_renderer(expected, keys) as renderer:
             for chunk in chunks:
                 batch = plan(chunk, plans, context)
                 queued.append((batch, renderer.submit(batch.jobs)))

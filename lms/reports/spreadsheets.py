@@ -26,6 +26,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..certificates.fonts import NAME_MAX_LENGTH, name_problem
+
 MAX_ROWS = 20_000
 #: the row of errors about the file as a whole; errors about the header carry the header's row
 FILE = 0
@@ -309,9 +311,20 @@ def _hire_date(value: object) -> date | None:
     raise ValueError(f"日期无法识别：{_shorten(_text(value))}")
 
 
+def _name(value: object) -> str:
+    name = _required(_text(value), "姓名")
+    problem = name_problem(name)
+    if problem is not None and problem.too_long:
+        raise ValueError(f"姓名超过 {NAME_MAX_LENGTH} 个字符，证书上放不下：{_shorten(name)}")
+    if problem is not None:
+        raise ValueError(f"证书无法打印姓名中的 {problem.shown}（没有字体包含这些字符）：请删除，"
+                         f"或改用常见写法")
+    return name
+
+
 _PARSERS = {
     "employee_no": lambda value: _required(_normalised(value), "工号"),
-    "name": lambda value: _required(_text(value), "姓名"),
+    "name": _name,
     "department": lambda value: _required(_text(value), "部门"),
     "email": _email,
     "hire_date": _hire_date,

@@ -409,3 +409,17 @@ def test_ten_thousand_rows_both_ways():
     workbook = openpyxl.load_workbook(io.BytesIO(write_xlsx("x", headers, iter(rows))), read_only=True)
     assert sum(1 for _ in workbook.worksheets[0].iter_rows(values_only=True)) == 10_001
     workbook.close()
+
+
+def test_names_no_certificate_can_hold_are_refused_by_row():
+    result = parse_employees("a.csv", csv_file(
+        HEADER,
+        "E1,张🫠,一部,,,",
+        "E2," + "王" * 61 + ",一部,,,",
+        "E3,𪚥𠔻明,一部,,,",
+    ))
+    assert errors_of(result) == [
+        "第 2 行「姓名」：证书无法打印姓名中的 🫠 U+1FAE0（没有字体包含这些字符）：请删除，或改用常见写法",
+        f"第 3 行「姓名」：姓名超过 60 个字符，证书上放不下：{'王' * 40}…",
+    ]
+    assert [row.name for row in result.rows] == ["𪚥𠔻明"]

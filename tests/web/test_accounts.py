@@ -201,3 +201,32 @@ def test_role_changes_are_audited(app, admin, make_user):
             .order_by(AuditEntry.id.desc()).first()
         assert entry.details == {"roles": ["hr", "trainee"], "previous": ["trainee"]}
         assert entry.actor.username == "boss"
+
+
+# --- names a certificate can hold ------------------------------------------------------------
+
+@pytest.mark.parametrize("name, message", [
+    ("张🫠", "证书无法打印 🫠 U+1FAE0"),       # an emoji no certificate font has
+    ("李\ue000明", "证书无法打印 U+E000"),       # a private-use character: no font at all
+    ("王" * 120, "姓名最多 60 个字符"),           # the form once allowed 120 and the PDF came out blank
+])
+def test_names_no_certificate_can_hold_are_refused_next_to_the_field(app, admin, make_user, name, message):
+    response = user_form(admin, "/admin/users/new", username="new.one", display_name=name,
+                         password="a-good-password")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="display_name-errors"' in page and message in page
+    user = make_user("trainee")
+    response = user_form(admin, f"/admin/users/{user.id}", username=user.username, display_name=name)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    with app.app_context():
+        assert session.get(User, user.id).display_name == user.display_name
+        assert session.query(User).filter_by(username="new.one").count() == 0
+
+
+def test_names_with_cjk_extension_characters_are_accepted(app, admin):
+    response = user_form(admin, "/admin/users/new", username="rare.name", display_name="𪚥𠔻明",
+                         password="a-good-password")
+    assert response.status_code == 302
+    with app.app_context():
+        assert session.query(User).filter_by(username="rare.name").one().display_name == "𪚥𠔻明"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -276,7 +277,8 @@ def test_a_course_can_bring_its_own_certificate_template(app, client, tmp_path, 
         "01-rules.md": TINY_MODULE,
         "certificate/certificate.html":
             '<html><head><link rel="stylesheet" href="style.css"></head><body>'
-            '<h1>分行专用结业证书</h1><p>{{ snapshot.holder_name }} {{ snapshot.serial }}</p></body></html>',
+            '<h1>分行专用结业证书</h1><p>{{ snapshot.holder_name }} {{ snapshot.serial }}</p>'
+            '<p>{{ snapshot.course_title }} {{ snapshot.verify_url }}</p></body></html>',
         "certificate/style.css": "@page { size: A4 landscape } body { font-family: 'Noto Sans CJK SC' }",
     }, {"red-lines.md": TINY_QUIZ})
     import_content(app, courses, quizzes)
@@ -290,7 +292,18 @@ def test_a_course_can_bring_its_own_certificate_template(app, client, tmp_path, 
 def test_a_certificate_that_cannot_render_is_reported_and_issued_later(app, client, tiny, make_user,
                                                                        login):
     tiny()
-    trainee = complete_course(client, app, make_user, login, name="王\ue000明")  # no font has U+E000
+
+    def make_user_with_legacy_name(*roles, **details):
+        """A name stored before names were checked at entry: no font has U+E000."""
+        user = make_user(*roles, **details)
+        with app.app_context():
+            from lms.accounts.models import User
+
+            session.get(User, user.id).display_name = "王\ue000明"
+            session.commit()
+        return user
+
+    trainee = complete_course(client, app, make_user_with_legacy_name, login)
     with app.app_context():
         assert session.query(Certificate).count() == 0
         enrolment = session.query(Certificate.enrolment_id).first()
@@ -308,3 +321,106 @@ def test_a_certificate_that_cannot_render_is_reported_and_issued_later(app, clie
     assert "下载证书" in client.get("/").get_data(as_text=True)  # issued on this visit
     with app.app_context():
         assert session.query(Certificate).one().snapshot["holder_name"] == "王小明"
+
+
+# --- names, the PDF check and signatures --------------------------------------------------------
+
+def test_a_name_with_cjk_extension_characters_gets_its_certificate(app, client, tiny, make_user, login):
+    from lms.certificates.pdfcheck import read_pdf
+
+    tiny()
+    complete_course(client, app, make_user, login, name="𪚥𠔻明")
+    with app.app_context():
+        certificate = session.query(Certificate).one()
+        facts = read_pdf(certificate.pdf)
+        assert "𪚥𠔻明" in facts.text and any("HanaMin" in font for font in facts.fonts)
+        assert facts.pages == 1 and not facts.unembedded
+
+
+def test_a_certificate_whose_pdf_fails_the_check_is_never_issued(app, client, tmp_path, make_user, login):
+    """A course template that leaves the serial out renders fine, but such a PDF is not issued."""
+    from ..conftest import import_content, write_content
+    from .conftest import TINY_COURSE, TINY_MODULE, TINY_QUIZ
+
+    courses, quizzes = write_content(tmp_path / "own", "tiny", {
+        "course.yml": TINY_COURSE + "  template: certificate\n",
+        "01-rules.md": TINY_MODULE,
+        "certificate/certificate.html":
+            "<html><body style=\"font-family: 'Noto Sans CJK SC'\"><h1>结业证书</h1>"
+            "<p>{{ snapshot.holder_name }} {{ snapshot.course_title }} {{ snapshot.verify_url }}</p>"
+            "</body></html>",
+    }, {"red-lines.md": TINY_QUIZ})
+    import_content(app, courses, quizzes)
+    trainee = complete_course(client, app, make_user, login)
+    assert Certificate_count(app) == 0
+    with app.app_context():
+        failure = session.query(AuditEntry).filter_by(action="certificate.issue_failed").first()
+        assert "CertificatePdfInvalid" in failure.details["error"] and "serial" in failure.details["error"]
+    login(trainee)
+    page = client.get("/")
+    assert page.status_code == 200 and 'data-testid="certificate-pending"' in page.get_data(as_text=True)
+    assert Certificate_count(app) == 0
+
+
+def _upload(client, pdf: bytes) -> str:
+    from io import BytesIO
+
+    token = csrf_token(client, "/verify/")
+    return client.post("/verify/", data={"pdf": (BytesIO(pdf), "cert.pdf"), "csrf_token": token},
+                       content_type="multipart/form-data").get_data(as_text=True)
+
+
+def test_a_signed_certificate_verifies_both_ways(app, client, runner, issued, tmp_path):
+    _, serial = issued
+    with app.app_context():
+        pdf = session.query(Certificate).one().pdf
+    page = _upload(client, pdf)
+    assert 'data-status="valid"' in page and 'data-status="match"' in page and serial in page
+    target = tmp_path / "c.pdf"
+    target.write_bytes(pdf)
+    checked = runner.invoke(args=["lms", "certificates", "verify", str(target)])
+    assert checked.exit_code == 0 and "signature: valid" in checked.output and "verified" in checked.output
+    assert (Path(app.instance_path) / "signing_key.pem").is_file()
+    signer = runner.invoke(args=["lms", "certificates", "signer"])
+    assert signer.exit_code == 0 and "BEGIN CERTIFICATE" in signer.output and "sha256:" in signer.output
+
+
+def test_a_changed_byte_fails_the_signature_and_the_record(app, client, runner, issued, tmp_path):
+    with app.app_context():
+        pdf = session.query(Certificate).one().pdf
+    position = pdf.index(b"stream", len(pdf) // 4) + 20
+    altered = pdf[:position] + bytes([pdf[position] ^ 1]) + pdf[position + 1:]
+    page = _upload(client, altered)
+    assert 'data-status="broken"' in page and 'data-status="none"' in page and "不是本系统签发的证书" in page
+    target = tmp_path / "c.pdf"
+    target.write_bytes(altered)
+    checked = runner.invoke(args=["lms", "certificates", "verify", str(target)])
+    assert checked.exit_code == 1 and "signature and record check failed" in checked.output
+
+
+def test_a_stored_pdf_replaced_with_its_hash_fails_the_signature_check(app, client, runner, issued, tmp_path):
+    """Someone with database access swaps in a PDF signed with another key and updates the hash
+    column: the record matches, the signature does not, and both say so."""
+    import hashlib
+    from dataclasses import replace
+
+    from lms.certificates.render import issue_pdf
+    from lms.certificates.signing import instance_keys
+    from lms.certificates.snapshot import CertificateSnapshot
+
+    _, serial = issued
+    with app.app_context():
+        certificate = session.query(Certificate).one()
+        forged_snapshot = replace(CertificateSnapshot.from_json(certificate.snapshot), score=100.0,
+                                  holder_name="冒名顶替")
+        forged = issue_pdf(forged_snapshot, instance_keys(tmp_path / "elsewhere", "信用卡催收培训中心"))
+        certificate.pdf, certificate.sha256 = forged, hashlib.sha256(forged).hexdigest()
+        session.commit()
+    page = _upload(client, forged)
+    assert 'data-status="untrusted"' in page and 'data-status="match"' in page
+    assert "不是本系统签发的证书" in page and "签名：不是由本系统的密钥签署的" in page
+    exported = runner.invoke(args=["lms", "certificates", "export", serial, "-o", str(tmp_path / "x.pdf")])
+    assert exported.exit_code == 0
+    checked = runner.invoke(args=["lms", "certificates", "verify", str(tmp_path / "x.pdf")])
+    assert checked.exit_code == 1 and "signature: untrusted" in checked.output
+    assert f"record:    {serial}" in checked.output and "(signature check failed)" in checked.output

@@ -67,3 +67,14 @@ def test_demo_creates_one_account_per_role_and_prints_passwords_once(app, runner
     response = client.post("/login", data={"username": "trainee", "password": passwords["trainee"],
                                            "csrf_token": csrf_token(client)})
     assert response.status_code == 302
+
+
+def test_user_add_refuses_names_no_certificate_can_hold(runner):
+    result = runner.invoke(args=["lms", "user", "add", "d1", "--password", "long-enough", "--role", "trainee",
+                                 "--name", "周🫠"])
+    assert result.exit_code == 1 and "U+1FAE0" in result.output
+    result = runner.invoke(args=["lms", "user", "add", "d1", "--password", "long-enough", "--role", "trainee",
+                                 "--name", "周" * 61])
+    assert result.exit_code == 1 and "60" in result.output
+    assert runner.invoke(args=["lms", "user", "add", "d1", "--password", "long-enough", "--role", "trainee",
+                               "--name", "周𪚥"]).exit_code == 0

@@ -14,6 +14,7 @@ from lms.accounts.models import User
 from lms.assessments.models import QuizAttempt
 from lms.certificates import services as certificates
 from lms.certificates.models import Certificate
+from lms.certificates.signing import check_signature, signing_keys
 from lms.db import session, utcnow
 from lms.demo import rendering
 from lms.learning import services as learning
@@ -114,4 +115,6 @@ def test_many_certificates_render_in_worker_processes(app, runner, tiny, monkeyp
         found = session.scalars(select(Certificate)).all()
         assert found and all(c.pdf.startswith(b"%PDF") for c in found)
         assert all(hashlib.sha256(c.pdf).hexdigest() == c.sha256 for c in found)
+        keys = signing_keys(app)  # signed in the worker processes with the instance's key
+        assert all(check_signature(c.pdf, keys).is_valid for c in found)
     assert runner.invoke(args=["lms", "audit", "verify"]).exit_code == 0

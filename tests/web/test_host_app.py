@@ -127,6 +127,29 @@ def test_host_roles_are_respected(host_app):
     assert client.get("/training/login").status_code == 404  # the host owns signing in
 
 
+def test_a_host_name_no_certificate_can_hold_is_refused_and_logged(host_app, caplog):
+    from lms.accounts.models import User
+
+    with host_app.app_context():
+        host_db.session.add_all([Staff(id=9, name="郑🫠", is_collector=True),
+                                 Staff(id=10, name="冯𪚥", is_collector=True)])
+        host_db.session.commit()
+    client = host_app.test_client()
+    client.post("/sign-in", data={"staff_id": "9"})
+    assert client.get("/training/").status_code == 200  # never a 500: the trainee still trains
+    assert any("U+1FAE0" in record.getMessage() for record in caplog.records)
+    client.post("/sign-in", data={"staff_id": "10"})
+    assert client.get("/training/").status_code == 200
+    with host_app.app_context():
+        names = {u.external_id: u.display_name for u in lms_session.query(User)}
+        assert names["9"] == "host:9" and names["10"] == "冯𪚥"
+        host_db.session.get(Staff, 10).name = "冯😶‍🌫️🫠"
+        host_db.session.commit()
+    client.get("/training/")
+    with host_app.app_context():  # a refused new name leaves the one the LMS has
+        assert lms_session.query(User).filter_by(external_id="10").one().display_name == "冯𪚥"
+
+
 def test_the_hosts_own_forms_are_not_affected(host_app):
     client = host_app.test_client()
     assert client.post("/host/notes").get_data(as_text=True) == "noted"
