@@ -122,7 +122,7 @@ def with_manifest(files: Iterable[ArchiveFile], period: Period | None = None) ->
         certificate = ([entry.serial, entry.snapshot["holder_name"], entry.snapshot.get("employee_no"),
                         entry.snapshot.get("department"), labels[entry.status], local_day(entry.issued_at),
                         local_day(entry.expires_at), local_day(entry.revoked_at)]
-                       if entry is not None else [None] * 7)
+                       if entry is not None else [None] * 8)
         rows.append([file.name, *certificate, hashlib.sha256(file.data).hexdigest()])
     if period is not None:
         headers = ["统计期间", *MANIFEST_HEADERS]
