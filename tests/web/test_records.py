@@ -123,7 +123,8 @@ def test_revoked_holders_count_as_not_completed_and_exports_say_so(app, client, 
         tally = hr.counts(hr.course_roster(course), utcnow())
         assert (tally["completed"], tally["overdue"], tally["revoked"], tally["not_started"]) == (3, 1, 1, 1)
 
-    rows = list(csv.DictReader(io.StringIO(client.get("/hr/courses/tiny/export.csv").data.decode("utf-8-sig"))))
+    exported = client.get("/hr/courses/tiny/export.csv").data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported)))
     by_name = {row["姓名"]: row for row in rows}
     assert by_name["李四"]["状态"] == "已逾期" and by_name["李四"]["证书状态"] == "已撤销"
     assert by_name["李四"]["证书编号"] == serials["李四"] and by_name["李四"]["证书撤销日期"]
@@ -133,7 +134,8 @@ def test_revoked_holders_count_as_not_completed_and_exports_say_so(app, client, 
     assert by_name["孙七"]["证书状态"] == "" and by_name["孙七"]["状态"] == "未开始"
     sheet = openpyxl.load_workbook(io.BytesIO(client.get("/hr/courses/tiny/export.xlsx").data)).active
     header = [cell.value for cell in sheet[1]]
-    xlsx = {row[1]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    xlsx = {row[1]: dict(zip(header, row, strict=True))
+            for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert xlsx["李四"]["证书状态"] == "已撤销" and xlsx["李四"]["状态"] == "已逾期"
     assert xlsx["赵五"]["证书状态"] == "已过期"
     overview = client.get("/hr/").get_data(as_text=True)
@@ -144,7 +146,8 @@ def read_manifest(archive: zipfile.ZipFile) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode("utf-8-sig"))))
 
 
-def test_the_certificate_zip_holds_valid_ones_unless_all_are_asked_for(app, client, records, make_user, login):
+def test_the_certificate_zip_holds_valid_ones_unless_all_are_asked_for(app, client, records, make_user,
+                                                                       login):
     people, serials = records
     login(make_user("hr"))
     archive = zipfile.ZipFile(io.BytesIO(client.get("/hr/courses/tiny/certificates.zip").data))
@@ -158,8 +161,9 @@ def test_the_certificate_zip_holds_valid_ones_unless_all_are_asked_for(app, clie
 
     everything = zipfile.ZipFile(io.BytesIO(client.get("/hr/courses/tiny/certificates.zip?include=all").data))
     names = set(everything.namelist())
-    assert names == {"manifest.csv", f"{serials['王小明']}_有效_王小明.pdf", f"{serials['钱六']}_有效_钱六.pdf",
-                     f"{serials['李四']}_已撤销_李四.pdf", f"{serials['赵五']}_已过期_赵五.pdf",
+    assert names == {"manifest.csv", f"{serials['王小明']}_有效_王小明.pdf",
+                     f"{serials['钱六']}_有效_钱六.pdf", f"{serials['李四']}_已撤销_李四.pdf",
+                     f"{serials['赵五']}_已过期_赵五.pdf",
                      f"{serials['钱六(old)']}_已被替换_钱六.pdf"}
     manifest = {row["证书编号"]: row for row in read_manifest(everything)}
     assert len(manifest) == 5
@@ -170,7 +174,8 @@ def test_the_certificate_zip_holds_valid_ones_unless_all_are_asked_for(app, clie
             stored = session.query(Certificate).filter_by(serial=serial).one()
             assert row["SHA-256"] == stored.sha256 == hashlib.sha256(everything.read(row["文件"])).hexdigest()
             assert row["姓名"] == stored.holder_name and row["有效期至"] == stored.snapshot["expires_on"]
-    filtered = zipfile.ZipFile(io.BytesIO(client.get("/hr/courses/tiny/certificates.zip?include=all&q=李四").data))
+    filtered = client.get("/hr/courses/tiny/certificates.zip?include=all&q=李四").data
+    filtered = zipfile.ZipFile(io.BytesIO(filtered))
     assert [row["姓名"] for row in read_manifest(filtered)] == ["李四"]
 
 
@@ -199,7 +204,8 @@ def test_the_audit_bundle_is_for_its_period(app, client, records, make_user, log
     assert {row["统计期间"] for row in manifest} == {f"{first}至{last}"}
     for row in manifest:
         assert row["SHA-256"] == hashlib.sha256(archive.read(row["文件"])).hexdigest()
-    completions = list(csv.DictReader(io.StringIO(archive.read(f"completions-{period}.csv").decode("utf-8-sig"))))
+    completions = archive.read(f"completions-{period}.csv").decode("utf-8-sig")
+    completions = list(csv.DictReader(io.StringIO(completions)))
     assert {row["姓名"] for row in completions} == {"王小明", "李四", "钱六"}
     assert {row["姓名"]: row["证书状态"] for row in completions}["李四"] == "已撤销"
     report = pdf_text(archive.read(f"cohort-report-{period}.pdf"))
@@ -216,6 +222,8 @@ def test_the_audit_bundle_is_for_its_period(app, client, records, make_user, log
         assert (old["enrolled"], old["completed"]) == (1, 1)  # only 赵五 was enrolled then
         everyone = summaries.cohort_report(course, now)["counts"]
         assert (everyone["enrolled"], everyone["completed"]) == (5, 3)
+    page = client.get(f"/hr/courses/tiny/report?from={first}&to={last}").get_data(as_text=True)
+    assert 'data-testid="period"' in page and f"from={first}" in page
     earlier = client.get(f"/hr/courses/tiny/audit-bundle.zip?from={today - timedelta(days=300)}"
                          f"&to={today - timedelta(days=200)}")
     names = zipfile.ZipFile(io.BytesIO(earlier.data)).namelist()
@@ -253,7 +261,8 @@ def test_hr_enrols_a_revoked_holder_again(app, client, records, make_user, login
     response = client.post(url, data={"action": "reenrol", "csrf_token": csrf_token(client, url)})
     assert response.status_code == 302
     with app.app_context():
-        old, new = session.query(Enrolment).filter_by(user_id=people["李四"].id).order_by(Enrolment.cycle).all()
+        old, new = (session.query(Enrolment).filter_by(user_id=people["李四"].id)
+                    .order_by(Enrolment.cycle).all())
         assert old.is_archived and not new.is_archived
         assert (new.cycle, new.source, new.completed_at) == (2, "recertification", None)
         assert new.due_at > utcnow() + 13 * DAY  # the course's due_days (14)
@@ -262,7 +271,8 @@ def test_hr_enrols_a_revoked_holder_again(app, client, records, make_user, login
     again = client.post(url, data={"action": "reenrol", "csrf_token": csrf_token(client, url)})
     assert again.status_code == 400
     valid = f"/hr/certificates/{serials['王小明']}"
-    assert client.post(valid, data={"action": "reenrol", "csrf_token": csrf_token(client, valid)}).status_code == 400
+    refused = client.post(valid, data={"action": "reenrol", "csrf_token": csrf_token(client, valid)})
+    assert refused.status_code == 400
     roster = client.get("/hr/courses/tiny/?q=李四").get_data(as_text=True)
     assert "未开始" in roster  # the new cycle, from the start
 
@@ -316,10 +326,11 @@ def test_hr_extends_one_due_date_with_a_reason(app, client, tiny, make_user, log
     assert f"/hr/enrolments/{enrolment_id}/due" in client.get("/hr/courses/tiny/").get_data(as_text=True)
     url = f"/hr/enrolments/{enrolment_id}/due"
     later = (before + timedelta(days=10)).date()
-    refused = client.post(url, data={"due_on": later.isoformat(), "reason": " ", "csrf_token": csrf_token(client, url)})
-    assert refused.status_code == 400
-    earlier = client.post(url, data={"due_on": (before - timedelta(days=3)).date().isoformat(), "reason": "病假",
+    refused = client.post(url, data={"due_on": later.isoformat(), "reason": " ",
                                      "csrf_token": csrf_token(client, url)})
+    assert refused.status_code == 400
+    earlier = client.post(url, data={"due_on": (before - timedelta(days=3)).date().isoformat(),
+                                     "reason": "病假", "csrf_token": csrf_token(client, url)})
     assert earlier.status_code == 400
     with app.app_context():
         assert session.get(Enrolment, enrolment_id).due_at == before
