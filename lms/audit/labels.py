@@ -15,6 +15,8 @@ ACTIONS = {
     "certificate.revoked": _l("Certificate revoked"),
     "certificate.reissued": _l("Certificate re-issued"),
     "enrolment.refresher": _l("Enrolled for the refresher"),
+    "enrolment.recertification": _l("Enrolled again after revocation"),
+    "enrolment.due_extended": _l("Due date extended"),
     "course.assigned": _l("Course assigned"),
     "employees.imported": _l("Employees imported"),
     "user.roles": _l("Roles changed"),
@@ -36,7 +38,8 @@ DETAILS = {
     "cohorts": _l("Cohorts"), "due_on": _l("Due date"), "due_at": _l("Due date"),
     "due_changed": _l("Due dates changed"), "enrolled": _l("Enrolled"), "created": _l("Created"),
     "updated": _l("Updated"), "cycle": _l("Cycle"), "first": _l("First"), "last": _l("Last"),
-    "seed": _l("Seed"), "csv": _l("File"), "sha256": "SHA-256",
+    "seed": _l("Seed"), "csv": _l("File"), "sha256": "SHA-256", "employees": _l("Employees"),
+    "changes": _l("Due date changes"),
 }
 
 

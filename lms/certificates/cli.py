@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from ..db import session, utcnow
 from . import services
+from .models import CertificateStatus
 
 
 def _get(serial: str):
@@ -26,7 +27,7 @@ def certificates_group() -> None:
 
 
 @certificates_group.command("list")
-@click.option("--status", type=click.Choice(["valid", "expiring", "expired", "superseded", "revoked"]))
+@click.option("--status", type=click.Choice([status.value for status in CertificateStatus]))
 @with_appcontext
 def list_certificates(status: str | None) -> None:
     """Serial, status, holder, employee number, course, issued, expires."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
@@ -8,10 +9,65 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..db import Base, utcnow
+from ..i18n import lazy_gettext
 from ..learning.models import Course, Enrolment
 
-VALID, EXPIRING, EXPIRED, SUPERSEDED, REVOKED = "valid", "expiring", "expired", "superseded", "revoked"
 EXPIRING_WITHIN = timedelta(days=30)
+#: the language of the records HR hands out (exports, ZIP file names and manifests, PDF reports)
+RECORDS_LOCALE = "zh_CN"
+
+
+class CertificateStatus(StrEnum):
+    """What a certificate is worth at a given moment: the one definition every page, export,
+    archive and count uses (see ``certificate_status``)."""
+
+    VALID = "valid"
+    EXPIRING = "expiring"  # valid, and expires within EXPIRING_WITHIN
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"  # replaced by a re-issued certificate
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        """The status in the user's language."""
+        return str(_LABELS[self])
+
+    @property
+    def is_current(self) -> bool:
+        """Whether the certificate certifies anything right now."""
+        return self in (CertificateStatus.VALID, CertificateStatus.EXPIRING)
+
+    @classmethod
+    def record_labels(cls) -> dict[CertificateStatus, str]:
+        """Each status in the records' language (Chinese), whatever the user's language."""
+        from flask_babel import force_locale
+
+        with force_locale(RECORDS_LOCALE):
+            return {status: status.label for status in cls}
+
+
+_LABELS = {
+    CertificateStatus.VALID: lazy_gettext("Valid"),
+    CertificateStatus.EXPIRING: lazy_gettext("Valid, expiring soon"),
+    CertificateStatus.EXPIRED: lazy_gettext("Expired"),
+    CertificateStatus.SUPERSEDED: lazy_gettext("Replaced"),
+    CertificateStatus.REVOKED: lazy_gettext("Revoked"),
+}
+VALID, EXPIRING, EXPIRED, SUPERSEDED, REVOKED = CertificateStatus
+
+
+def certificate_status(revoked_at: datetime | None, superseded_by_id: int | None,
+                       expires_at: datetime | None, now: datetime) -> CertificateStatus:
+    """A certificate's status at ``now``: revoked, then replaced, then expired, then expiring soon."""
+    if revoked_at is not None:
+        return CertificateStatus.REVOKED
+    if superseded_by_id is not None:
+        return CertificateStatus.SUPERSEDED
+    if expires_at is not None and expires_at <= now:
+        return CertificateStatus.EXPIRED
+    if expires_at is not None and expires_at - now <= EXPIRING_WITHIN:
+        return CertificateStatus.EXPIRING
+    return CertificateStatus.VALID
 
 
 class Certificate(Base):
@@ -44,16 +100,8 @@ class Certificate(Base):
     course: Mapped[Course] = relationship()
     superseded_by: Mapped[Certificate | None] = relationship(remote_side=[id])
 
-    def status(self, now: datetime) -> str:
-        if self.revoked_at is not None:
-            return REVOKED
-        if self.superseded_by_id is not None:
-            return SUPERSEDED
-        if self.expires_at is not None and self.expires_at <= now:
-            return EXPIRED
-        if self.expires_at is not None and self.expires_at - now <= EXPIRING_WITHIN:
-            return EXPIRING
-        return VALID
+    def status(self, now: datetime) -> CertificateStatus:
+        return certificate_status(self.revoked_at, self.superseded_by_id, self.expires_at, now)
 
     @property
     def holder_name(self) -> str:

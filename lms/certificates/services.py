@@ -355,14 +355,39 @@ def start_refresher(certificate: Certificate, actor: User | None,
     due_at = certificate.expires_at or now + timedelta(days=course.due_days or 30)
     if due_at <= now:
         due_at = now + timedelta(days=course.due_days or 30)
+    fresh = _next_cycle(old, "refresher", now, due_at)
+    record("enrolment.refresher", certificate.serial, actor,
+           {"course": course.slug, "cycle": fresh.cycle, "due_at": due_at.isoformat()})
+    return fresh
+
+
+def _next_cycle(old: Enrolment, source: str, now: datetime, due_at: datetime) -> Enrolment:
+    """Archive ``old`` (kept, readable in reports) and enrol its holder for a new cycle."""
     old.is_archived = True
     session.flush()
     fresh = Enrolment(user_id=old.user_id, course_id=old.course_id, cycle=old.cycle + 1,
-                      source="refresher", enrolled_at=now, due_at=due_at)
+                      source=source, enrolled_at=now, due_at=due_at)
     session.add(fresh)
     session.flush()
-    record("enrolment.refresher", certificate.serial, actor,
-           {"course": course.slug, "cycle": fresh.cycle, "due_at": due_at.isoformat()})
+    return fresh
+
+
+def reenrol_after_revocation(certificate: Certificate, actor: User | None,
+                             now: datetime | None = None) -> Enrolment:
+    """Enrol the holder of a revoked certificate again: a new cycle of the course, due after the
+    course's usual number of days. The revoked cycle is archived, as a refresher archives one.
+    Until the new cycle is completed the holder counts as not completed."""
+    old = certificate.enrolment
+    if certificate.revoked_at is None:
+        raise CertificateError("not_revoked")
+    if old.is_archived:
+        raise CertificateError("already_enrolled")
+    now = now or utcnow()
+    course = old.course
+    fresh = _next_cycle(old, "recertification", now, now + timedelta(days=course.due_days or 30))
+    record("enrolment.recertification", certificate.serial, actor,
+           {"holder": certificate.holder_name, "course": course.slug, "cycle": fresh.cycle,
+            "due_at": fresh.due_at.isoformat()})
     return fresh
 
 

@@ -101,6 +101,10 @@ def manage(serial: str):
                     raise services.CertificateError("no_refresher")
                 flash(_("%(name)s is enrolled for the refresher, due %(date)s.",
                         name=certificate.holder_name, date=format_date(fresh.due_at, "long")), "success")
+            elif action == "reenrol":
+                fresh = services.reenrol_after_revocation(certificate, load_current_user())
+                flash(_("%(name)s is enrolled again, due %(date)s.", name=certificate.holder_name,
+                        date=format_date(fresh.due_at, "long")), "success")
             elif action == "reissue":
                 new = services.reissue(certificate, load_current_user())
                 session.commit()
@@ -114,7 +118,10 @@ def manage(serial: str):
                      "already_revoked": _("This certificate is already revoked."),
                      "already_superseded": _("This certificate was already re-issued."),
                      "no_refresher": _("A refresher was already started, or the certificate is not "
-                                       "current.")}[str(problem)]
+                                       "current."),
+                     "not_revoked": _("Only the holder of a revoked certificate is enrolled again here."),
+                     "already_enrolled": _("The holder is already enrolled for a later cycle of this "
+                                           "course.")}[str(problem)]
             certificate = services.find(serial)
     return render_template("lms/certificates/manage.html", certificate=certificate, now=utcnow(),
                            error=error, reason=request.form.get("reason", "")), 400 if error else 200

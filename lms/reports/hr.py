@@ -6,19 +6,24 @@ whatever the number of trainees; filtering, sorting and paging happen on those r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from ..accounts.models import TRAINEE, User, UserRole
 from ..accounts.services import set_roles
 from ..assessments.models import QuizAttempt, ScenarioPlay
 from ..audit.services import record
-from ..certificates.models import EXPIRING_WITHIN, Certificate
+from ..certificates.models import (
+    EXPIRING_WITHIN,
+    Certificate,
+    CertificateStatus,
+    certificate_status,
+)
 from ..db import session, utcnow
 from ..learning.models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from ..learning.reading import ModuleRead, ReadingTime, reading_time
@@ -79,34 +84,110 @@ def departments_and_cohorts() -> tuple[list[str], list[str]]:
     return sorted(departments, key=natural_key), sorted(cohorts, key=natural_key)
 
 
-def assign_course(course: Course, departments: list[str], cohorts: list[str], due_on: date,
-                  actor: User | None) -> tuple[int, int]:
-    """Enrol the active trainees of these departments or cohorts, due at the end of ``due_on``;
-    an open enrolment gets the new due date. Returns (enrolled, due dates changed)."""
+@dataclass(frozen=True)
+class DueChange:
+    """An open enrolment whose due date the assignment would move, if HR ticks it."""
+
+    enrolment_id: int
+    name: str
+    employee_no: str | None
+    department: str | None
+    due_at: datetime | None
+    new_due_at: datetime
+
+
+@dataclass(frozen=True)
+class AssignmentPreview:
+    course: Course
+    due_at: datetime
+    newcomers: list[User]  # enrolled by the assignment
+    changes: list[DueChange]  # open enrolments with another due date: moved only when ticked
+    unchanged: int  # already enrolled with this due date, or completed
+
+
+def preview_assignment(course: Course, departments: list[str], cohorts: list[str],
+                       due_on: date) -> AssignmentPreview:
+    """What assigning ``course`` to the active trainees of these departments or cohorts, due at the
+    end of ``due_on``, would do; nothing is changed."""
     due_at = end_of_day(due_on)
-    query = select(User).where(User.is_active.is_(True), User.role_rows.any(UserRole.role == TRAINEE))
     conditions = []  # in any of the departments, or any of the cohorts
     if departments:
         conditions.append(User.department.in_(departments))
     if cohorts:
         conditions.append(User.cohort.in_(cohorts))
-    if not conditions:
-        return 0, 0
-    users = session.scalars(query.where(or_(*conditions))).all()
-    enrolled = changed = 0
-    for user in users:
+    users = session.scalars(
+        select(User).where(User.is_active.is_(True), User.role_rows.any(UserRole.role == TRAINEE),
+                           or_(*conditions))).all() if conditions else []
+    open_enrolments = {e.user_id: e for e in session.scalars(select(Enrolment).where(
+        Enrolment.course_id == course.id, Enrolment.is_archived.is_(False),
+        Enrolment.user_id.in_([u.id for u in users])))} if users else {}
+    newcomers, changes, unchanged = [], [], 0
+    for user in sorted(users, key=lambda u: (natural_key(u.department or ""), u.employee_no or "", u.id)):
+        enrolment = open_enrolments.get(user.id)
+        if enrolment is None:
+            newcomers.append(user)
+        elif enrolment.completed_at is None and enrolment.due_at != due_at:
+            changes.append(DueChange(enrolment.id, user.display_name, user.employee_no, user.department,
+                                     enrolment.due_at, due_at))
+        else:
+            unchanged += 1
+    return AssignmentPreview(course, due_at, newcomers, changes, unchanged)
+
+
+def assign_course(course: Course, departments: list[str], cohorts: list[str], due_on: date,
+                  actor: User | None, *, enrol_ids: Collection[int] | None = None,
+                  change_ids: Collection[int] = ()) -> tuple[int, int]:
+    """Apply what HR confirmed in the preview: enrol the newcomers among ``enrol_ids`` (all of
+    them when None), due at the end of ``due_on``, and move the due dates of the open enrolments
+    in ``change_ids`` only. Returns (enrolled, due dates changed)."""
+    preview = preview_assignment(course, departments, cohorts, due_on)
+    enrolled: list[str] = []
+    changed: list[dict[str, object]] = []
+    for user in preview.newcomers:
+        if enrol_ids is not None and user.id not in enrol_ids:
+            continue
         enrolment, created = enrol(user, course, source="assigned")
         if created:
-            enrolment.due_at = due_at
-            enrolled += 1
-        elif enrolment.completed_at is None and enrolment.due_at != due_at:
-            enrolment.due_at = due_at
-            changed += 1
+            enrolment.due_at = preview.due_at
+            enrolled.append(user.employee_no or user.username)
+    for change in preview.changes:
+        if change.enrolment_id in change_ids:
+            session.get(Enrolment, change.enrolment_id).due_at = preview.due_at
+            changed.append({"employee_no": change.employee_no, "holder": change.name,
+                            "from": change.due_at.isoformat() if change.due_at else None,
+                            "to": preview.due_at.isoformat()})
     session.flush()
-    record("course.assigned", course.slug, actor, {"departments": departments, "cohorts": cohorts,
-                                                   "due_on": due_on.isoformat(), "enrolled": enrolled,
-                                                   "due_changed": changed})
-    return enrolled, changed
+    if enrolled or changed:
+        record("course.assigned", course.slug, actor, {
+            "departments": departments, "cohorts": cohorts, "due_on": due_on.isoformat(),
+            "enrolled": len(enrolled), "due_changed": len(changed), "employees": enrolled,
+            "changes": changed})
+    return len(enrolled), len(changed)
+
+
+class DueDateError(ValueError):
+    pass
+
+
+def extend_due_date(enrolment: Enrolment, due_on: date, reason: str, actor: User | None,
+                    now: datetime | None = None) -> None:
+    """Give one trainee a later due date, with HR's reason, in the audit log."""
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason:
+        raise DueDateError("reason_required")
+    if enrolment.is_archived or enrolment.completed_at is not None:
+        raise DueDateError("not_open")
+    due_at = end_of_day(due_on)
+    if due_at <= now or (enrolment.due_at is not None and due_at <= enrolment.due_at):
+        raise DueDateError("not_later")
+    before = enrolment.due_at
+    enrolment.due_at = due_at
+    session.flush()
+    user = enrolment.user
+    record("enrolment.due_extended", f"{user.employee_no or user.username}/{enrolment.course.slug}", actor,
+           {"holder": user.display_name, "from": before.isoformat() if before else None,
+            "to": due_at.isoformat(), "reason": reason})
 
 
 def end_of_day(day: date) -> datetime:
@@ -114,7 +195,35 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
+def local_day(moment: datetime | None) -> date | None:
+    """The day of ``moment`` in the configured time zone, as records show it."""
+    return moment.astimezone(ZoneInfo(current_app.config["LMS_TIMEZONE"])).date() if moment else None
+
+
 # --- the roster ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    """From the start of ``first`` to the end of ``last``, both days in the configured time zone."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return end_of_day(self.first) - timedelta(days=1)
+
+    @property
+    def end(self) -> datetime:
+        return end_of_day(self.last)
+
+    def __contains__(self, moment: datetime | None) -> bool:
+        return moment is not None and self.start < moment <= self.end
+
+    @property
+    def tag(self) -> str:
+        return f"{self.first:%Y%m%d}-{self.last:%Y%m%d}"
+
 
 @dataclass(frozen=True)
 class RosterRow:
@@ -131,9 +240,12 @@ class RosterRow:
     modules_total: int
     started: bool
     status: str  # not_started, in_progress, completed, overdue
+    #: the enrolment's certificate that is not replaced, and its status as of the roster's moment
     serial: str | None
+    certificate_status: CertificateStatus | None
+    certificate_issued_at: datetime | None
     certificate_expires_at: datetime | None
-    certificate_revoked: bool
+    certificate_revoked_at: datetime | None
     #: recorded engaged time per module and in total, and the hours it credits
     reading: ReadingTime
 
@@ -141,28 +253,61 @@ class RosterRow:
     def percent(self) -> int:
         return round(100 * self.modules_done / self.modules_total) if self.modules_total else 0
 
+    @property
+    def certificate_revoked(self) -> bool:
+        return self.certificate_status is CertificateStatus.REVOKED
+
     def expiring(self, now: datetime, within: timedelta = EXPIRING_WITHIN) -> bool:
-        return (self.certificate_expires_at is not None and not self.certificate_revoked
+        """Whether the certificate is current and expires within ``within``."""
+        return (self.certificate_status is not None and self.certificate_status.is_current
+                and self.certificate_expires_at is not None
                 and now < self.certificate_expires_at <= now + within)
 
 
-def course_roster(course: Course, now: datetime | None = None) -> list[RosterRow]:
-    """Every open enrolment of the course with its status: six queries, whatever the size."""
+def roster_enrolments(course: Course, period: Period | None = None):
+    """The enrolments a roster covers: the open ones; for a period, every cycle (archived too)
+    enrolled by the period's end and not completed before its start."""
+    query = select(Enrolment.id).where(Enrolment.course_id == course.id)
+    if period is None:
+        return query.where(Enrolment.is_archived.is_(False))
+    return query.where(Enrolment.enrolled_at <= period.end,
+                       or_(Enrolment.completed_at.is_(None), Enrolment.completed_at > period.start))
+
+
+def roster_status(completed_at: datetime | None, due_at: datetime | None, started: bool,
+                  certificate: CertificateStatus | None, now: datetime) -> str:
+    """Where a trainee stands: a revoked certificate does not count as completed (the holder is
+    in progress or overdue by the due date until certified again); an expired one still does."""
+    if completed_at is not None and certificate is not CertificateStatus.REVOKED:
+        return COMPLETED
+    if due_at is not None and due_at < now:
+        return OVERDUE
+    return IN_PROGRESS if started or completed_at is not None else NOT_STARTED
+
+
+def course_roster(course: Course, now: datetime | None = None,
+                  period: Period | None = None) -> list[RosterRow]:
+    """Every open enrolment of the course with its status: six queries, whatever the size.
+
+    With a ``period``: the enrolments of that period (``roster_enrolments``) as they stood at
+    its end (modules read, completion, overdue); certificate statuses are as of ``now``."""
     now = now or utcnow()
+    as_of = min(now, period.end) if period is not None else now
     enrolments = session.execute(  # plain columns: no ORM objects for thousands of rows
         select(Enrolment.id, Enrolment.enrolled_at, Enrolment.due_at, Enrolment.completed_at,
                User.id.label("user_id"), User.display_name, User.employee_no, User.department,
                User.cohort)
         .join(User, Enrolment.user_id == User.id)
-        .where(Enrolment.course_id == course.id, Enrolment.is_archived.is_(False))).all()
+        .where(Enrolment.id.in_(roster_enrolments(course, period).scalar_subquery()))).all()
     in_course = select(Enrolment.id).where(Enrolment.course_id == course.id).scalar_subquery()
     active_modules = select(Module.id).where(Module.course_id == course.id,
                                              Module.is_archived.is_(False)).scalar_subquery()
     modules_total = session.scalar(select(func.count()).select_from(Module).where(
         Module.course_id == course.id, Module.is_archived.is_(False))) or 0
     progress = dict(session.execute(
-        select(ModuleProgress.enrolment_id, func.count(ModuleProgress.completed_at))
-        .where(ModuleProgress.enrolment_id.in_(in_course), ModuleProgress.module_id.in_(active_modules))
+        select(ModuleProgress.enrolment_id, func.count(case((ModuleProgress.completed_at <= as_of, 1))))
+        .where(ModuleProgress.enrolment_id.in_(in_course), ModuleProgress.module_id.in_(active_modules),
+               ModuleProgress.first_opened_at <= as_of)
         .group_by(ModuleProgress.enrolment_id)).all())
     modules = [m for m in course.active_modules if m.current_revision is not None]
     times: dict[int, dict[int, tuple[int, int]]] = {}  # enrolment -> module -> (seconds, minutes)
@@ -181,29 +326,33 @@ def course_roster(course: Course, now: datetime | None = None) -> list[RosterRow
                        mine[m.id][0] if m.id in mine else 0) for m in modules])
 
     started = set(session.scalars(
-        select(QuizAttempt.enrolment_id).where(QuizAttempt.enrolment_id.in_(in_course))
-        .union(select(ScenarioPlay.enrolment_id).where(ScenarioPlay.enrolment_id.in_(in_course)))))
+        select(QuizAttempt.enrolment_id).where(QuizAttempt.enrolment_id.in_(in_course),
+                                               QuizAttempt.started_at <= as_of)
+        .union(select(ScenarioPlay.enrolment_id).where(ScenarioPlay.enrolment_id.in_(in_course),
+                                                       ScenarioPlay.started_at <= as_of))))
     certificates = {c.enrolment_id: c for c in session.execute(
-        select(Certificate.enrolment_id, Certificate.serial, Certificate.expires_at, Certificate.revoked_at)
-        .where(Certificate.course_id == course.id, Certificate.superseded_by_id.is_(None))).all()}
+        select(Certificate.enrolment_id, Certificate.serial, Certificate.issued_at, Certificate.expires_at,
+               Certificate.revoked_at, Certificate.superseded_by_id)
+        .where(Certificate.course_id == course.id, Certificate.superseded_by_id.is_(None),
+               Certificate.issued_at <= as_of)).all()}
     rows = []
     for enrolment in enrolments:
         done = progress.get(enrolment.id, 0)
         has_started = enrolment.id in progress or enrolment.id in started
-        if enrolment.completed_at is not None:
-            status = COMPLETED
-        elif enrolment.due_at is not None and enrolment.due_at < now:
-            status = OVERDUE
-        else:
-            status = IN_PROGRESS if has_started else NOT_STARTED
         certificate = certificates.get(enrolment.id)
+        state = (certificate_status(certificate.revoked_at, certificate.superseded_by_id,
+                                    certificate.expires_at, now) if certificate else None)
+        completed_at = enrolment.completed_at
+        if completed_at is not None and completed_at > as_of:
+            completed_at = None  # completed after the period
         rows.append(RosterRow(
             enrolment.id, enrolment.user_id, enrolment.display_name, enrolment.employee_no,
             enrolment.department, enrolment.cohort, enrolment.enrolled_at, enrolment.due_at,
-            enrolment.completed_at, done, modules_total,
-            has_started, status, certificate.serial if certificate else None,
-            certificate.expires_at if certificate else None,
-            bool(certificate and certificate.revoked_at), reading_of(enrolment.id)))
+            completed_at, done, modules_total, has_started,
+            roster_status(completed_at, enrolment.due_at, has_started, state, as_of),
+            certificate.serial if certificate else None, state,
+            certificate.issued_at if certificate else None, certificate.expires_at if certificate else None,
+            certificate.revoked_at if certificate else None, reading_of(enrolment.id)))
     return rows
 
 
@@ -213,6 +362,7 @@ class RosterFilter:
     department: str = ""
     cohort: str = ""
     status: str = ""  # one of STATUSES, or expiring
+    certificate: str = ""  # a CertificateStatus, or "none" for no certificate
     due_from: date | None = None
     due_to: date | None = None
     sort: str = "employee_no"
@@ -235,6 +385,8 @@ def filter_roster(rows: list[RosterRow], wanted: RosterFilter, now: datetime) ->
             if not row.expiring(now):
                 continue
         elif wanted.status and row.status != wanted.status:
+            continue
+        if wanted.certificate and (row.certificate_status or "none") != wanted.certificate:
             continue
         start = end_of_day(wanted.due_from) - timedelta(days=1) if wanted.due_from else None
         if start and (row.due_at is None or row.due_at <= start):
@@ -262,6 +414,7 @@ def counts(rows: list[RosterRow], now: datetime) -> dict[str, int]:
         found[row.status] += 1
     found["enrolled"] = len(rows)
     found["expiring"] = sum(row.expiring(now) for row in rows)
+    found["revoked"] = sum(row.certificate_revoked for row in rows)
     return found
 
 
@@ -273,19 +426,18 @@ def export_headers(course: Course) -> list[str]:
     engaged minutes of each module, their total and the hours credited."""
     modules = [m.current_revision.title for m in course.active_modules if m.current_revision is not None]
     return (["工号", "姓名", "部门", "班组", "状态", "学习进度(%)", "已学单元", "截止日期", "完成日期",
-             "证书编号", "证书有效期至"]
+             "证书编号", "证书状态", "证书签发日期", "证书有效期至", "证书撤销日期"]
             + [f"有效学习(分钟)：{title}" for title in modules]
             + ["有效学习合计(分钟)", "最低要求(分钟)", "认定学时"])
 
 
 def export_rows(rows: list[RosterRow]) -> list[list[object]]:
-    zone = ZoneInfo(current_app.config["LMS_TIMEZONE"])
-
-    def day(moment: datetime | None) -> date | None:
-        return moment.astimezone(zone).date() if moment else None
-
+    """The rows under ``export_headers``; the certificate status is the roster's (as of its moment)."""
+    labels = CertificateStatus.record_labels()
     return [[r.employee_no, r.name, r.department, r.cohort, STATUS_LABELS[r.status], r.percent,
-             f"{r.modules_done}/{r.modules_total}", day(r.due_at), day(r.completed_at), r.serial,
-             day(r.certificate_expires_at)]
+             f"{r.modules_done}/{r.modules_total}", local_day(r.due_at), local_day(r.completed_at), r.serial,
+             labels[r.certificate_status] if r.certificate_status else None,
+             local_day(r.certificate_issued_at), local_day(r.certificate_expires_at),
+             local_day(r.certificate_revoked_at)]
             + [module.minutes for module in r.reading.modules]
             + [r.reading.minutes, r.reading.required, r.reading.credited_hours] for r in rows]

@@ -25,6 +25,7 @@ from ..assessments.models import (
 )
 from ..assessments.statistics import activity_report, report_charts
 from ..certificates import services as certificates
+from ..certificates.models import CertificateStatus
 from ..content.questions import Question
 from ..db import session, utcnow
 from ..learning import services as learning
@@ -88,27 +89,38 @@ def trainee_report(enrolment: Enrolment) -> dict[str, Any]:
     versions = (certificate.course_versions if certificate is not None
                 else certificates.course_versions(enrolment, status))
     ordered = sorted(results.values(), key=lambda r: (r.kind == SCENARIO, r.slug))
+    generated_at = utcnow()
     return {
         "course": course, "user": user, "enrolment": enrolment, "status": status,
         "requirements": certificates.requirements(status),
         "quizzes": [r for r in ordered if r.kind in (QUIZ, CASE)],
         "scenarios": [r for r in ordered if r.kind == SCENARIO],
         "summary": summary, "certificate": certificate, "versions": versions,
+        "certificate_status": (CertificateStatus.record_labels()[certificate.status(generated_at)]
+                               if certificate is not None else None),
         "reading": status.reading,
         "modules": list(zip(status.modules, status.reading.modules, strict=True)),
-        "generated_at": utcnow(),
+        "generated_at": generated_at,
     }
 
 
-def cohort_report(course: Course, now: datetime | None = None) -> dict[str, Any]:
-    """Completion, scores, the hardest questions and the commonest violations of a course."""
+def cohort_report(course: Course, now: datetime | None = None,
+                  period: hr.Period | None = None) -> dict[str, Any]:
+    """Completion, scores, the hardest questions and the commonest violations of a course.
+
+    With a ``period``: the enrolments of the period as they stood at its end (``hr.course_roster``),
+    the quizzes they submitted and the simulation choices they made within it; the per-question
+    statistics of the current revisions, which span all time, are left out."""
     now = now or utcnow()
-    rows = hr.course_roster(course, now)
+    rows = hr.course_roster(course, now, period)
     counts = hr.counts(rows, now)
-    enrolment_ids = select(Enrolment.id).where(Enrolment.course_id == course.id,
-                                               Enrolment.is_archived.is_(False)).scalar_subquery()
+    enrolment_ids = hr.roster_enrolments(course, period).scalar_subquery()
+    submitted, chosen = (), ()
+    if period is not None:
+        submitted = (QuizAttempt.submitted_at > period.start, QuizAttempt.submitted_at <= period.end)
+        chosen = (ScenarioChoice.chosen_at > period.start, ScenarioChoice.chosen_at <= period.end)
     attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.enrolment_id.in_(enrolment_ids),
-                                                         QuizAttempt.state == GRADED)).all()
+                                                         QuizAttempt.state == GRADED, *submitted)).all()
     best: dict[int, dict[int, float]] = defaultdict(dict)
     for attempt in attempts:
         mine = best[attempt.enrolment_id]
@@ -119,7 +131,7 @@ def cohort_report(course: Course, now: datetime | None = None) -> dict[str, Any]
     responses = session.execute(
         select(AttemptResponse.question_key, AttemptResponse.fraction, QuizAttempt.revision_id)
         .join(QuizAttempt, AttemptResponse.attempt_id == QuizAttempt.id)
-        .where(QuizAttempt.enrolment_id.in_(enrolment_ids), QuizAttempt.state == GRADED,
+        .where(QuizAttempt.enrolment_id.in_(enrolment_ids), QuizAttempt.state == GRADED, *submitted,
                AttemptResponse.fraction.is_not(None))).all()
     by_question: dict[tuple[int, str], list[float]] = defaultdict(list)
     for key, fraction, revision_id in responses:
@@ -141,7 +153,7 @@ def cohort_report(course: Course, now: datetime | None = None) -> dict[str, Any]
     choices = session.execute(
         select(ScenarioChoice.violation_rule, ScenarioChoice.violation_severity, ScenarioPlay.activity_id)
         .join(ScenarioPlay, ScenarioChoice.play_id == ScenarioPlay.id)
-        .where(ScenarioPlay.enrolment_id.in_(enrolment_ids),
+        .where(ScenarioPlay.enrolment_id.in_(enrolment_ids), *chosen,
                ScenarioChoice.violation_rule.is_not(None))).all()
     rules = {a.id: a.current_revision.data.get("rules", {}) for a in session.scalars(
         select(Activity).where(Activity.course_id == course.id, Activity.kind == SCENARIO))
@@ -151,11 +163,12 @@ def cohort_report(course: Course, now: datetime | None = None) -> dict[str, Any]
     quiz_activities = session.scalars(select(Activity).where(
         Activity.course_id == course.id, Activity.kind.in_((QUIZ, CASE)),
         Activity.is_archived.is_(False)).order_by(Activity.slug)).all()
-    statistics = [(report, report_charts(report)) for report in
-                  (activity_report(activity) for activity in quiz_activities if activity.current_revision)
-                  if report.quiz is not None and report.quiz.attempts]
+    statistics = [] if period else [
+        (report, report_charts(report)) for report in
+        (activity_report(activity) for activity in quiz_activities if activity.current_revision)
+        if report.quiz is not None and report.quiz.attempts]
     return {
-        "course": course, "counts": counts, "generated_at": now, "statistics": statistics,
+        "course": course, "counts": counts, "generated_at": now, "statistics": statistics, "period": period,
         "completion_rate": round(100 * counts["completed"] / counts["enrolled"]) if counts["enrolled"] else 0,
         "chart": bar_chart([band for _, _, band in SCORE_BANDS], distribution, title="综合成绩分布（人数）"),
         "scored": len(overall),

@@ -18,6 +18,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_date
+from werkzeug.exceptions import BadRequest
 
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
@@ -25,12 +27,13 @@ from ..accounts.models import ADMIN, HR, TRAINER
 from ..audit import chain as audit_chain
 from ..audit.labels import ACTIONS, action_label, readable_details
 from ..audit.services import audit_count, chain_entries, entries, record
+from ..certificates.models import CertificateStatus
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Enrolment
 from . import hr, summaries
-from .archives import certificate_files, stream_zip
+from .archives import ArchiveFile, certificate_files, course_certificates, stream_zip, with_manifest
 from .spreadsheets import parse_employees, write_csv, write_xlsx
 
 bp = Blueprint("hr", __name__)
@@ -48,6 +51,7 @@ def _filter() -> hr.RosterFilter:
     args = request.args
     return hr.RosterFilter(search=args.get("q", ""), department=args.get("department", ""),
                            cohort=args.get("cohort", ""), status=args.get("status", ""),
+                           certificate=args.get("certificate", ""),
                            due_from=_date(args.get("due_from")), due_to=_date(args.get("due_to")),
                            sort=args.get("sort", "employee_no"), descending=args.get("order") == "desc")
 
@@ -86,6 +90,7 @@ def course(course_slug: str):
                            rows=found[(page - 1) * PER_PAGE: page * PER_PAGE], total=len(found),
                            page=page, pages=pages, filters=_filter(), departments=departments,
                            cohorts=cohorts, statuses=hr.STATUS_LABELS, now=now,
+                           certificate_statuses=list(CertificateStatus),
                            args={k: v for k, v in request.args.items() if k != "page"})
 
 
@@ -110,13 +115,18 @@ def export(course_slug: str, fmt: str):
 @bp.get("/hr/courses/<course_slug>/certificates.zip")
 @roles_required(HR)
 def certificates_zip(course_slug: str):
-    course, _rows, found, _now = _filtered(course_slug)
-    serials = [row.serial for row in found if row.serial]
+    """The certificates of the people the filters select: the currently valid ones, or with
+    ``include=all`` also their revoked, replaced and expired ones; with ``manifest.csv``."""
+    course, _rows, found, now = _filtered(course_slug)
+    include_all = request.args.get("include") == "all"
+    entries = course_certificates(course, now, user_ids={row.user_id for row in found},
+                                  include_all=include_all)
     record("export.certificates_zip", course.slug, load_current_user(),
-           {"certificates": len(serials), "filters": dict(request.args)})
+           {"certificates": len(entries), "filters": dict(request.args)})
     session.commit()
-    name = f"{course.slug}-certificates-{utcnow():%Y%m%d}.zip"
-    return Response(stream_with_context(stream_zip(certificate_files(serials))), mimetype="application/zip",
+    name = f"{course.slug}-certificates{'-all' if include_all else ''}-{now:%Y%m%d}.zip"
+    return Response(stream_with_context(stream_zip(with_manifest(certificate_files(entries)))),
+                    mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -142,9 +152,12 @@ def import_employees():
 @bp.route("/hr/courses/<course_slug>/assign", methods=["GET", "POST"])
 @roles_required(HR)
 def assign(course_slug: str):
+    """Assigning shows a preview first (who is enrolled, whose due date would move from what to
+    what); only what HR confirms is applied, and existing due dates move only when ticked."""
     course = learning.get_course(course_slug) or abort(404)
     departments, cohorts = hr.departments_and_cohorts()
     errors: dict[str, str] = {}
+    preview = None
     if request.method == "POST":
         chosen_departments = request.form.getlist("departments")
         chosen_cohorts = request.form.getlist("cohorts")
@@ -153,17 +166,49 @@ def assign(course_slug: str):
             errors["departments"] = _("Choose at least one department or cohort.")
         if due_on is None:
             errors["due_on"] = _("Give the due date as YYYY-MM-DD.")
-        elif due_on < utcnow().date():
+        elif due_on < hr.local_day(utcnow()):
             errors["due_on"] = _("The due date is in the past.")
-        if not errors:
-            enrolled, changed = hr.assign_course(course, chosen_departments, chosen_cohorts, due_on,
-                                                 load_current_user())
+        if not errors and request.form.get("confirmed"):
+            enrolled, changed = hr.assign_course(
+                course, chosen_departments, chosen_cohorts, due_on, load_current_user(),
+                enrol_ids=set(request.form.getlist("enrol", type=int)),
+                change_ids=set(request.form.getlist("change", type=int)))
             session.commit()
             flash(_("%(enrolled)d enrolled, %(changed)d due dates changed.", enrolled=enrolled,
                     changed=changed), "success")
             return redirect(url_for(".course", course_slug=course.slug))
+        if not errors:
+            preview = hr.preview_assignment(course, chosen_departments, chosen_cohorts, due_on)
     return render_template("lms/hr/assign.html", course=course, departments=departments,
-                           cohorts=cohorts, errors=errors, form=request.form), 400 if errors else 200
+                           cohorts=cohorts, errors=errors, form=request.form,
+                           preview=preview), 400 if errors else 200
+
+
+@bp.route("/hr/enrolments/<int:enrolment_id>/due", methods=["GET", "POST"])
+@roles_required(HR)
+def extend_due(enrolment_id: int):
+    """One trainee's later due date, with the reason, in the audit log."""
+    enrolment = session.get(Enrolment, enrolment_id) or abort(404)
+    error = None
+    if request.method == "POST":
+        due_on = _date(request.form.get("due_on"))
+        try:
+            if due_on is None:
+                raise hr.DueDateError("no_date")
+            hr.extend_due_date(enrolment, due_on, request.form.get("reason", ""), load_current_user())
+            session.commit()
+            flash(_("%(name)s is now due %(date)s.", name=enrolment.user.display_name,
+                    date=format_date(enrolment.due_at, "long")), "success")
+            return redirect(url_for(".course", course_slug=enrolment.course.slug))
+        except hr.DueDateError as problem:
+            session.rollback()
+            error = {"no_date": _("Give the new due date as YYYY-MM-DD."),
+                     "reason_required": _("Give the reason for the extension."),
+                     "not_open": _("This enrolment is completed or closed; its due date no longer counts."),
+                     "not_later": _("The new due date must be later than the current one and in the future.")
+                     }[str(problem)]
+    return render_template("lms/hr/extend_due.html", enrolment=enrolment, error=error,
+                           form=request.form), 400 if error else 200
 
 
 @bp.get("/admin/audit")
@@ -213,46 +258,75 @@ def my_report(course_slug: str):
     return redirect(url_for(".trainee_report", enrolment_id=enrolment.id))
 
 
+#: the periods an audit bundle or report may name
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _period() -> hr.Period | None:
+    """The ``from``/``to`` period of the request; None when none is given; 400 when it is invalid."""
+    given = request.args.get("from"), request.args.get("to")
+    if not any(given):
+        return None
+    first, last = (_date(value) for value in given)
+    message = None
+    if first is None or last is None:
+        message = _("Give the period as two dates, YYYY-MM-DD.")
+    elif not FIRST_DAY <= first <= LAST_DAY or not FIRST_DAY <= last <= LAST_DAY:
+        message = _("The period must lie between %(first)s and %(last)s.", first=FIRST_DAY.isoformat(),
+                    last=LAST_DAY.isoformat())
+    elif last < first:
+        message = _("The period's first day must not be after its last day.")
+    if message:
+        abort(Response(render_template("lms/errors/error.html", error=BadRequest(), message=message), 400))
+    return hr.Period(first, last)
+
+
 @bp.get("/hr/courses/<course_slug>/report")
 @roles_required(HR, TRAINER)
 def cohort(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
-    return render_template("lms/reports/cohort_page.html", **summaries.cohort_report(course))
+    report = summaries.cohort_report(course, period=_period())
+    return render_template("lms/reports/cohort_page.html", **report)
 
 
 @bp.get("/hr/courses/<course_slug>/report.pdf")
 @roles_required(HR, TRAINER)
 def cohort_pdf(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
-    data = summaries.render_report_pdf("lms/reports/cohort.html", **summaries.cohort_report(course))
-    record("report.cohort", course.slug, load_current_user())
+    period = _period()
+    data = summaries.render_report_pdf("lms/reports/cohort.html",
+                                       **summaries.cohort_report(course, period=period))
+    record("report.cohort", course.slug, load_current_user(),
+           {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None)
     session.commit()
-    return _pdf(data, f"cohort-report-{course.slug}-{utcnow():%Y%m%d}.pdf")
+    suffix = period.tag if period else f"{utcnow():%Y%m%d}"
+    return _pdf(data, f"cohort-report-{course.slug}-{suffix}.pdf")
 
 
 @bp.get("/hr/courses/<course_slug>/audit-bundle.zip")
 @roles_required(HR)
 def audit_bundle(course_slug: str):
-    """For the auditor: the period's certificates, its completion list and the cohort report."""
+    """For the auditor, everything for the period named in the file name and the manifest: the
+    certificates issued in it (every status, marked, as of the export), the list of who completed
+    in it, the cohort report computed for it, and ``manifest.csv``."""
     course = learning.get_course(course_slug) or abort(404)
-    first, last = _date(request.args.get("from")), _date(request.args.get("to"))
-    if first is None or last is None or last < first:
-        flash(_("Give the period as two dates, the first before the second."), "warning")
-        return redirect(url_for(".course", course_slug=course.slug))
-    start, end = hr.end_of_day(first) - timedelta(days=1), hr.end_of_day(last)
-    rows = [row for row in hr.course_roster(course)
-            if row.completed_at is not None and start < row.completed_at <= end]
-    serials = [row.serial for row in rows if row.serial]
-    report = summaries.render_report_pdf("lms/reports/cohort.html", **summaries.cohort_report(course))
+    period = _period()
+    if period is None:
+        abort(Response(render_template("lms/errors/error.html", error=BadRequest(),
+                                       message=_("Give the period as two dates, YYYY-MM-DD.")), 400))
+    now = utcnow()
+    completed = [row for row in hr.course_roster(course, now, period) if row.completed_at in period]
+    entries = course_certificates(course, now, issued_in=period, include_all=True)
+    report = summaries.render_report_pdf("lms/reports/cohort.html",
+                                         **summaries.cohort_report(course, now, period))
     record("export.audit_bundle", course.slug, load_current_user(),
-           {"from": first.isoformat(), "to": last.isoformat(), "certificates": len(serials)})
+           {"from": period.first.isoformat(), "to": period.last.isoformat(), "certificates": len(entries)})
     session.commit()
-    period = f"{first:%Y%m%d}-{last:%Y%m%d}"
-
     files = itertools.chain(
-        [(f"completions-{period}.csv", write_csv(hr.export_headers(course), hr.export_rows(rows))),
-         (f"cohort-report-{period}.pdf", report)],
-        certificate_files(serials, folder="certificates/"))
-    name = f"audit-{course.slug}-{period}.zip"
-    return Response(stream_with_context(stream_zip(files)), mimetype="application/zip",
+        [ArchiveFile(f"completions-{period.tag}.csv",
+                     write_csv(hr.export_headers(course), hr.export_rows(completed))),
+         ArchiveFile(f"cohort-report-{period.tag}.pdf", report)],
+        certificate_files(entries, folder="certificates/"))
+    name = f"audit-{course.slug}-{period.tag}.zip"
+    return Response(stream_with_context(stream_zip(with_manifest(files, period))), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -67,8 +67,11 @@ def test_assign_a_course_to_departments(app, client, shipped_course, make_user, 
     url = f"/hr/courses/{shipped_course}/assign"
     refused = client.post(url, data={"due_on": due.isoformat(), "csrf_token": csrf_token(client, url)})
     assert refused.status_code == 400 and 'id="departments-errors"' in refused.get_data(as_text=True)
-    client.post(url, data={"departments": ["催收五部"], "due_on": due.isoformat(),
-                           "csrf_token": csrf_token(client, url)})
+    form = {"departments": ["催收五部"], "due_on": due.isoformat(), "csrf_token": csrf_token(client, url)}
+    assert 'data-testid="assign-preview"' in client.post(url, data=form).get_data(as_text=True)
+    with app.app_context():
+        mine = session.query(Enrolment).filter_by(user_id=in_dept.id).one()
+    client.post(url, data={**form, "confirmed": "1", "change": [str(mine.id)]})  # ticked in the preview
     with app.app_context():
         mine = session.query(Enrolment).filter_by(user_id=in_dept.id).one()
         theirs = session.query(Enrolment).filter_by(user_id=other.id).one()
@@ -103,8 +106,9 @@ def test_dashboard_filters_search_and_exports(app, client, tiny, make_user, logi
     assert sorted(names) == sorted(["王小明", "李四", "赵五"])
 
     archive = zipfile.ZipFile(io.BytesIO(client.get("/hr/courses/tiny/certificates.zip").data))
-    [name] = archive.namelist()
-    assert "王小明" in name and archive.read(name).startswith(b"%PDF")
+    [name] = [n for n in archive.namelist() if n.endswith(".pdf")]
+    assert "王小明" in name and "有效" in name and archive.read(name).startswith(b"%PDF")
+    assert "manifest.csv" in archive.namelist()
     with app.app_context():
         actions = {e.action for e in session.query(AuditEntry)}
         assert {"export.csv", "export.xlsx", "export.certificates_zip"} <= actions
