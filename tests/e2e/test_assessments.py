@@ -1,5 +1,6 @@
 """In Chromium: a trainee fails a quiz, reviews it, passes it, plays a call simulation with a
-minor violation (and still passes), and writes the training summary; a trainer returns the summary with a comment."""
+minor violation (and still passes), and writes the training summary; a trainer returns the
+summary with a comment."""
 
 from __future__ import annotations
 
