@@ -1,5 +1,6 @@
 """In Chromium: a trainee fails a quiz, reviews it, passes it, plays a call simulation with a
-violation, and writes the training summary; a trainer returns the summary with a comment."""
+minor violation (and still passes), and writes the training summary; a trainer returns the
+summary with a comment."""
 
 from __future__ import annotations
 
@@ -111,22 +112,26 @@ def test_scenario_with_a_violation_shows_it_in_the_debrief(browser, live_server,
     sign_in(page, live_server, "sun")
     page.goto(f"{live_server}{COURSE}/scenarios/scenario-refuses-to-pay/")
     page.click("button:has-text('开始通话')")
-    violated = None
+    violated, score = None, 0
     while "/debrief" not in page.url:
         step = spec.step(page.locator("[data-step]").get_attribute("data-step"))
-        minor = [c for c in step.choices if c.violation and c.violation.severity != "critical"]
+        minor = [c for c in step.choices if c.violation and c.violation.severity == "minor"]
         if violated is None and minor:
             choice = minor[0]
             violated = choice
         else:
             choice = max((c for c in step.choices if not c.violation), key=lambda c: c.points)
+        score += choice.points
         with live_app.app_context():
             token = choice_token(session.get(ScenarioPlay, int(page.url.rsplit("/", 1)[1])), choice.index)
         page.locator(f"button.step-choice[value='{token}']").click()
         page.wait_for_load_state("load")
-    assert violated is not None, "the scenario offers no non-critical violation"
+    assert violated is not None, "the scenario offers no minor violation"
     violations = page.locator("[data-testid=violations]").inner_text()
     assert spec.rules[violated.violation.rule] in violations
+    # one minor slip and the best practice everywhere else still passes
+    result = page.locator("[data-testid=result]").inner_text()
+    assert "已通过" in result and f"{spec.percent(score)}%" in result, result
     page.screenshot(path=artifacts / "scenario-debrief.png", full_page=True)
     context.close()
 

@@ -3,6 +3,7 @@ training material, in restored wording."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -120,3 +121,50 @@ def test_the_shipped_assessments_give_no_cue_and_no_scoring_hole():
     courses = load_courses([COURSE_DIR], quizzes_dir=QUIZ_DIR.parent, courses_dir=COURSE_DIR.parent)
     assert len(courses[0].quizzes) == 8 and len(courses[0].scenarios) == 4
     assert [str(finding) for finding in analyse_content(courses)] == []
+
+
+def _play(spec, chosen):
+    """A play that takes ``chosen[step id]`` where given and the best-scoring choice elsewhere."""
+    from lms.content import scenario as engine
+
+    state = engine.start(spec)
+    while not state.finished:
+        step = spec.step(state.step_id)
+        choice = chosen.get(step.id) or max(step.choices, key=lambda c: c.points)
+        state = engine.choose(spec, state, choice.index)
+    return engine.outcome(spec, state)
+
+
+@pytest.mark.parametrize("path", sorted(QUIZ_DIR.glob("*.scenario.md")), ids=lambda path: path.name)
+def test_the_shipped_simulations_reward_knowing_the_rules_not_guessing(path):
+    from fractions import Fraction
+
+    from lms.content.analysis import count_paths
+    from lms.content.scenario import load_scenario
+
+    spec = load_scenario(path)
+    decisions = [step for step in spec.steps if step.choices]
+    assert len(decisions) >= 6 and all(3 <= len(step.choices) <= 4 for step in decisions)
+    assert count_paths(spec).guess_pass_chance <= Fraction(1, 200)
+
+    def slips(step):  # near-misses and minor violations: recoverable
+        best = max(step.choices, key=lambda c: c.points)
+        return [c for c in step.choices if c is not best
+                and (c.violation is None or c.violation.severity == "minor")]
+
+    assert _play(spec, {}).passed
+    # one or two slips anywhere still pass; three fail
+    for count, passes in ((1, True), (2, True), (3, False)):
+        for steps in itertools.combinations(decisions, count):
+            for made in itertools.product(*(slips(step) for step in steps)):
+                chosen = {step.id: choice for step, choice in zip(steps, made, strict=True)}
+                assert _play(spec, chosen).passed is passes, chosen
+    # any forbidden choice fails, however good the rest
+    for step in decisions:
+        for forbidden in step.choices:
+            if forbidden.violation and forbidden.violation.severity != "minor":
+                assert not _play(spec, {step.id: forbidden}).passed, forbidden
+    # nor does the longest (or the shortest) choice give the answer away
+    for length in (max, min):
+        chosen = {step.id: length(step.choices, key=lambda c: len(c.text)) for step in decisions}
+        assert not _play(spec, chosen).passed

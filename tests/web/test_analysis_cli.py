@@ -88,9 +88,13 @@ def test_check_strict_passes_on_content_without_warnings(app, runner, tmp_path):
         (courses / COURSE / path.name).write_text(
             "\n".join(line for line in text.splitlines() if not line.startswith("activities:")) + "\n",
             encoding="utf-8")
+    # seven steps, each with one right choice: guessing passes 1 play in 128, below the 1 % limit
+    steps = "".join(f"## {'start' if n == 1 else f'step-{n}'}: 第{n}步\n"
+                    f"- 照规定处理 -> {'good' if n == 7 else f'step-{n + 1}'} (+10)\n- 挂断 -> bad (-100)\n\n"
+                    for n in range(1, 8))
     (quizzes / COURSE / "call.scenario.md").write_text(
-        "---\ntitle: 模拟\n---\n## start: 开始\n- 核实身份 -> good (+10)\n- 挂断 -> bad\n\n"
-        "## good: 成功 [end pass]\n\n## bad: 失败 [end fail]\n", encoding="utf-8")
+        f"---\ntitle: 模拟\n---\n{steps}## good: 成功 [end pass]\n\n## bad: 失败 [end fail]\n",
+        encoding="utf-8")
     app.config["LMS_QUIZZES_DIR"] = str(quizzes)
     result = runner.invoke(args=["lms", "check", "--strict", str(courses)])
     assert result.exit_code == 0, result.output
