@@ -26,7 +26,7 @@ from ..content.course import DEFAULT_CERTIFICATE, DEFAULT_COMPLETION
 from ..db import session, utcnow
 from ..learning import services as learning
 from ..learning.models import Enrolment
-from ..signals import progress_changed
+from ..signals import enrolled, progress_changed
 from ..urls import PublicUrlMissing, public_url
 from .models import Certificate
 
@@ -338,6 +338,7 @@ def start_refresher(certificate: Certificate, actor: User | None,
                       source="refresher", enrolled_at=now, due_at=due_at)
     session.add(fresh)
     session.flush()
+    enrolled.send(fresh)
     record("enrolment.refresher", certificate.serial, actor,
            {"course": course.slug, "cycle": fresh.cycle, "due_at": due_at.isoformat()})
     return fresh

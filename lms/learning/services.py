@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import TRAINEE, User, UserRole
 from ..assessments.progress import ActivityStatus, activity_statuses
 from ..db import session, utcnow
-from ..signals import progress_changed, roles_changed
+from ..signals import enrolled, progress_changed, roles_changed
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from .reading import ModuleRead, ModuleTime, ReadingTime, reading_time
 
@@ -37,6 +37,7 @@ def enrol(user: User, course: Course, source: str = "default") -> tuple[Enrolmen
                           due_at=_due_at(course, now))
     session.add(enrolment)
     session.flush()
+    enrolled.send(enrolment)
     return enrolment, True
 
 

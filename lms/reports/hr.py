@@ -24,6 +24,7 @@ from ..learning.models import Course, Enrolment, Module, ModuleProgress, ModuleR
 from ..learning.reading import ModuleRead, ReadingTime, reading_time
 from ..learning.services import enrol
 from ..ordering import natural_key
+from ..signals import due_date_changed
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
@@ -100,8 +101,9 @@ def assign_course(course: Course, departments: list[str], cohorts: list[str], du
             enrolment.due_at = due_at
             enrolled += 1
         elif enrolment.completed_at is None and enrolment.due_at != due_at:
-            enrolment.due_at = due_at
+            old, enrolment.due_at = enrolment.due_at, due_at
             changed += 1
+            due_date_changed.send(enrolment, old=old, new=due_at)
     session.flush()
     record("course.assigned", course.slug, actor, {"departments": departments, "cohorts": cohorts,
                                                    "due_on": due_on.isoformat(), "enrolled": enrolled,
