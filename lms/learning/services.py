@@ -192,6 +192,12 @@ def course_status(course: Course, enrolment: Enrolment | None,
     return CourseStatus(course, enrolment, statuses, activities)
 
 
+def module_of(status: CourseStatus, slug: str) -> ModuleStatus | None:
+    """The module that lists activity ``slug`` (None for an activity of the course as a whole)."""
+    return next((s for s in status.modules if s.module.current_revision is not None
+                 and slug in s.module.current_revision.activities), None)
+
+
 def activity_blocked_by(status: CourseStatus, slug: str) -> Module | None:
     """Whether activity ``slug`` is open for the enrolment of ``status``: None when it is, else
     the module to complete first.
@@ -202,8 +208,7 @@ def activity_blocked_by(status: CourseStatus, slug: str) -> Module | None:
     """
     if not status.course.is_sequential or status.enrolment is None:
         return None
-    owner = next((s for s in status.modules if s.module.current_revision is not None
-                  and slug in s.module.current_revision.activities), None)
+    owner = module_of(status, slug)
     if owner is not None and owner.state != LOCKED:
         return None
     if owner is None and all(s.state == COMPLETED for s in status.modules):
