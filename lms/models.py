@@ -14,11 +14,12 @@ from .assessments.models import (
 from .audit.models import AuditEntry
 from .certificates.models import Certificate
 from .learning.models import Course, CourseAsset, Enrolment, Module, ModuleProgress, ModuleRevision
+from .notices.models import Notice
 from .reminders.models import ReminderSent
 
 __all__ = [
     "Activity", "ActivityRevision", "AttemptResponse", "AuditEntry", "Certificate", "Course",
     "CourseAsset", "Enrolment",
-    "Module", "ModuleProgress", "ModuleRevision", "QuizAttempt", "ReminderSent", "ScenarioChoice",
+    "Module", "ModuleProgress", "ModuleRevision", "Notice", "QuizAttempt", "ReminderSent", "ScenarioChoice",
     "ScenarioPlay", "SummaryEvent", "TrainingSummary", "User", "UserRole",
 ]

@@ -21,6 +21,7 @@ from .assessments.views import bp as assessments_bp  # noqa: E402
 from .certificates.views import bp as certificates_bp  # noqa: E402
 from .content.render import render_trainee_text  # noqa: E402
 from .learning.views import bp as learning_bp  # noqa: E402
+from .notices.views import bp as notices_bp  # noqa: E402
 from .reports.views import bp as hr_bp  # noqa: E402
 
 blueprint.register_blueprint(accounts_bp)
@@ -29,6 +30,7 @@ blueprint.register_blueprint(assessments_bp)
 blueprint.register_blueprint(review_bp)
 blueprint.register_blueprint(certificates_bp)
 blueprint.register_blueprint(hr_bp)
+blueprint.register_blueprint(notices_bp)
 
 
 @blueprint.app_template_filter("lms_markdown")

@@ -28,7 +28,7 @@ from ..content.questions import (
 )
 from ..db import session
 from ..learning.models import Enrolment
-from ..signals import progress_changed
+from ..signals import attempt_graded_by_hand, progress_changed
 from .grading import QUESTION_TYPES, FormValues, answer_choices, is_scored, score_percent
 from .models import (
     AWAITING_GRADING,
@@ -414,6 +414,8 @@ def grade_by_hand(attempt: QuizAttempt, key: str, fraction: float, comment: str,
                   and questions[int(r.question_key[1:])].type != DESCRIPTION)
     if attempt.state != IN_PROGRESS:
         _finalise(attempt, now, waiting)
+    if attempt.state == GRADED:
+        attempt_graded_by_hand.send(attempt)
 
 
 # --- where a trainee stands --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ..accounts.models import User
 from ..db import session
 from ..i18n import gettext as _
 from ..learning.models import Course, Enrolment
-from ..signals import progress_changed
+from ..signals import progress_changed, summary_reviewed
 from .models import APPROVED, DRAFT, RETURNED, SUBMITTED, SummaryEvent, TrainingSummary
 
 SUMMARY_SLUG = "training-summary"
@@ -94,11 +94,13 @@ def review(summary: TrainingSummary, approve: bool, comment: str, reviewer: User
         raise SummaryError("comment_required")
     summary.status = APPROVED if approve else RETURNED
     summary.reviewed_at = now
-    summary.events.append(SummaryEvent(action=summary.status, body=summary.body,
-                                       comment=comment.strip(), actor_id=reviewer.id, created_at=now))
+    event = SummaryEvent(action=summary.status, body=summary.body, comment=comment.strip(),
+                         actor_id=reviewer.id, created_at=now)
+    summary.events.append(event)
     session.flush()
     if approve:
         progress_changed.send(summary.enrolment)
+    summary_reviewed.send(summary, event=event)
 
 
 def pending_summaries() -> list[TrainingSummary]:

@@ -10,6 +10,7 @@ from ..accounts.access import login_required
 from ..accounts.identity import load_current_user
 from ..db import session, utcnow
 from ..i18n import gettext as _
+from ..learning import services as learning
 from . import quizzes, scenarios, summaries
 from .access import load_activity, load_enrolled_course, own, own_open, require_open
 from .models import CASE, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
@@ -106,10 +107,14 @@ def review(attempt_id: int):
     if quizzes.is_open(attempt, utcnow()):
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     status = quizzes.quiz_status(attempt.enrolment, attempt.activity, utcnow())
-    return render_template("lms/assessments/review.html", attempt=attempt,
-                           course=attempt.activity.course, revision=attempt.revision,
+    course = attempt.activity.course
+    course_status = learning.course_status(course, attempt.enrolment)
+    return render_template("lms/assessments/review.html", attempt=attempt, course=course,
+                           revision=attempt.revision,
                            reveal=quizzes.may_reveal(attempt, status.is_passed),
-                           review=quizzes.review_items(attempt), status=status)
+                           review=quizzes.review_items(attempt), status=status,
+                           course_status=course_status,
+                           module=learning.module_of(course_status, attempt.activity.slug))
 
 
 # --- call simulations ------------------------------------------------------------------------
@@ -166,8 +171,12 @@ def debrief(play_id: int):
     play = own(session.get(ScenarioPlay, play_id))
     if play.finished_at is None:
         return redirect(url_for(".play", play_id=play.id))
-    return render_template("lms/assessments/debrief.html", play=play, course=play.activity.course,
-                           revision=play.revision, path=scenarios.path_of(play))
+    course = play.activity.course
+    course_status = learning.course_status(course, play.enrolment)
+    return render_template("lms/assessments/debrief.html", play=play, course=course,
+                           revision=play.revision, path=scenarios.path_of(play),
+                           course_status=course_status,
+                           module=learning.module_of(course_status, play.activity.slug))
 
 
 # --- the training summary --------------------------------------------------------------------

@@ -26,7 +26,7 @@ from ..content.course import DEFAULT_CERTIFICATE, DEFAULT_COMPLETION
 from ..db import session, utcnow
 from ..learning import services as learning
 from ..learning.models import Enrolment
-from ..signals import progress_changed
+from ..signals import enrolled, progress_changed
 from ..urls import PublicUrlMissing, public_url
 from .models import Certificate
 from .signing import SignatureCheck
@@ -369,6 +369,7 @@ def _next_cycle(old: Enrolment, source: str, now: datetime, due_at: datetime) ->
                       source=source, enrolled_at=now, due_at=due_at)
     session.add(fresh)
     session.flush()
+    enrolled.send(fresh)
     return fresh
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import TRAINEE, User, UserRole
 from ..assessments.progress import ActivityStatus, activity_statuses
 from ..db import session, utcnow
-from ..signals import progress_changed, roles_changed
+from ..signals import enrolled, progress_changed, roles_changed
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from .reading import ModuleRead, ModuleTime, ReadingTime, reading_time
 
@@ -37,6 +37,7 @@ def enrol(user: User, course: Course, source: str = "default") -> tuple[Enrolmen
                           due_at=_due_at(course, now))
     session.add(enrolment)
     session.flush()
+    enrolled.send(enrolment)
     return enrolment, True
 
 
@@ -191,6 +192,12 @@ def course_status(course: Course, enrolment: Enrolment | None,
     return CourseStatus(course, enrolment, statuses, activities)
 
 
+def module_of(status: CourseStatus, slug: str) -> ModuleStatus | None:
+    """The module that lists activity ``slug`` (None for an activity of the course as a whole)."""
+    return next((s for s in status.modules if s.module.current_revision is not None
+                 and slug in s.module.current_revision.activities), None)
+
+
 def activity_blocked_by(status: CourseStatus, slug: str) -> Module | None:
     """Whether activity ``slug`` is open for the enrolment of ``status``: None when it is, else
     the module to complete first.
@@ -201,8 +208,7 @@ def activity_blocked_by(status: CourseStatus, slug: str) -> Module | None:
     """
     if not status.course.is_sequential or status.enrolment is None:
         return None
-    owner = next((s for s in status.modules if s.module.current_revision is not None
-                  and slug in s.module.current_revision.activities), None)
+    owner = module_of(status, slug)
     if owner is not None and owner.state != LOCKED:
         return None
     if owner is None and all(s.state == COMPLETED for s in status.modules):

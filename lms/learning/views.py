@@ -21,6 +21,7 @@ from ..accounts.models import HR, TRAINER
 from ..certificates import services as certificate_services
 from ..db import session, utcnow
 from ..i18n import gettext as _
+from ..notices.services import open_notices
 from ..reminders.services import due_notices
 from . import services
 from .forms import ReadingReportForm
@@ -53,7 +54,7 @@ def dashboard():
     notices = due_notices([status.enrolment for status in courses], certificates.issued.values(), now)
     return render_template("lms/learning/dashboard.html", courses=courses, previews=previews,
                            certificates=certificates.issued, pending=certificates.pending,
-                           now=now, notices=notices,
+                           now=now, notices=notices, news=open_notices(user),
                            past=certificate_services.past_certificates(user))
 
 

@@ -16,7 +16,8 @@ from ..urls import PublicUrlMissing
 from . import services
 from .mail import Mailer, MailError
 
-LABELS = {services.DUE: "due-date", services.EXPIRY: "certificate expiry", services.HR_DIGEST: "HR digest"}
+LABELS = {services.DUE: "due-date", services.EXPIRY: "certificate expiry", services.HR_DIGEST: "HR digest",
+          services.NOTICE: "notice"}
 
 
 def _parse_now(text: str) -> datetime:
@@ -31,7 +32,9 @@ def _parse_now(text: str) -> datetime:
 
 
 def _counts(counts: Counter[str]) -> str:
-    return ", ".join(f"{counts[kind]} {LABELS[kind]}" for kind in services.KINDS)
+    """The count of every kind of reminder; notices only when there are some."""
+    return ", ".join(f"{counts[kind]} {LABELS[kind]}" for kind in services.KINDS
+                     if kind != services.NOTICE or counts[kind])
 
 
 def _describe(message: services.Outgoing) -> str:
@@ -44,7 +47,8 @@ def _describe(message: services.Outgoing) -> str:
 @click.option("--dry-run", is_flag=True, help="Print who would be sent what; send and record nothing.")
 @with_appcontext
 def remind_command(moment: str | None, dry_run: bool) -> None:
-    """Email trainees about due dates and expiring certificates, and HR about overdue trainees.
+    """Email trainees about due dates, expiring certificates and new notices, and HR about overdue
+    trainees.
 
     Each reminder is sent once. Exits 1 when a message failed; the next run tries it again."""
     now = _parse_now(moment) if moment else utcnow()

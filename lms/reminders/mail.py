@@ -47,20 +47,20 @@ class Mailer:
     """``with Mailer.from_config(app.config) as mailer: mailer.send(email)``."""
 
     def __init__(self, host: str, port: int = 25, *, sender: str, username: str | None = None,
-                 password: str | None = None, use_tls: bool = False):
-        self.host, self.port, self.sender = host, port, sender
+                 password: str | None = None, use_tls: bool = False, timeout: float = TIMEOUT_SECONDS):
+        self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
         self.username, self.password, self.use_tls = username, password, use_tls
         self._smtp: smtplib.SMTP | None = None
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> Mailer:
+    def from_config(cls, config: Mapping[str, Any], timeout: float = TIMEOUT_SECONDS) -> Mailer:
         return cls(config["LMS_MAIL_SERVER"], int(config["LMS_MAIL_PORT"]), sender=config["LMS_MAIL_FROM"],
                    username=config.get("LMS_MAIL_USERNAME"), password=config.get("LMS_MAIL_PASSWORD"),
-                   use_tls=bool(config.get("LMS_MAIL_USE_TLS")))
+                   use_tls=bool(config.get("LMS_MAIL_USE_TLS")), timeout=timeout)
 
     def __enter__(self) -> Mailer:
         try:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_SECONDS)
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         except (smtplib.SMTPException, OSError) as error:
             raise MailError(f"cannot connect to {self.host}:{self.port}: {error}") from error
         try:

@@ -24,12 +24,16 @@ from ..certificates.models import Certificate
 from ..certificates.services import local_date
 from ..db import session, utcnow
 from ..learning.models import Course, Enrolment
+from ..notices.models import Notice as EventNotice
 from ..urls import public_url
 from .mail import Email, Mailer, MailError
 from .models import ReminderSent
 
-DUE, EXPIRY, HR_DIGEST = "due", "expiry", "hr_digest"
-KINDS = (DUE, EXPIRY, HR_DIGEST)
+DUE, EXPIRY, HR_DIGEST, NOTICE = "due", "expiry", "hr_digest", "notice"
+KINDS = (DUE, EXPIRY, HR_DIGEST, NOTICE)
+#: A notice (lms.notices) is emailed once while it is open and at most this old: mail configured
+#: later does not send a backlog of old news.
+NOTICE_EMAIL_WITHIN = timedelta(days=7)
 OVERDUE = "overdue"
 #: (step, days before the date), most urgent first. Only the most urgent step whose window has
 #: begun is sent: a run that missed some days sends today's step, not every one it skipped.
@@ -119,6 +123,7 @@ def plan(now: datetime) -> Plan:
     digest = hr_digest(now)
     if digest is not None:
         found.messages.append(digest)
+    found.messages += notice_messages(now)
     return found
 
 
@@ -171,6 +176,34 @@ def trainee_email(notice: Notice) -> Email:
     return render_email([notice.user.email.strip()], notice.kind, notice=notice,
                         name=notice.user.display_name, course=notice.course, on=notice.on.isoformat(),
                         url=public_url("lms.learning.course", course_slug=notice.course.slug))
+
+
+def notice_messages(now: datetime, ids: Iterable[int] | None = None) -> list[Outgoing]:
+    """The emails of open notices not emailed yet (of these ``ids`` only, when given), created
+    within NOTICE_EMAIL_WITHIN before ``now``, to active trainees who have an address."""
+    emailed = exists().where(ReminderSent.kind == NOTICE, ReminderSent.subject_id == EventNotice.id)
+    query = (select(EventNotice).join(EventNotice.user).join(EventNotice.enrolment)
+             .where(EventNotice.opened_at.is_(None), EventNotice.dismissed_at.is_(None),
+                    EventNotice.created_at <= now, EventNotice.created_at > now - NOTICE_EMAIL_WITHIN,
+                    User.is_active.is_(True), Enrolment.is_archived.is_(False), ~emailed)
+             .options(contains_eager(EventNotice.user), contains_eager(EventNotice.enrolment))
+             .order_by(EventNotice.id))
+    if ids is not None:
+        query = query.where(EventNotice.id.in_(list(ids)))
+    return [Outgoing(NOTICE, notice.id, notice.kind, notice_email(notice))
+            for notice in session.scalars(query) if (notice.user.email or "").strip()]
+
+
+def notice_email(notice: EventNotice) -> Email:
+    endpoint, values = notice.target
+    return render_email([notice.user.email.strip()], NOTICE, notice=notice, name=notice.user.display_name,
+                        course=notice.enrolment.course, url=public_url(endpoint, **values),
+                        old=_local_day(notice.old_due_at), new=_local_day(notice.new_due_at),
+                        due=_local_day(notice.enrolment.due_at))
+
+
+def _local_day(moment: datetime | None) -> str | None:
+    return local_date(moment).isoformat() if moment is not None else None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from ..learning.models import Course, Enrolment, Module, ModuleProgress, ModuleR
 from ..learning.reading import ModuleRead, ReadingTime, reading_time
 from ..learning.services import enrol
 from ..ordering import natural_key
+from ..signals import due_date_changed
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
@@ -152,7 +153,9 @@ def assign_course(course: Course, departments: list[str], cohorts: list[str], du
             enrolled.append(user.employee_no or user.username)
     for change in preview.changes:
         if change.enrolment_id in change_ids:
-            session.get(Enrolment, change.enrolment_id).due_at = preview.due_at
+            enrolment = session.get(Enrolment, change.enrolment_id)
+            enrolment.due_at = preview.due_at
+            due_date_changed.send(enrolment, old=change.due_at, new=preview.due_at)
             changed.append({"employee_no": change.employee_no, "holder": change.name,
                             "from": change.due_at.isoformat() if change.due_at else None,
                             "to": preview.due_at.isoformat()})
@@ -184,6 +187,7 @@ def extend_due_date(enrolment: Enrolment, due_on: date, reason: str, actor: User
     before = enrolment.due_at
     enrolment.due_at = due_at
     session.flush()
+    due_date_changed.send(enrolment, old=before, new=due_at)
     user = enrolment.user
     record("enrolment.due_extended", f"{user.employee_no or user.username}/{enrolment.course.slug}", actor,
            {"holder": user.display_name, "from": before.isoformat() if before else None,

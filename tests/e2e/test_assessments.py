@@ -92,8 +92,7 @@ def test_quiz_fail_review_pass(browser, live_server, live_app, artifacts):
     assert page.locator(".explanation").count() > 0  # explanations shown after the attempt
     page.screenshot(path=artifacts / "quiz-review-failed-phone.png", full_page=True)
 
-    page.click("a:has-text('返回测验')")
-    page.click("button:has-text('再试一次')")
+    page.click("[data-testid=result-actions] button:has-text('再试一次')")  # the first action after failing
     page.wait_for_selector("[data-attempt-form]")
     attempt_id = int(page.url.rsplit("/", 1)[1])
     answer_correctly(page, live_app, attempt_id)
@@ -101,6 +100,7 @@ def test_quiz_fail_review_pass(browser, live_server, live_app, artifacts):
     page.wait_for_url(re.compile(r".*/review$"))
     assert "已通过" in page.locator("[data-testid=result]").inner_text()
     assert "100" in page.locator("[data-testid=result]").inner_text()
+    assert page.locator("[data-testid=result-actions] a.next-step").is_visible()  # on to the next step
     context.close()
 
 

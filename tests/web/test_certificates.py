@@ -254,6 +254,7 @@ def test_a_refresher_archives_the_earlier_cycle(app, client, runner, issued, mak
     login(trainee)
     page = client.get("/").get_data(as_text=True)
     assert "已完成 0%" in page  # the refresher starts afresh
+    assert 'data-kind="assigned"' in page and "你有一门新课程：“合规速成”，截止日期" in page  # and is told
     assert serial in page  # the earlier certificate stays readable
     assert client.get(f"/certificates/{serial}.pdf").status_code == 200
     assert "有效" in client.get(f"/verify/{serial}").get_data(as_text=True)

@@ -1,0 +1,41 @@
+"""The trainee's notices: opening one (to the page it links to) and dismissing it. Both POST:
+a GET never writes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, url_for
+
+from ..accounts.access import login_required
+from ..accounts.identity import load_current_user
+from ..db import session, utcnow
+from . import services
+from .models import Notice
+
+bp = Blueprint("notices", __name__, url_prefix="/notices")
+
+
+def _load(notice_id: int) -> Notice:
+    """The notice (404 unknown), when it is the current user's (403 otherwise)."""
+    notice = session.get(Notice, notice_id) or abort(404)
+    if notice.user_id != load_current_user().id:
+        abort(403)
+    return notice
+
+
+@bp.post("/<int:notice_id>/open")
+@login_required
+def open_notice(notice_id: int):
+    notice = _load(notice_id)
+    services.mark_opened(notice, utcnow())
+    endpoint, values = notice.target
+    session.commit()
+    return redirect(url_for(endpoint, **values), 303)
+
+
+@bp.post("/<int:notice_id>/dismiss")
+@login_required
+def dismiss(notice_id: int):
+    notice = _load(notice_id)
+    services.dismiss(notice, utcnow())
+    session.commit()
+    return redirect(url_for("lms.learning.dashboard"), 303)
