@@ -34,7 +34,7 @@ def test_trainee_reads_a_module_and_progress_changes(browser, live_server, live_
     card.locator("a.next-step").click()
     page.wait_for_selector("article.module")
     content = page.locator(".module__content").inner_text()
-    assert "理解客户情况" in content
+    assert "了解客户情况" in content
     assert "不得利用暴力、威胁等手段进行催收" in page.content() or "暴力" in content
     page.screenshot(path=artifacts / f"module-{device}.png")
     assert "完成本单元还需有效学习 7 分钟" in page.locator("[data-reading-time]").inner_text()
