@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ..accounts.models import TRAINEE, User, UserRole
 from ..accounts.services import set_roles
@@ -146,13 +146,51 @@ class RosterRow:
                 and now < self.certificate_expires_at <= now + within)
 
 
+def started_clause():
+    """SQL: the enrolment (of the enclosing query) has opened an active module or begun an activity."""
+    return or_(
+        select(ModuleProgress.id).join(Module, ModuleProgress.module_id == Module.id)
+        .where(ModuleProgress.enrolment_id == Enrolment.id, Module.is_archived.is_(False)).exists(),
+        select(QuizAttempt.id).where(QuizAttempt.enrolment_id == Enrolment.id).exists(),
+        select(ScenarioPlay.id).where(ScenarioPlay.enrolment_id == Enrolment.id).exists())
+
+
+def status_column(now: datetime):
+    """SQL: the enrolment's status, the one definition every page, export and report uses."""
+    return case((Enrolment.completed_at.is_not(None), COMPLETED),
+                (and_(Enrolment.due_at.is_not(None), Enrolment.due_at < now), OVERDUE),
+                (started_clause(), IN_PROGRESS), else_=NOT_STARTED)
+
+
+def open_enrolments(course: Course):
+    """SQL condition: the open (not archived) enrolments of the course."""
+    return and_(Enrolment.course_id == course.id, Enrolment.is_archived.is_(False))
+
+
+def status_counts(course: Course, now: datetime | None = None) -> dict[str, int]:
+    """What ``counts`` gives for the roster, counted in the database: two queries."""
+    now = now or utcnow()
+    status = status_column(now).label("status")
+    found = {key: 0 for key in STATUSES}
+    found.update(dict(session.execute(
+        select(status, func.count()).where(open_enrolments(course)).group_by(status)).all()))
+    found["enrolled"] = sum(found[key] for key in STATUSES)
+    found["expiring"] = session.scalar(
+        select(func.count()).select_from(Certificate)
+        .join(Enrolment, Certificate.enrolment_id == Enrolment.id)
+        .where(open_enrolments(course), Certificate.course_id == course.id,
+               Certificate.superseded_by_id.is_(None), Certificate.revoked_at.is_(None),
+               Certificate.expires_at > now, Certificate.expires_at <= now + EXPIRING_WITHIN)) or 0
+    return found
+
+
 def course_roster(course: Course, now: datetime | None = None) -> list[RosterRow]:
-    """Every open enrolment of the course with its status: six queries, whatever the size."""
+    """Every open enrolment of the course with its status: five queries, whatever the size."""
     now = now or utcnow()
     enrolments = session.execute(  # plain columns: no ORM objects for thousands of rows
         select(Enrolment.id, Enrolment.enrolled_at, Enrolment.due_at, Enrolment.completed_at,
                User.id.label("user_id"), User.display_name, User.employee_no, User.department,
-               User.cohort)
+               User.cohort, status_column(now).label("status"), started_clause().label("started"))
         .join(User, Enrolment.user_id == User.id)
         .where(Enrolment.course_id == course.id, Enrolment.is_archived.is_(False))).all()
     in_course = select(Enrolment.id).where(Enrolment.course_id == course.id).scalar_subquery()
@@ -180,28 +218,18 @@ def course_roster(course: Course, now: datetime | None = None) -> list[RosterRow
                        mine[m.id][1] if m.id in mine else m.current_revision.minutes,
                        mine[m.id][0] if m.id in mine else 0) for m in modules])
 
-    started = set(session.scalars(
-        select(QuizAttempt.enrolment_id).where(QuizAttempt.enrolment_id.in_(in_course))
-        .union(select(ScenarioPlay.enrolment_id).where(ScenarioPlay.enrolment_id.in_(in_course)))))
     certificates = {c.enrolment_id: c for c in session.execute(
         select(Certificate.enrolment_id, Certificate.serial, Certificate.expires_at, Certificate.revoked_at)
         .where(Certificate.course_id == course.id, Certificate.superseded_by_id.is_(None))).all()}
     rows = []
     for enrolment in enrolments:
         done = progress.get(enrolment.id, 0)
-        has_started = enrolment.id in progress or enrolment.id in started
-        if enrolment.completed_at is not None:
-            status = COMPLETED
-        elif enrolment.due_at is not None and enrolment.due_at < now:
-            status = OVERDUE
-        else:
-            status = IN_PROGRESS if has_started else NOT_STARTED
         certificate = certificates.get(enrolment.id)
         rows.append(RosterRow(
             enrolment.id, enrolment.user_id, enrolment.display_name, enrolment.employee_no,
             enrolment.department, enrolment.cohort, enrolment.enrolled_at, enrolment.due_at,
             enrolment.completed_at, done, modules_total,
-            has_started, status, certificate.serial if certificate else None,
+            bool(enrolment.started), enrolment.status, certificate.serial if certificate else None,
             certificate.expires_at if certificate else None,
             bool(certificate and certificate.revoked_at), reading_of(enrolment.id)))
     return rows
