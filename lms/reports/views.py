@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Iterator
 from datetime import date, timedelta
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -183,10 +185,13 @@ def audit_log():
 
 # --- training summary reports (PDF) ----------------------------------------------------------
 
-def _pdf(data: bytes, name: str) -> Response:
+def _pdf(data: bytes, name: str, title: str | None = None) -> Response:
+    """A PDF download named ``name`` (ASCII); browsers that can show ``title`` + the date use it."""
+    disposition = f'attachment; filename="{name}"'
+    if title:
+        disposition += f"; filename*=UTF-8''{quote(title)}"
     return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "private, no-store"})
+                    headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
 
 
 @bp.get("/reports/enrolments/<int:enrolment_id>.pdf")
@@ -224,16 +229,20 @@ def cohort(course_slug: str):
 @roles_required(HR, TRAINER)
 def cohort_pdf(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
-    data = summaries.render_report_pdf("lms/reports/cohort.html", **summaries.cohort_report(course))
+    data = summaries.render_report_pdf("lms/reports/cohort.html",
+                                       **summaries.cohort_report(course, statistics=True))
     record("report.cohort", course.slug, load_current_user())
     session.commit()
-    return _pdf(data, f"cohort-report-{course.slug}-{utcnow():%Y%m%d}.pdf")
+    today = f"{utcnow():%Y%m%d}"
+    return _pdf(data, f"training-statistics-{course.slug}-{today}.pdf",
+                f"{summaries.COHORT_REPORT_TITLE}-{course.title}-{today}.pdf")
 
 
 @bp.get("/hr/courses/<course_slug>/audit-bundle.zip")
 @roles_required(HR)
 def audit_bundle(course_slug: str):
-    """For the auditor: the period's certificates, its completion list and the cohort report."""
+    """For the auditor: the period's certificates, its completion list and the training statistics
+    report. The ZIP starts at once: the report's PDF is rendered while it streams."""
     course = learning.get_course(course_slug) or abort(404)
     first, last = _date(request.args.get("from")), _date(request.args.get("to"))
     if first is None or last is None or last < first:
@@ -243,16 +252,18 @@ def audit_bundle(course_slug: str):
     rows = [row for row in hr.course_roster(course)
             if row.completed_at is not None and start < row.completed_at <= end]
     serials = [row.serial for row in rows if row.serial]
-    report = summaries.render_report_pdf("lms/reports/cohort.html", **summaries.cohort_report(course))
+    html = render_template("lms/reports/cohort.html", **summaries.cohort_report(course, statistics=True))
     record("export.audit_bundle", course.slug, load_current_user(),
            {"from": first.isoformat(), "to": last.isoformat(), "certificates": len(serials)})
     session.commit()
     period = f"{first:%Y%m%d}-{last:%Y%m%d}"
 
+    def report() -> Iterator[tuple[str, bytes]]:  # rendered once the download has begun
+        yield f"{summaries.COHORT_REPORT_TITLE}-{period}.pdf", summaries.report_pdf(html)
+
     files = itertools.chain(
-        [(f"completions-{period}.csv", write_csv(hr.export_headers(course), hr.export_rows(rows))),
-         (f"cohort-report-{period}.pdf", report)],
-        certificate_files(serials, folder="certificates/"))
+        [(f"completions-{period}.csv", write_csv(hr.export_headers(course), hr.export_rows(rows)))],
+        report(), certificate_files(serials, folder="certificates/"))
     name = f"audit-{course.slug}-{period}.zip"
     return Response(stream_with_context(stream_zip(files)), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
