@@ -102,24 +102,17 @@ class ResultsPage:
 
 # --- the columns ---------------------------------------------------------------------------------
 
-def short_title(title: str, prefix: str = "") -> str:
-    """A column heading: the first word of the title, without the prefix its whole group shares
-    (案例分析：…), or what comes before a colon; at most SHORT_TITLE characters."""
+def short_title(title: str, after_colon: bool = False) -> str:
+    """A column heading: the first word of the title (催收概述与流程 随堂测验 → 催收概述与流程), of a
+    title with a colon the part before it (a module: 注意事项：隐私… → 注意事项), or after it (an
+    activity, whose group names its kind: 案例分析：借款人拒绝还款 → 借款人拒绝还款); at most
+    SHORT_TITLE characters."""
     words = title.split()
     text = words[0] if words else title
-    if prefix and text.startswith(prefix) and len(text) > len(prefix):
-        text = text[len(prefix):]
-    else:
-        text = text.partition("：")[0].partition(":")[0] or text
+    head, colon, tail = text.replace(":", "：").partition("：")
+    if colon:
+        text = (tail if after_colon else head) or head or tail
     return text if len(text) <= SHORT_TITLE else text[:SHORT_TITLE - 1] + "…"
-
-
-def _shared_prefix(titles: Sequence[str]) -> str:
-    """The ``X：`` every title of a group starts with (when there are two or more), else ''."""
-    heads = {title.partition("：")[0] + "：" for title in titles if "：" in title}
-    if len(titles) > 1 and len(heads) == 1 and all("：" in title for title in titles):
-        return heads.pop()
-    return ""
 
 
 def columns_of(course: Course) -> list[Column]:
@@ -139,13 +132,8 @@ def columns_of(course: Course) -> list[Column]:
         columns += [Column(f"a{a.id}", kind, titles.get(a.current_revision_id, a.slug), "", a.id, a.slug)
                     for a in mine]
     columns += [Column(SUMMARY, SUMMARY, "", ""), Column(CERTIFICATE, CERTIFICATE, "", "")]
-    shortened = []
-    for group in GROUPS:
-        mine = [c for c in columns if c.group == group]
-        prefix = _shared_prefix([c.title for c in mine])
-        shortened += [Column(c.key, c.group, c.title, short_title(c.title, prefix), c.id, c.slug)
-                      for c in mine]
-    return shortened
+    return [Column(c.key, c.group, c.title, short_title(c.title, c.group in (QUIZ, CASE, SCENARIO)),
+                   c.id, c.slug) for c in columns]
 
 
 def _activity_titles(revision_ids: list[int | None]) -> dict[int, str]:

@@ -107,7 +107,7 @@ def trainee_report(enrolment: Enrolment) -> dict[str, Any]:
 
 def question_summary(question: Question, limit: int = 32) -> str:
     """A question as a reader knows it: the start of its text as plain words, not its code name."""
-    text = re.sub(r"<[^>]+>|[*_`#>]|\[(?:x| )?\]", " ", question.text or "")
+    text = re.sub(r"[*_`#]", "", re.sub(r"<[^>]+>", " ", question.text or ""))
     text = " ".join(text.split()) or question.name
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
@@ -146,7 +146,10 @@ def cohort_report(course: Course, now: datetime | None = None, *, statistics: bo
         ActivityRevision.id.in_({g[0] for g in groups})))} if groups else {}
     hardest = []
     for revision_id, key, count, correct in groups:
-        question = Question.from_json(revisions[revision_id].data["questions"][int(key[1:])])
+        questions = revisions[revision_id].data["questions"]
+        if not key[1:].isdigit() or int(key[1:]) >= len(questions):
+            continue
+        question = Question.from_json(questions[int(key[1:])])
         hardest.append({"quiz": revisions[revision_id].title, "question": question_summary(question),
                         "answers": count, "right": round(100 * correct / count)})
 
