@@ -71,7 +71,7 @@ def _filtered(course_slug: str):
 @roles_required(HR)
 def index():
     now = utcnow()
-    courses = [(course, hr.counts(hr.course_roster(course, now), now)) for course in learning.all_courses()]
+    courses = [(course, hr.status_counts(course, now)) for course in learning.all_courses()]
     failures = [entry for entry in entries("certificate.issue_failed", limit=20)
                 if entry.created_at > now - timedelta(days=30)]
     return render_template("lms/hr/index.html", courses=courses, failures=failures)

@@ -29,8 +29,8 @@ def test_the_results_table_scrolls_inside_its_frame(browser, live_server, artifa
     for index in range(names.count()):  # one line each: one box for the name, cell one line high
         cell = names.nth(index)
         assert cell.locator(".person").evaluate("e => e.getClientRects().length") == 1
-        assert cell.evaluate("e => e.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(e).lineHeight)"
-                             " + 20")
+        assert cell.evaluate("e => e.getBoundingClientRect().height"
+                             " < 2 * parseFloat(getComputedStyle(e).lineHeight) + 20")
     frame.scroll_into_view_if_needed()
     page.screenshot(path=artifacts / f"results-{device}.png")
 
