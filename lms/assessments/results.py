@@ -1,52 +1,317 @@
-"""Each trainee's best result in every activity of a course, for trainers."""
+"""Each trainee's results in every part of a course, for trainers: filtered, sorted and paged in SQL.
+
+A page costs the same handful of queries at 50 trainees or 10,000: one for the columns, one for
+the departments and cohorts (their natural order), one to count and one to page the matching
+enrolments (plain columns, sorted in the database), then one query each for the page's module
+progress, attempts, plays, summaries and certificates. Exports run the same queries without paging.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, and_, case, func, literal, or_, select
 
+from ..accounts.models import User
+from ..certificates.models import Certificate
 from ..db import session
-from ..learning.models import Course, Enrolment
-from .models import SCENARIO, Activity, QuizAttempt, ScenarioPlay, TrainingSummary
+from ..learning.models import Course, Enrolment, Module, ModuleProgress
+from ..reports import hr
+from .models import (
+    APPROVED,
+    CASE,
+    DRAFT,
+    GRADED,
+    QUIZ,
+    RETURNED,
+    SCENARIO,
+    SUBMITTED,
+    Activity,
+    QuizAttempt,
+    ScenarioPlay,
+    TrainingSummary,
+)
 from .quizzes import QuizStatus
 from .scenarios import best_play
 
+MODULE, SUMMARY, CERTIFICATE = "module", "summary", "certificate"
+#: the column groups, in the order the table shows them
+GROUPS = (MODULE, QUIZ, CASE, SCENARIO, SUMMARY, CERTIFICATE)
+SUMMARY_ORDER = (DRAFT, SUBMITTED, RETURNED, APPROVED)
+#: sorts by the trainee rather than a result column
+PERSON_SORTS = ("employee_no", "name", "department", "cohort", "status")
+SHORT_TITLE = 8  # characters of a column's short name
+SUMMARY_LABELS = {DRAFT: "草稿", SUBMITTED: "待审阅", RETURNED: "已退回", APPROVED: "已通过"}
+
 
 @dataclass(frozen=True)
-class CourseResults:
-    activities: list[Activity]
-    enrolments: list[Enrolment]  # by department, then employee number
-    #: (enrolment id, activity id) -> QuizStatus for quizzes, the best ScenarioPlay (or None)
-    results: dict[tuple[int, int], Any]
-    summaries: dict[int, TrainingSummary]
+class Column:
+    """One result column: a module, an activity, the training summary or the certificate."""
+
+    key: str  # what ``sort=`` names: m<module id>, a<activity id>, summary, certificate
+    group: str  # one of GROUPS
+    title: str
+    short: str
+    id: int | None = None
+    slug: str | None = None
 
 
-def course_results(course: Course) -> CourseResults:
-    """Five queries, then grouping in memory: linear in the number of attempts and plays."""
-    activities = list(session.scalars(select(Activity).where(
-        Activity.course_id == course.id, Activity.is_archived.is_(False)).order_by(Activity.slug)))
-    enrolments = list(session.scalars(
-        select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.is_archived.is_(False))
-        .options(selectinload(Enrolment.user))))
-    ids = select(Enrolment.id).where(Enrolment.course_id == course.id,
-                                     Enrolment.is_archived.is_(False)).scalar_subquery()
-    attempts: dict[tuple[int, int], list[QuizAttempt]] = defaultdict(list)
-    for attempt in session.scalars(select(QuizAttempt).where(QuizAttempt.enrolment_id.in_(ids))):
+@dataclass(frozen=True)
+class ResultsFilter:
+    search: str = ""
+    department: str = ""
+    cohort: str = ""
+    status: str = ""  # one of hr.STATUSES
+    sort: str = "employee_no"
+    descending: bool = False
+
+
+@dataclass
+class ResultRow:
+    enrolment_id: int
+    name: str
+    employee_no: str | None
+    department: str | None
+    cohort: str | None
+    status: str
+    modules: dict[int, str] = field(default_factory=dict)  # module id -> "done" or "opened"
+    quizzes: dict[int, QuizStatus] = field(default_factory=dict)  # activity id -> attempts (plain rows)
+    plays: dict[int, Any] = field(default_factory=dict)  # activity id -> the best finished play
+    summary: Any = None  # (id, status)
+    certificate: Any = None  # (serial, expires_at, revoked_at)
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    columns: list[Column]
+    rows: list[ResultRow]
+    total: int  # enrolments matching the filter
+    page: int
+    pages: int
+    sort: str  # the sort actually applied
+    departments: list[str]
+    cohorts: list[str]
+
+    def column(self, key: str) -> Column | None:
+        return next((c for c in self.columns if c.key == key), None)
+
+
+# --- the columns ---------------------------------------------------------------------------------
+
+def short_title(title: str, after_colon: bool = False) -> str:
+    """A column heading: the first word of the title (催收概述与流程 随堂测验 → 催收概述与流程), of a
+    title with a colon the part before it (a module: 注意事项：隐私… → 注意事项), or after it (an
+    activity, whose group names its kind: 案例分析：借款人拒绝还款 → 借款人拒绝还款); at most
+    SHORT_TITLE characters."""
+    words = title.split()
+    text = words[0] if words else title
+    head, colon, tail = text.replace(":", "：").partition("：")
+    if colon:
+        text = (tail if after_colon else head) or head or tail
+    return text if len(text) <= SHORT_TITLE else text[:SHORT_TITLE - 1] + "…"
+
+
+def columns_of(course: Course) -> list[Column]:
+    """Modules in course order, then quizzes, case studies and call simulations in the order the
+    modules name them (the rest by slug), then the training summary and the certificate."""
+    modules = [m for m in course.active_modules if m.current_revision is not None]
+    named: list[str] = [slug for m in modules for slug in m.current_revision.activities]
+    position = {slug: index for index, slug in reversed(list(enumerate(named)))}
+    activities = session.execute(
+        select(Activity.id, Activity.slug, Activity.kind, Activity.current_revision_id)
+        .where(Activity.course_id == course.id, Activity.is_archived.is_(False))).all()
+    titles = _activity_titles([a.current_revision_id for a in activities])
+    columns = [Column(f"m{m.id}", MODULE, m.current_revision.title, "", m.id, m.slug) for m in modules]
+    for kind in (QUIZ, CASE, SCENARIO):
+        mine = sorted((a for a in activities if a.kind == kind),
+                      key=lambda a: (position.get(a.slug, len(named)), a.slug))
+        columns += [Column(f"a{a.id}", kind, titles.get(a.current_revision_id, a.slug), "", a.id, a.slug)
+                    for a in mine]
+    columns += [Column(SUMMARY, SUMMARY, "", ""), Column(CERTIFICATE, CERTIFICATE, "", "")]
+    return [Column(c.key, c.group, c.title, short_title(c.title, c.group in (QUIZ, CASE, SCENARIO)),
+                   c.id, c.slug) for c in columns]
+
+
+def _activity_titles(revision_ids: list[int | None]) -> dict[int, str]:
+    from .models import ActivityRevision
+
+    ids = [i for i in revision_ids if i is not None]
+    if not ids:
+        return {}
+    return dict(session.execute(select(ActivityRevision.id, ActivityRevision.title)
+                                .where(ActivityRevision.id.in_(ids))).all())
+
+
+# --- filtering and sorting in SQL ----------------------------------------------------------------
+
+def _rank(column, values: list[str]):
+    """SQL: the position of the column's value in ``values`` (natural order), NULL last."""
+    if not values:
+        return literal(0)
+    return case({value: index for index, value in enumerate(values)}, value=column, else_=len(values))
+
+
+def _sort_key(sort: str, columns: dict[str, Column], departments: list[str], cohorts: list[str],
+              now: datetime):
+    if sort == "name":
+        return User.display_name
+    if sort == "department":
+        return _rank(User.department, departments)
+    if sort == "cohort":
+        return _rank(User.cohort, cohorts)
+    if sort == "status":
+        return case({status: index for index, status in enumerate(hr.STATUSES)}, value=hr.status_column(now))
+    column = columns.get(sort)
+    if column is None:
+        return func.coalesce(User.employee_no, "")
+    if column.group == MODULE:
+        return func.coalesce(select(case((ModuleProgress.completed_at.is_not(None), 2), else_=1))
+                             .where(ModuleProgress.enrolment_id == Enrolment.id,
+                                    ModuleProgress.module_id == column.id)
+                             .limit(1).scalar_subquery(), 0)
+    if column.group in (QUIZ, CASE):  # the best graded score; an ungraded attempt above none
+        return func.coalesce(select(func.max(case((QuizAttempt.state == GRADED, QuizAttempt.score + 1),
+                                                  else_=0)))
+                             .where(QuizAttempt.enrolment_id == Enrolment.id,
+                                    QuizAttempt.activity_id == column.id).scalar_subquery(), -1)
+    if column.group == SCENARIO:  # as best_play ranks plays: passed first, then score
+        return func.coalesce(select(func.max(case((ScenarioPlay.is_passed.is_(True), 1000), else_=0)
+                                             + func.coalesce(ScenarioPlay.score, 0)))
+                             .where(ScenarioPlay.enrolment_id == Enrolment.id,
+                                    ScenarioPlay.activity_id == column.id,
+                                    ScenarioPlay.finished_at.is_not(None)).scalar_subquery(), -1)
+    if column.group == SUMMARY:
+        return func.coalesce(select(case({s: i for i, s in enumerate(SUMMARY_ORDER)},
+                                         value=TrainingSummary.status, else_=0))
+                             .where(TrainingSummary.enrolment_id == Enrolment.id)
+                             .scalar_subquery(), -1)
+    # the certificate: none (or revoked) first, then by expiry
+    valid = and_(Certificate.enrolment_id == Enrolment.id, Certificate.superseded_by_id.is_(None),
+                 Certificate.revoked_at.is_(None))
+    return [case((select(Certificate.id).where(valid).exists(), 1), else_=0),
+            select(func.max(Certificate.expires_at)).where(valid).scalar_subquery()]
+
+
+def _matching(course: Course, wanted: ResultsFilter, now: datetime) -> Select:
+    query = (select(Enrolment.id, User.display_name, User.employee_no, User.department, User.cohort,
+                    hr.status_column(now).label("status"))
+             .join(User, Enrolment.user_id == User.id).where(hr.open_enrolments(course)))
+    needle = wanted.search.strip().lower()
+    if needle:
+        query = query.where(or_(func.lower(User.display_name).contains(needle, autoescape=True),
+                                func.lower(User.employee_no).contains(needle, autoescape=True)))
+    if wanted.department:
+        query = query.where(User.department == wanted.department)
+    if wanted.cohort:
+        query = query.where(User.cohort == wanted.cohort)
+    if wanted.status in hr.STATUSES:
+        query = query.where(hr.status_column(now) == wanted.status)
+    return query
+
+
+def applied_sort(sort: str, columns: Sequence[Column]) -> str:
+    return sort if sort in PERSON_SORTS or any(c.key == sort for c in columns) else "employee_no"
+
+
+def course_results(course: Course, wanted: ResultsFilter, now: datetime, *, page: int = 1,
+                   per_page: int | None = 50) -> ResultsPage:
+    """The enrolments matching ``wanted``, sorted; one page of them, or all with ``per_page=None``."""
+    columns = columns_of(course)
+    departments, cohorts = hr.departments_and_cohorts()
+    sort = applied_sort(wanted.sort, columns)
+    query = _matching(course, wanted, now)
+    everyone = query.subquery()
+    total = session.scalar(select(func.count()).select_from(everyone)) or 0
+    key = _sort_key(sort, {c.key: c for c in columns}, departments, cohorts, now)
+    order = [*(key if isinstance(key, list) else [key]), func.coalesce(User.employee_no, ""), Enrolment.id]
+    if wanted.descending:
+        order = [part.desc() for part in order]
+    query = query.order_by(*order)
+    pages = 1
+    if per_page:
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    rows = [ResultRow(r.id, r.display_name, r.employee_no, r.department, r.cohort, r.status)
+            for r in session.execute(query)]
+    _fill(rows, [r.enrolment_id for r in rows] if per_page else select(everyone.c.id), course)
+    return ResultsPage(columns, rows, total, page, pages, sort, departments, cohorts)
+
+
+def _fill(rows: list[ResultRow], ids, course: Course) -> None:
+    """The results of these enrolments (a list of ids, or a subquery): five queries, plain columns."""
+    if not rows:
+        return
+    by_id = {row.enrolment_id: row for row in rows}
+    for enrolment_id, module_id, completed_at in session.execute(
+            select(ModuleProgress.enrolment_id, ModuleProgress.module_id, ModuleProgress.completed_at)
+            .join(Module, ModuleProgress.module_id == Module.id)
+            .where(ModuleProgress.enrolment_id.in_(ids), Module.course_id == course.id)):
+        by_id[enrolment_id].modules[module_id] = "done" if completed_at is not None else "opened"
+    attempts: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for attempt in session.execute(
+            select(QuizAttempt.id, QuizAttempt.enrolment_id, QuizAttempt.activity_id, QuizAttempt.number,
+                   QuizAttempt.state, QuizAttempt.score, QuizAttempt.is_passed)
+            .where(QuizAttempt.enrolment_id.in_(ids))):
         attempts[attempt.enrolment_id, attempt.activity_id].append(attempt)
-    plays: dict[tuple[int, int], list[ScenarioPlay]] = defaultdict(list)
-    for play in session.scalars(select(ScenarioPlay).where(ScenarioPlay.enrolment_id.in_(ids))):
+    for (enrolment_id, activity_id), mine in attempts.items():
+        by_id[enrolment_id].quizzes[activity_id] = QuizStatus(None, mine, None, None)  # type: ignore[arg-type]
+    plays: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    for play in session.execute(
+            select(ScenarioPlay.id, ScenarioPlay.enrolment_id, ScenarioPlay.activity_id,
+                   ScenarioPlay.finished_at, ScenarioPlay.score, ScenarioPlay.is_passed)
+            .where(ScenarioPlay.enrolment_id.in_(ids), ScenarioPlay.finished_at.is_not(None))):
         plays[play.enrolment_id, play.activity_id].append(play)
-    summaries = {s.enrolment_id: s for s in session.scalars(
-        select(TrainingSummary).where(TrainingSummary.enrolment_id.in_(ids)))}
-    results: dict[tuple[int, int], Any] = {}
-    for activity in activities:
-        for enrolment in enrolments:
-            key = enrolment.id, activity.id
-            results[key] = (best_play(plays.get(key, [])) if activity.kind == SCENARIO
-                            else QuizStatus(activity, attempts.get(key, []), None, None))
-    enrolments.sort(key=lambda e: (e.user.department or "", e.user.employee_no or ""))
-    return CourseResults(activities, enrolments, results, summaries)
+    for (enrolment_id, activity_id), mine in plays.items():
+        by_id[enrolment_id].plays[activity_id] = best_play(mine)
+    for summary in session.execute(select(TrainingSummary.id, TrainingSummary.enrolment_id,
+                                          TrainingSummary.status)
+                                   .where(TrainingSummary.enrolment_id.in_(ids))):
+        by_id[summary.enrolment_id].summary = summary
+    for certificate in session.execute(
+            select(Certificate.enrolment_id, Certificate.serial, Certificate.expires_at,
+                   Certificate.revoked_at)
+            .where(Certificate.enrolment_id.in_(ids), Certificate.superseded_by_id.is_(None))):
+        by_id[certificate.enrolment_id].certificate = certificate
+
+
+# --- the export ----------------------------------------------------------------------------------
+
+def export_headers(columns: Sequence[Column]) -> list[str]:
+    labels = {SUMMARY: "培训总结", CERTIFICATE: "证书编号"}
+    return ["工号", "姓名", "部门", "班组", "状态"] + [labels.get(c.group, c.title) for c in columns]
+
+
+def export_rows(page: ResultsPage) -> list[list[object]]:
+    """One line per trainee, in the order shown: module done (已完成/已打开), best scores, the
+    summary's state, the certificate's serial."""
+    lines = []
+    for row in page.rows:
+        line: list[object] = [row.employee_no, row.name, row.department, row.cohort,
+                              hr.STATUS_LABELS[row.status]]
+        for column in page.columns:
+            line.append(_export_cell(row, column))
+        lines.append(line)
+    return lines
+
+
+def _export_cell(row: ResultRow, column: Column) -> object:
+    if column.group == MODULE:
+        return {"done": "已完成", "opened": "已打开"}.get(row.modules.get(column.id, ""), "")
+    if column.group in (QUIZ, CASE):
+        status = row.quizzes.get(column.id)
+        if status is None:
+            return ""
+        if status.best is not None:
+            return round(status.best.score or 0)
+        return "待评分" if status.awaiting_grading else ""
+    if column.group == SCENARIO:
+        play = row.plays.get(column.id)
+        return play.score if play is not None else ""
+    if column.group == SUMMARY:
+        return SUMMARY_LABELS.get(row.summary.status, "") if row.summary else ""
+    return row.certificate.serial if row.certificate else ""

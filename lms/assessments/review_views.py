@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..accounts.access import roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import TRAINER
+from ..audit.services import record
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
+from ..reports import hr
+from ..reports.spreadsheets import write_csv, write_xlsx
 from . import quizzes, results, statistics, summaries
 from .access import load_activity, reviewable
 from .models import (
@@ -99,21 +102,49 @@ def play(play_id: int):
     return render_template("lms/review/play.html", play=play, path=path_of(play))
 
 
+def _results_filter() -> results.ResultsFilter:
+    args = request.args
+    return results.ResultsFilter(search=args.get("q", ""), department=args.get("department", ""),
+                                 cohort=args.get("cohort", ""), status=args.get("status", ""),
+                                 sort=args.get("sort", "employee_no"), descending=args.get("order") == "desc")
+
+
 @bp.get("/courses/<course_slug>/")
 @roles_required(TRAINER)
 def course_results(course_slug: str):
-    """Each trainee of the course with their best result in every activity."""
+    """Each trainee of the course with their result in every part of it: searched, filtered,
+    sorted and paged in the database."""
     course = learning.get_course(course_slug) or abort(404)
-    quizzes.close_expired_attempts(utcnow())
+    now = utcnow()
+    quizzes.close_expired_attempts(now)
     session.commit()
-    found = results.course_results(course)
-    enrolments = found.enrolments
-    page = max(1, request.args.get("page", 1, type=int))
-    pages = max(1, -(-len(enrolments) // RESULTS_PER_PAGE))
-    shown = enrolments[(page - 1) * RESULTS_PER_PAGE: page * RESULTS_PER_PAGE]
-    return render_template("lms/review/course.html", course=course, activities=found.activities,
-                           enrolments=shown, results=found.results, summaries=found.summaries,
-                           page=page, pages=pages, total=len(enrolments))
+    wanted = _results_filter()
+    found = results.course_results(course, wanted, now, page=request.args.get("page", 1, type=int),
+                                   per_page=RESULTS_PER_PAGE)
+    return render_template("lms/review/course.html", course=course, found=found, filters=wanted,
+                           statuses=hr.STATUS_LABELS, summary_labels=results.SUMMARY_LABELS,
+                           args={k: v for k, v in request.args.items() if k != "page"})
+
+
+@bp.get("/courses/<course_slug>/results.<any(csv, xlsx):fmt>")
+@roles_required(TRAINER)
+def export_results(course_slug: str, fmt: str):
+    """What the results page shows with the same filters and order, every page of it."""
+    course = learning.get_course(course_slug) or abort(404)
+    now = utcnow()
+    found = results.course_results(course, _results_filter(), now, per_page=None)
+    record(f"export.results_{fmt}", course.slug, load_current_user(),
+           {"rows": found.total, "filters": dict(request.args)})
+    session.commit()
+    headers, rows = results.export_headers(found.columns), results.export_rows(found)
+    if fmt == "csv":
+        body, mimetype = write_csv(headers, rows), "text/csv; charset=utf-8"
+    else:
+        body = write_xlsx(course.title, headers, rows)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    name = f"{course.slug}-results-{now:%Y%m%d}.{fmt}"
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.get("/courses/<course_slug>/activities/<slug>/")

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -74,6 +74,8 @@ class Certificate(Base):
     """An issued certificate: an immutable record of what was certified, and its PDF."""
 
     __tablename__ = "lms_certificates"
+    #: the certificates of a course by expiry, without reading the stored PDFs (counts, reminders)
+    __table_args__ = (Index("ix_lms_certificates_course_expiry", "course_id", "expires_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(40), unique=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Iterator
 from datetime import date, timedelta
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -73,7 +75,7 @@ def _filtered(course_slug: str):
 @roles_required(HR)
 def index():
     now = utcnow()
-    courses = [(course, hr.counts(hr.course_roster(course, now), now)) for course in learning.all_courses()]
+    courses = [(course, hr.status_counts(course, now)) for course in learning.all_courses()]
     failures = [entry for entry in entries("certificate.issue_failed", limit=20)
                 if entry.created_at > now - timedelta(days=30)]
     return render_template("lms/hr/index.html", courses=courses, failures=failures)
@@ -228,10 +230,13 @@ def audit_log():
 
 # --- training summary reports (PDF) ----------------------------------------------------------
 
-def _pdf(data: bytes, name: str) -> Response:
+def _pdf(data: bytes, name: str, title: str | None = None) -> Response:
+    """A PDF download named ``name`` (ASCII); browsers that can show ``title`` + the date use it."""
+    disposition = f'attachment; filename="{name}"'
+    if title:
+        disposition += f"; filename*=UTF-8''{quote(title)}"
     return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "private, no-store"})
+                    headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
 
 
 @bp.get("/reports/enrolments/<int:enrolment_id>.pdf")
@@ -295,12 +300,13 @@ def cohort_pdf(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
     period = _period()
     data = summaries.render_report_pdf("lms/reports/cohort.html",
-                                       **summaries.cohort_report(course, period=period))
+                                       **summaries.cohort_report(course, period=period, statistics=True))
     record("report.cohort", course.slug, load_current_user(),
            {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None)
     session.commit()
     suffix = period.tag if period else f"{utcnow():%Y%m%d}"
-    return _pdf(data, f"cohort-report-{course.slug}-{suffix}.pdf")
+    return _pdf(data, f"training-statistics-{course.slug}-{suffix}.pdf",
+                f"{summaries.COHORT_REPORT_TITLE}-{course.title}-{suffix}.pdf")
 
 
 @bp.get("/hr/courses/<course_slug>/audit-bundle.zip")
@@ -308,7 +314,8 @@ def cohort_pdf(course_slug: str):
 def audit_bundle(course_slug: str):
     """For the auditor, everything for the period named in the file name and the manifest: the
     certificates issued in it (every status, marked, as of the export), the list of who completed
-    in it, the cohort report computed for it, and ``manifest.csv``."""
+    in it, the training statistics report computed for it, and ``manifest.csv``. The ZIP starts at
+    once: the report's PDF is rendered while it streams."""
     course = learning.get_course(course_slug) or abort(404)
     period = _period()
     if period is None:
@@ -317,16 +324,18 @@ def audit_bundle(course_slug: str):
     now = utcnow()
     completed = [row for row in hr.course_roster(course, now, period) if row.completed_at in period]
     entries = course_certificates(course, now, issued_in=period, include_all=True)
-    report = summaries.render_report_pdf("lms/reports/cohort.html",
-                                         **summaries.cohort_report(course, now, period))
+    html = render_template("lms/reports/cohort.html", **summaries.cohort_report(course, now, period))
     record("export.audit_bundle", course.slug, load_current_user(),
            {"from": period.first.isoformat(), "to": period.last.isoformat(), "certificates": len(entries)})
     session.commit()
+
+    def report() -> Iterator[ArchiveFile]:  # rendered once the download has begun
+        yield ArchiveFile(f"{summaries.COHORT_REPORT_TITLE}-{period.tag}.pdf", summaries.report_pdf(html))
+
     files = itertools.chain(
         [ArchiveFile(f"completions-{period.tag}.csv",
-                     write_csv(hr.export_headers(course), hr.export_rows(completed))),
-         ArchiveFile(f"cohort-report-{period.tag}.pdf", report)],
-        certificate_files(entries, folder="certificates/"))
+                     write_csv(hr.export_headers(course), hr.export_rows(completed)))],
+        report(), certificate_files(entries, folder="certificates/"))
     name = f"audit-{course.slug}-{period.tag}.zip"
     return Response(stream_with_context(stream_zip(with_manifest(files, period))), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -167,7 +167,7 @@ def test_the_audit_bundle_holds_certificates_completions_and_the_report(app, cli
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = archive.namelist()
     assert any(n.startswith("completions-") and n.endswith(".csv") for n in names)
-    assert any(n.startswith("cohort-report-") and n.endswith(".pdf") for n in names)
+    assert any(n.startswith("培训情况统计报告-") and n.endswith(".pdf") for n in names)
     [certificate] = [n for n in names if n.startswith("certificates/")]
     assert "王小明" in certificate and archive.read(certificate).startswith(b"%PDF")
     completions = next(n for n in names if n.endswith(".csv"))
