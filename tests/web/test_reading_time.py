@@ -9,9 +9,11 @@ import io
 import openpyxl
 import pytest
 
+from lms.assessments.models import QuizAttempt
 from lms.certificates.models import Certificate
 from lms.db import session
 
+from ..answering import attempt_form
 from ..conftest import csrf_token, import_content, let_time_pass, write_content
 from .conftest import TINY_COURSE, TINY_MODULE, TINY_QUIZ
 from .test_reports import pdf_text
@@ -53,8 +55,10 @@ def test_the_same_minutes_on_the_report_the_exports_and_the_certificate(app, cli
     assert read(app, client, "rules", 3, 150)["completed"] is True       # 2 min 30 s: 2 minutes
     assert read(app, client, "calls", 4, 200)["completed"] is True       # 3 min 20 s: 3 minutes
     start = client.post("/courses/tiny/quizzes/red-lines/start", data={"csrf_token": csrf_token(client, "/")})
-    client.post(f"/attempts/{start.location.rsplit('/', 1)[1]}/submit",
-                data={"q0": "1", "csrf_token": csrf_token(client, "/")})
+    attempt = start.location.rsplit("/", 1)[1]
+    with app.app_context():
+        form = attempt_form(session.get(QuizAttempt, attempt))
+    client.post(f"/attempts/{attempt}/submit", data={**form, "csrf_token": csrf_token(client, "/")})
     client.post("/courses/tiny/summary", data={"body": "我学会了合规催收的红线和方法。", "action": "submit",
                                                "csrf_token": csrf_token(client, "/")})
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})

@@ -17,6 +17,8 @@ from lms.assessments.models import Activity, AttemptResponse
 from lms.db import session, utcnow
 from lms.learning import services as learning
 
+from ..answering import choice_token
+
 QUIZ_PAGE = "/review/courses/mini/activities/mini-quiz/"
 SCENARIO_PAGE = "/review/courses/mini/activities/mini-scenario/"
 
@@ -48,7 +50,7 @@ def play(app, user, choices: list[tuple[str, int]]) -> None:
         now = utcnow()
         record = scenarios.start_play(enrolment, activity, now)
         for step, index in choices:
-            scenarios.choose(record, step, str(index), now)
+            scenarios.choose(record, step, choice_token(record, index), now)
         session.commit()
 
 
