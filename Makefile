@@ -5,11 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
-# Certificates and emails link here; a deployment sets its own public address.
-export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install install-test system-packages system-packages-test serve lint bench translations clean
 
+# Certificates and emails link here; a deployment sets its own public address.
+run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: install system-packages
 	$(BIN)/lms init
 	$(BIN)/lms import

@@ -22,6 +22,11 @@ from lms.content import load_courses
 from lms.db import session
 from lms.paths import PROJECT_DIR
 
+# The app reads LMS_* variables from the environment: an operator's shell (or `make run`'s) must
+# not change what the tests see.
+for _name in [name for name in os.environ if name.startswith("LMS_") and not name.startswith("LMS_TEST_")]:
+    del os.environ[_name]
+
 POSTGRES_URL = os.environ.get(
     "LMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
