@@ -9,10 +9,12 @@ No Flask here except :func:`signing_keys`, which reads the app's configuration.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import functools
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
@@ -132,6 +134,21 @@ def signer_certificate(keys: SigningKeys):
 
 # --- signing and checking ---------------------------------------------------------------------
 
+def _outside_event_loop(function):
+    """pyHanko's blocking API runs an asyncio loop of its own, which cannot start in a thread that
+    already runs one (an async host, a test driving a browser): there, call it in a new thread."""
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return function(*args, **kwargs)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(function, *args, **kwargs).result()
+    return call
+
+
+@_outside_event_loop
 def sign_pdf(pdf: bytes, keys: SigningKeys, reason: str = "结业证书", location: str | None = None) -> bytes:
     """``pdf`` with a PAdES signature (an incremental update) made with ``keys``."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -156,6 +173,7 @@ class SignatureCheck:
         return self.status == VALID
 
 
+@_outside_event_loop
 def check_signature(pdf: bytes, keys: SigningKeys) -> SignatureCheck:
     """Whether ``pdf`` carries an intact signature over the whole file, made with ``keys``."""
     from pyhanko.pdf_utils.misc import PdfError

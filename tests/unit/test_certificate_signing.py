@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -123,6 +124,14 @@ def test_an_issued_certificate_carries_a_valid_signature(keys, signed):
     check = check_signature(signed, keys)
     assert check.status == VALID and "信用卡催收培训中心" in check.signer
     assert b"/ETSI.CAdES.detached" in signed  # PAdES
+
+
+def test_signing_works_inside_a_running_event_loop(keys, signed):
+    """An async host (or a test driving a browser) already runs a loop in the thread."""
+    async def inside():
+        return sign_pdf(render_certificate(SNAPSHOT), keys)
+
+    assert check_signature(asyncio.run(inside()), keys).is_valid
 
 
 def test_a_changed_byte_breaks_the_signature(keys, signed):
