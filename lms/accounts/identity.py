@@ -31,12 +31,9 @@ class HostUser:
     email: str | None = None
 
 
-_refused_names: set[tuple[str, str]] = set()
-
-
 def _host_name(identity: HostUser, user: User | None) -> str | None:
     """The host's name for the user, unless no certificate could print it: then the name the LMS
-    has (a new user: the host username, or the id), and a warning in the log once per process."""
+    has (a new user: the host username, or the id), and a warning in the log once per app."""
     from .services import display_name_problem
 
     name = identity.display_name
@@ -45,8 +42,9 @@ def _host_name(identity: HostUser, user: User | None) -> str | None:
     problem = display_name_problem(name)
     if problem is None:
         return name
-    if (str(identity.id), name) not in _refused_names:
-        _refused_names.add((str(identity.id), name))
+    refused = current_app.extensions.setdefault("lms.refused_host_names", set())  # warn once per app
+    if (str(identity.id), name) not in refused:
+        refused.add((str(identity.id), name))
         current_app.logger.warning("host user %s: name %r refused: %s", identity.id, name, problem)
     return None if user is not None else identity.username or f"host:{identity.id}"
 

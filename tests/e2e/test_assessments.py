@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from lms.accounts import services as accounts
 from lms.accounts.services import find_user
 from lms.assessments import quizzes
 from lms.assessments.models import QuizAttempt, ScenarioPlay
@@ -14,7 +15,7 @@ from lms.db import session
 from lms.paths import PROJECT_DIR
 
 from ..answering import attempt_form, choice_token
-from ..conftest import complete_modules
+from ..conftest import PASSWORD, complete_modules
 from .conftest import TRAINER
 from .test_trainee_journey import DESKTOP, PHONE, sign_in
 
@@ -166,13 +167,15 @@ def test_summary_submitted_then_returned_with_a_comment(browser, live_server, li
 
 
 def test_the_exam_countdown_stays_in_view_while_scrolling(browser, live_server, live_app, artifacts):
-    with live_app.app_context():
-        user_id = find_user("li").id
+    with live_app.app_context():  # a trainee of its own: the other journeys expect modules unread
+        user_id = accounts.create_user("qian", PASSWORD, ["trainee"], accounts.UserDetails(
+            display_name="钱多多", employee_no="E1099", department="信用卡催收一部")).id
+        session.commit()
     complete_modules(live_app, user_id, "credit-card-collection")  # the exam waits for every module
     for name, device in (("phone", PHONE), ("desktop", DESKTOP)):
         context = browser.new_context(locale="zh-CN", **device)
         page = context.new_page()
-        sign_in(page, live_server, "li")
+        sign_in(page, live_server, "qian")
         page.goto(f"{live_server}{COURSE}/quizzes/final-exam/")
         start = page.locator("form[action$='/start'] button")
         if start.count():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import TRAINER
+from .conftest import TRAINEES, TRAINER
 from .test_trainee_journey import PHONE, sign_in
 
 LAPTOP = {"viewport": {"width": 1366, "height": 768}}
@@ -25,7 +25,7 @@ def test_the_results_table_scrolls_inside_its_frame(browser, live_server, artifa
     assert frame.evaluate("e => e.scrollWidth > e.clientWidth"), "the table fits: nothing to scroll"
 
     names = page.locator("tbody th.sticky")
-    assert names.count() == 4
+    assert names.count() >= len(TRAINEES)  # other journeys may have added a trainee
     for index in range(names.count()):  # one line each: one box for the name, cell one line high
         cell = names.nth(index)
         assert cell.locator(".person").evaluate("e => e.getClientRects().length") == 1

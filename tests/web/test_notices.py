@@ -135,9 +135,15 @@ def assignable(app, tmp_path):
 
 
 def assign(client, course, due_on: date, department="催收一部"):
+    """HR assigns through the preview, enrolling everyone new and ticking every due-date change."""
     url = f"/hr/courses/{course}/assign"
-    response = client.post(url, data={"departments": department, "due_on": due_on.isoformat(),
-                                      "csrf_token": csrf_token(client, url)})
+    form = {"departments": department, "due_on": due_on.isoformat(), "csrf_token": csrf_token(client, url)}
+    preview = client.post(url, data=form).get_data(as_text=True)
+    assert 'data-testid="assign-preview"' in preview, preview
+    response = client.post(url, data={
+        **form, "confirmed": "1",
+        "enrol": re.findall(r'name="enrol" value="(\d+)"', preview),
+        "change": re.findall(r'name="change" value="(\d+)"', preview)})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
 

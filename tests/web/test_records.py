@@ -208,7 +208,7 @@ def test_the_audit_bundle_is_for_its_period(app, client, records, make_user, log
     completions = list(csv.DictReader(io.StringIO(completions)))
     assert {row["姓名"] for row in completions} == {"王小明", "李四", "钱六"}
     assert {row["姓名"]: row["证书状态"] for row in completions}["李四"] == "已撤销"
-    report = pdf_text(archive.read(f"cohort-report-{period}.pdf"))
+    report = pdf_text(archive.read(f"培训情况统计报告-{period}.pdf"))
     assert f"统计期间 {first} 至 {last}" in report
 
     with app.test_request_context():  # the report's numbers are the period's
