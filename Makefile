@@ -19,7 +19,7 @@ run: install system-packages
 
 test: install-test system-packages-test
 	$(BIN)/ruff check lms tests benchmarks
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile  # a worker per core; each file's tests stay on one worker
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
