@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -30,6 +31,8 @@ for _name in [name for name in os.environ if name.startswith("LMS_") and not nam
 POSTGRES_URL = os.environ.get(
     "LMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+#: dates people see are days in the configured zone (LMS_TIMEZONE's default)
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 SHIPPED_COURSES = PROJECT_DIR / "courses"
 SHIPPED_QUIZZES = PROJECT_DIR / "quizzes"
 PASSWORD = "correct horse 42"
@@ -264,3 +267,8 @@ def complete_modules(app: Flask, user_id: int, course_slug: str, count: int | No
                                            revision_id=module.current_revision_id, first_opened_at=now,
                                            last_seen_at=now, seconds_spent=600, completed_at=now))
         session.commit()
+
+
+def local_day(moment):
+    """The day of ``moment`` as the app shows it (a certificate's dates, a period's bounds)."""
+    return moment.astimezone(LOCAL_ZONE).date()

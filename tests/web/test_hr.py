@@ -15,7 +15,7 @@ from lms.audit.models import AuditEntry
 from lms.db import session, utcnow
 from lms.learning.models import Enrolment
 
-from ..conftest import csrf_token
+from ..conftest import csrf_token, local_day
 from .test_certificates import complete_course
 
 EMPLOYEES = "工号,姓名,部门,邮箱,入职日期,班组\nE9001,周敏,催收一部,zhou@example.com,2024-03-01,一班\n" \
@@ -162,7 +162,7 @@ def test_the_audit_bundle_holds_certificates_completions_and_the_report(app, cli
     tiny()
     complete_course(client, app, make_user, login, name="王小明")
     login(make_user("hr"))
-    today = utcnow().date()
+    today = local_day(utcnow())
     response = client.get(f"/hr/courses/tiny/audit-bundle.zip?from={today - timedelta(days=7)}&to={today}")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = archive.namelist()

@@ -18,7 +18,7 @@ from lms.certificates.models import Certificate, CertificateStatus, certificate_
 from lms.db import session, utcnow
 from lms.learning.models import Course, Enrolment
 
-from ..conftest import csrf_token
+from ..conftest import csrf_token, local_day
 from .test_certificates import pdf_text
 
 DAY = timedelta(days=1)
@@ -43,8 +43,8 @@ def certify(app, user, *, issued: datetime | None = None, expires: datetime | No
             serial=serial, enrolment_id=enrolment.id, user_id=user.id, course_id=course.id,
             snapshot={"serial": serial, "holder_name": person.display_name, "employee_no": person.employee_no,
                       "department": person.department, "course_title": course.title, "hours": 2,
-                      "score": 100.0, "issued_on": issued.date().isoformat(),
-                      "expires_on": expires.date().isoformat() if expires else None},
+                      "score": 100.0, "issued_on": local_day(issued).isoformat(),
+                      "expires_on": local_day(expires).isoformat() if expires else None},
             course_versions={"modules": {}, "activities": {}}, score=100.0, pdf=pdf,
             sha256=hashlib.sha256(pdf).hexdigest(), issued_at=issued, expires_at=expires,
             revoked_at=revoked, revoked_reason="考试作弊" if revoked else None)
@@ -187,7 +187,7 @@ def test_the_audit_bundle_is_for_its_period(app, client, records, make_user, log
         enrolment.enrolled_at, enrolment.completed_at = now - 420 * DAY, now - 400 * DAY
         session.commit()
     login(make_user("hr"))
-    today = now.date()
+    today = local_day(now)
     first, last = today - timedelta(days=10), today
     response = client.get(f"/hr/courses/tiny/audit-bundle.zip?from={first}&to={last}")
     assert response.status_code == 200
