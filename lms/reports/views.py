@@ -25,7 +25,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
-from ..accounts.models import ADMIN, HR, TRAINER
+from ..accounts.models import ADMIN, HR, TRAINER, User
 from ..audit import chain as audit_chain
 from ..audit.labels import ACTIONS, action_label, readable_details
 from ..audit.services import audit_count, chain_entries, entries, record
@@ -34,7 +34,7 @@ from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Enrolment
-from . import hr, summaries
+from . import hr, people, summaries
 from .archives import ArchiveFile, certificate_files, course_certificates, stream_zip, with_manifest
 from .spreadsheets import parse_employees, write_csv, write_xlsx
 
@@ -237,6 +237,16 @@ def _pdf(data: bytes, name: str, title: str | None = None) -> Response:
         disposition += f"; filename*=UTF-8''{quote(title)}"
     return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
+
+
+@bp.get("/hr/people/<int:user_id>")
+@roles_required(HR)
+def person(user_id: int):
+    """One person's record: courses and cycles, progress, recorded time, certificates, history."""
+    user = session.get(User, user_id) or abort(404)
+    return render_template("lms/hr/person.html", record=people.person_record(user, utcnow()), now=utcnow(),
+                           statuses=hr.STATUS_LABELS, action_label=action_label,
+                           readable_details=readable_details)
 
 
 @bp.get("/reports/enrolments/<int:enrolment_id>.pdf")

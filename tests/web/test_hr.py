@@ -12,6 +12,7 @@ from sqlalchemy import event
 
 from lms.accounts.models import User
 from lms.audit.models import AuditEntry
+from lms.certificates.models import Certificate
 from lms.db import session, utcnow
 from lms.learning.models import Enrolment
 
@@ -176,3 +177,22 @@ def test_the_audit_bundle_holds_certificates_completions_and_the_report(app, cli
                          f"&to={today - timedelta(days=20)}")
     earlier_names = zipfile.ZipFile(io.BytesIO(earlier.data)).namelist()
     assert not [n for n in earlier_names if n.startswith("certificates/")]
+
+
+def test_a_name_in_the_roster_opens_that_persons_record(app, client, tiny, make_user, login):
+    tiny()
+    trainee = complete_course(client, app, make_user, login, name="王小明")
+    login(make_user("hr"))
+    roster = client.get("/hr/courses/tiny/").get_data(as_text=True)
+    assert f'href="/hr/people/{trainee.id}" data-testid="person-link">王小明</a>' in roster
+    page = client.get(f"/hr/people/{trainee.id}").get_data(as_text=True)
+    assert "王小明" in page and "E7001" in page and "已完成" in page
+    with app.app_context():
+        serial = session.query(Certificate).one().serial
+    assert f"/hr/certificates/{serial}" in page and 'data-testid="person-certificate-status">有效' in page
+    assert 'data-testid="person-history"' in page and "证书已签发" in page  # the audit log, readable
+    assert "/reports/enrolments/" in page  # the training summary report is one link away
+    assert client.get("/hr/people/999999").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainee"))
+    assert client.get(f"/hr/people/{trainee.id}").status_code == 403
