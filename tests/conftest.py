@@ -7,6 +7,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -272,3 +273,32 @@ def complete_modules(app: Flask, user_id: int, course_slug: str, count: int | No
 def local_day(moment):
     """The day of ``moment`` as the app shows it (a certificate's dates, a period's bounds)."""
     return moment.astimezone(LOCAL_ZONE).date()
+
+
+@contextmanager
+def counted_queries(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements run inside the block, for tests that a page's queries do not grow."""
+    with app.app_context():
+        from lms.extensions import db
+
+        engine = db.engine
+    statements: list[str] = []
+
+    def listener(*args) -> None:
+        statements.append(args[2])
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+@pytest.fixture
+def count_queries(app: Flask, client: FlaskClient) -> Callable[[str], int]:
+    """GET a page (it must answer 200) and count its SQL statements."""
+    def count(path: str) -> int:
+        with counted_queries(app) as statements:
+            assert client.get(path).status_code == 200, path
+        return len(statements)
+    return count

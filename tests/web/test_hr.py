@@ -8,7 +8,6 @@ import zipfile
 from datetime import timedelta
 
 import openpyxl
-from sqlalchemy import event
 
 from lms.accounts.models import User
 from lms.audit.models import AuditEntry
@@ -115,23 +114,9 @@ def test_dashboard_filters_search_and_exports(app, client, tiny, make_user, logi
         assert {"export.csv", "export.xlsx", "export.certificates_zip"} <= actions
 
 
-def test_the_dashboard_runs_a_fixed_number_of_queries(app, client, tiny, make_user, login):
+def test_the_dashboard_runs_a_fixed_number_of_queries(app, client, count_queries, tiny, make_user, login):
     tiny()
     login(make_user("hr"))
-
-    def count_queries(path: str) -> int:
-        with app.app_context():
-            from lms.extensions import db
-
-            engine = db.engine
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
 
     make_user("trainee", display_name="第一位学员")
     few = count_queries("/hr/courses/tiny/")

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import openpyxl
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from lms.accounts.models import User
 from lms.assessments.models import (
@@ -28,7 +28,7 @@ from lms.assessments.models import (
 from lms.db import session, utcnow
 from lms.learning.models import Course, Enrolment, ModuleProgress
 
-from ..conftest import import_content, write_content
+from ..conftest import counted_queries, import_content, write_content
 from .conftest import SCENARIO
 from .test_reports import pdf_text
 
@@ -137,19 +137,10 @@ def populate(app, first: int, count: int) -> None:
 
 
 def count_queries(app, client, path: str) -> tuple[int, float, str]:
-    with app.app_context():
-        from lms.extensions import db
-
-        engine = db.engine
-    statements: list[str] = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with counted_queries(app) as statements:
         start = time.perf_counter()
         response = client.get(path)
         elapsed = time.perf_counter() - start
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200, path
     return len(statements), elapsed, response.get_data(as_text=True)
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.assessments import quizzes, scenarios
@@ -138,23 +138,9 @@ def test_stats_cli_json_and_csv(app, answered):
     assert result.exit_code == 1 and "no such activity" in result.output
 
 
-def test_the_page_runs_a_fixed_number_of_queries(app, client, mini, make_user, login):
+def test_the_page_runs_a_fixed_number_of_queries(app, client, count_queries, mini, make_user, login):
     mini()
     trainer = make_user("trainer")
-
-    def count_queries(path: str) -> int:
-        with app.app_context():
-            from lms.extensions import db
-
-            engine = db.engine
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
 
     take_quiz(app, make_user("trainee"), (True, False, True, False))
     play(app, make_user("trainee"), [("start", 0), ("plan", 0)])
