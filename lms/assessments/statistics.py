@@ -470,6 +470,8 @@ class Report:
 def _chosen_revision(activity: Activity, number: int | None) -> ActivityRevision | None:
     if number is None or (activity.current_revision and activity.current_revision.number == number):
         return activity.current_revision
+    if not 1 <= number <= 2**31 - 1:  # a number from a URL: beyond the column's range, no revision
+        return None
     return session.scalar(select(ActivityRevision).where(
         ActivityRevision.activity_id == activity.id, ActivityRevision.number == number))
 

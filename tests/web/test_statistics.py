@@ -174,3 +174,10 @@ def test_the_page_shows_what_lms_check_reported_at_publishing(app, client, answe
     for finding in stored:
         assert f"{finding['path']}:{finding['line']}" in page
         assert str(escape(finding["message"])) in page
+
+
+def test_a_revision_out_of_range_is_not_found(client, answered, make_user, login):
+    login(make_user("trainer"))
+    for number in ("0", "-3", str(2**31), str(2**70), "x"):
+        status = client.get(f"{QUIZ_PAGE}?revision={number}").status_code
+        assert status == (200 if number == "x" else 404), number  # not a number: the current one
