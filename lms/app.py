@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, redirect, render_template, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import from_environment, instance_secret_key, standalone_defaults
 from .extension import LMS
@@ -26,6 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
     LMS(app)
+    _trust_proxies(app, app.config["LMS_TRUSTED_PROXIES"])
 
     @app.errorhandler(404)
     def not_found(error):
@@ -40,3 +42,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             return redirect(url_for("lms.learning.dashboard"))
 
     return app
+
+
+def _trust_proxies(app: Flask, count: int) -> None:
+    """Behind ``count`` reverse proxies, take the client's address and scheme from the headers
+    they add (X-Forwarded-For, X-Forwarded-Proto), so throttles and records see the real client.
+    X-Forwarded-Host is not read: no absolute URL is built from the host (see lms.urls)."""
+    if count < 0:
+        raise ValueError(f"LMS_TRUSTED_PROXIES must be 0 or more, not {count}")
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=0, x_port=0,
+                                x_prefix=0)

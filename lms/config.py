@@ -25,8 +25,9 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_LOCALE": "zh_CN",
     "LMS_LOCALES": ("zh_CN", "en"),
     "LMS_TIMEZONE": "Asia/Shanghai",
-    "LMS_RATELIMIT_STORAGE_URI": "memory://",
-    "LMS_LOGIN_FAILURE_LIMIT": "5 per 15 minutes",
+    "LMS_RATELIMIT_STORAGE_URI": "database",  # or redis://host:6379/0 (the `redis` extra)
+    "LMS_LOGIN_FAILURE_LIMIT": "5 per 15 minutes",  # failed sign-ins per username
+    "LMS_LOGIN_ADDRESS_LIMIT": "100 per 15 minutes",  # per client address: a call centre shares one
     "LMS_LOGIN_URL": None,  # under a host: where to send anonymous users
     "LMS_SITE_NAME": None,  # shown in the header; defaults to the translated product name
     "LMS_PUBLIC_URL": None,  # e.g. https://training.example.com: the base of verification URLs
@@ -55,6 +56,9 @@ ENVIRONMENT = {
     "LMS_URL_PREFIX": ("LMS_URL_PREFIX", str),
     "LMS_RATELIMIT_STORAGE_URI": ("LMS_RATELIMIT_STORAGE_URI", str),
     "LMS_LOGIN_FAILURE_LIMIT": ("LMS_LOGIN_FAILURE_LIMIT", str),
+    "LMS_LOGIN_ADDRESS_LIMIT": ("LMS_LOGIN_ADDRESS_LIMIT", str),
+    "LMS_VERIFY_LIMIT": ("LMS_VERIFY_LIMIT", str),
+    "LMS_TRUSTED_PROXIES": ("LMS_TRUSTED_PROXIES", int),
     "LMS_PUBLIC_URL": ("LMS_PUBLIC_URL", str),
     "LMS_CERTIFICATE_PREFIX": ("LMS_CERTIFICATE_PREFIX", str),
     "LMS_ISSUER": ("LMS_ISSUER", str),
@@ -85,6 +89,7 @@ def standalone_defaults(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "LMS_TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
     }
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import event
 from .config import EXTENSION_DEFAULTS
 from .extensions import db, login_manager
 from .i18n import select_locale
-from .throttle import Throttle
+from .throttle import Throttles
 
 if TYPE_CHECKING:
     from .accounts.identity import HostUser
@@ -50,12 +50,7 @@ class LMS:
         for key, value in EXTENSION_DEFAULTS.items():
             app.config.setdefault(key, value)
         app.extensions["lms"] = self
-        app.extensions["lms.login_throttle"] = Throttle(
-            app.config["LMS_RATELIMIT_STORAGE_URI"], app.config["LMS_LOGIN_FAILURE_LIMIT"], "login"
-        )
-        app.extensions["lms.verify_throttle"] = Throttle(
-            app.config["LMS_RATELIMIT_STORAGE_URI"], app.config["LMS_VERIFY_LIMIT"], "verify"
-        )
+        app.extensions["lms.throttles"] = Throttles.from_config(app.config)
 
         if "sqlalchemy" not in app.extensions:
             db.init_app(app)

@@ -86,7 +86,8 @@ def template_context() -> dict:
 
 
 def _error_page(error, status: int):
-    return render_template("lms/errors/error.html", error=error), status
+    headers = {"Retry-After": str(error.retry_after)} if getattr(error, "retry_after", None) else {}
+    return render_template("lms/errors/error.html", error=error), status, headers
 
 
 @blueprint.errorhandler(CSRFError)

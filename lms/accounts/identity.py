@@ -92,9 +92,14 @@ def load_current_user() -> User | None:
 
 
 @login_manager.user_loader
-def _load_local_user(user_id: str) -> User | None:
+def _load_local_user(session_id: str) -> User | None:
+    """The user of a session cookie: its id and session version (``User.get_id``) must match an
+    active user; a cookie from before sign-out or a password or role change no longer does."""
+    user_id, _, version = session_id.partition(":")
     try:
         user = session.get(User, int(user_id))
     except ValueError:
         return None
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or version != str(user.session_version):
+        return None
+    return user

@@ -35,6 +35,8 @@ class User(UserMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    #: Part of the id in the session cookie; raised to end every session of the user.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -43,6 +45,11 @@ class User(UserMixin, Base):
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(row.role for row in self.role_rows)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session (and a remember cookie): id and session version,
+        so a cookie from before the sessions were ended no longer loads the user."""
+        return f"{self.id}:{self.session_version}"
 
     def has_role(self, *roles: str) -> bool:
         """True when the user holds any of ``roles``; an admin holds every role."""

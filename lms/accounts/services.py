@@ -133,6 +133,7 @@ def set_roles(user: User, roles: Iterable[str], actor: User | None = None) -> bo
     """Give ``user`` exactly ``roles`` (audited); returns whether anything changed."""
     from ..audit.services import record
 
+    existing = user.id is not None
     wanted = set(roles)
     unknown = wanted - set(ROLES)
     if unknown:
@@ -145,13 +146,23 @@ def set_roles(user: User, roles: Iterable[str], actor: User | None = None) -> bo
     ]
     session.flush()
     record("user.roles", user.username, actor, {"roles": sorted(wanted), "previous": sorted(before)})
+    if existing:
+        end_sessions(user)
     roles_changed.send(user)
     return True
 
 
 def set_password(user: User, password: str) -> None:
+    """Change the password (by the user or an administrator): every session of the user ends."""
     check_password_policy(password)
     user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """Sign ``user`` out everywhere: every session cookie issued so far stops working at its
+    next request (see ``User.get_id``)."""
+    user.session_version = User.session_version + 1  # in SQL: concurrent ends both count
     session.flush()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 import flask_login
@@ -19,7 +20,7 @@ from flask import (
 )
 
 from ..db import session as db_session
-from ..i18n import LOCALE_SESSION_KEY, available_locales
+from ..i18n import LOCALE_SESSION_KEY, available_locales, ngettext
 from ..i18n import gettext as _
 from . import services
 from .access import roles_required
@@ -52,6 +53,22 @@ def _local_accounts_only() -> None:
         abort(404)
 
 
+def _clear_session() -> None:
+    """Empty the session, keeping the language chosen."""
+    locale = session.get(LOCALE_SESSION_KEY)
+    session.clear()
+    if locale:
+        session[LOCALE_SESSION_KEY] = locale
+
+
+def _start_session(user) -> None:
+    """Sign ``user`` in on a fresh session carrying their session version (see
+    ``User.get_id``): ending their sessions later makes this cookie worthless."""
+    _clear_session()
+    flask_login.login_user(user)
+    session.permanent = True
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     _local_accounts_only()
@@ -59,46 +76,45 @@ def login():
     target = safe_next(request.values.get("next"), _dashboard_url())
     if load_current_user() is not None:
         return redirect(target)
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        throttle = current_app.extensions["lms.login_throttle"]
-        keys = (f"ip:{request.remote_addr}", f"user:{services.normalise_username(form.username.data)}")
-        if throttle.is_blocked(*keys):
-            form.form_errors.append(_("Too many failed sign-in attempts. Wait 15 minutes and "
-                                      "try again, or ask an administrator to reset your password."))
-            status = 429
+        throttles = current_app.extensions["lms.throttles"]
+        username = services.normalise_username(form.username.data)
+        address = request.remote_addr or ""
+        wait = max(throttles.login_user.retry_after(username) or 0,
+                   throttles.login_address.retry_after(address) or 0)
+        if wait:
+            form.form_errors.append(ngettext(
+                "Too many failed sign-in attempts. Try again in %(num)d minute.",
+                "Too many failed sign-in attempts. Try again in %(num)d minutes.", math.ceil(wait / 60)))
+            status, headers = 429, {"Retry-After": str(wait)}
+        elif (user := services.authenticate(form.username.data, form.password.data)) is None:
+            throttles.login_user.hit(username)
+            throttles.login_address.hit(address)
+            form.form_errors.append(_("Wrong username or password."))
+            status = 401
         else:
-            user = services.authenticate(form.username.data, form.password.data)
-            if user is None:
-                throttle.record_failure(*keys)
-                form.form_errors.append(_("Wrong username or password."))
-                status = 401
-            else:
-                throttle.reset(keys[1])
-                locale = session.get(LOCALE_SESSION_KEY)
-                session.clear()
-                if locale:
-                    session[LOCALE_SESSION_KEY] = locale
-                flask_login.login_user(user)
-                session.permanent = True
-                db_session.commit()
-                return redirect(target)
+            throttles.login_user.reset(username)  # only this user's count: the address's stays
+            _start_session(user)
+            db_session.commit()
+            return redirect(target)
     elif request.method == "POST":
         status = 400
     form.next.data = target
-    return render_template("lms/accounts/login.html", form=form), status
+    return render_template("lms/accounts/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
     _local_accounts_only()
     if request.method == "POST":
+        user = load_current_user()
+        if user is not None:
+            services.end_sessions(user)  # this cookie and any copy of it, on every device
+            db_session.commit()
         flask_login.logout_user()
         g.lms_user = None
-        locale = session.get(LOCALE_SESSION_KEY)
-        session.clear()
-        if locale:
-            session[LOCALE_SESSION_KEY] = locale
+        _clear_session()
         flash(_("You have signed out."), "info")
         return redirect(url_for("lms.accounts.login"))
     if load_current_user() is None:
@@ -178,6 +194,8 @@ def edit_user(user_id: int):
             getattr(form, error.field).errors.append(error.message)
         else:
             db_session.commit()
+            if user == load_current_user():  # an admin editing themselves keeps this session
+                _start_session(user)
             flash(_("Changes to %(name)s saved.", name=user.display_name), "success")
             return redirect(url_for(".users"))
     status = 400 if request.method == "POST" else 200

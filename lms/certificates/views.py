@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
+from werkzeug.exceptions import TooManyRequests
 
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
@@ -20,11 +21,11 @@ MAX_UPLOAD = 10 * 1024 * 1024
 
 
 def _throttled() -> None:
-    throttle = current_app.extensions["lms.verify_throttle"]
-    key = f"ip:{request.remote_addr}"
-    if throttle.is_blocked(key):
-        abort(429)
-    throttle.record_failure(key)  # every look-up counts against the address's allowance
+    """Every look-up counts against the client address's allowance (``LMS_VERIFY_LIMIT``)."""
+    throttle = current_app.extensions["lms.throttles"].verify
+    address = request.remote_addr or ""
+    if not throttle.hit(address):
+        raise TooManyRequests(retry_after=throttle.retry_after(address))
 
 
 @bp.route("/verify/", methods=["GET", "POST"])
