@@ -260,11 +260,9 @@ def test_a_refresher_archives_the_earlier_cycle(app, client, runner, issued, mak
     assert "有效" in client.get(f"/verify/{serial}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("app_config", [{"LMS_VERIFY_LIMIT": "3 per minute"}])
 def test_verification_is_rate_limited(app, client, issued):
     _, serial = issued
-    from lms.throttle import Throttle
-
-    app.extensions["lms.verify_throttle"] = Throttle("memory://", "3 per minute", "verify-test")
     statuses = [client.get(f"/verify/{serial}").status_code for _ in range(5)]
     assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
 
