@@ -9,6 +9,7 @@ SHA-256 digests: people type passwords into the username field, and no stored ke
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import time
 from collections.abc import Mapping
@@ -27,6 +28,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .db import Base, UTCDateTime, engine, utcnow
 
 DATABASE = "database"
+
+
+def address_key(address: str | None) -> str:
+    """The key a client address is counted under: an IPv6 address by its /64, which one
+    subscriber usually holds whole (and could otherwise rotate through)."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or ""
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 class ThrottleCounter(Base):

@@ -99,6 +99,17 @@ def set_password(username, password) -> None:
     click.echo(f"password of {user.username} changed")
 
 
+@user_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+def unlock(username) -> None:
+    """Let a username that failed to sign in too often try again now."""
+    from flask import current_app
+
+    current_app.extensions["lms.throttles"].login_user.reset(services.normalise_username(username))
+    click.echo(f"{services.normalise_username(username)} may sign in again")
+
+
 @click.command("demo")
 @click.option("--trainees", type=click.IntRange(min=1), default=None,
               help="Also create this many demo trainees (D00001…) at every stage of the imported courses; "

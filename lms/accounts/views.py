@@ -22,6 +22,7 @@ from flask import (
 from ..db import session as db_session
 from ..i18n import LOCALE_SESSION_KEY, available_locales, ngettext
 from ..i18n import gettext as _
+from ..throttle import address_key
 from . import services
 from .access import roles_required
 from .forms import ROLE_LABELS, LanguageForm, LoginForm, UserForm
@@ -80,7 +81,7 @@ def login():
     if form.validate_on_submit():
         throttles = current_app.extensions["lms.throttles"]
         username = services.normalise_username(form.username.data)
-        address = request.remote_addr or ""
+        address = address_key(request.remote_addr)
         wait = max(throttles.login_user.retry_after(username) or 0,
                    throttles.login_address.retry_after(address) or 0)
         if wait:

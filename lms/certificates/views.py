@@ -12,6 +12,7 @@ from ..accounts.models import ADMIN, HR, TRAINER
 from ..audit.services import record
 from ..db import session, utcnow
 from ..i18n import gettext as _
+from ..throttle import address_key
 from . import services
 from .models import Certificate
 
@@ -23,7 +24,7 @@ MAX_UPLOAD = 10 * 1024 * 1024
 def _throttled() -> None:
     """Every look-up counts against the client address's allowance (``LMS_VERIFY_LIMIT``)."""
     throttle = current_app.extensions["lms.throttles"].verify
-    address = request.remote_addr or ""
+    address = address_key(request.remote_addr)
     if not throttle.hit(address):
         raise TooManyRequests(retry_after=throttle.retry_after(address))
 

@@ -14,7 +14,7 @@ from flask import request
 from lms.accounts.models import User
 from lms.config import from_environment
 from lms.db import session, utcnow
-from lms.throttle import Throttle, ThrottleCounter
+from lms.throttle import Throttle, ThrottleCounter, address_key
 from lms.urls import public_url
 
 from ..conftest import PASSWORD, TEST_CONFIG, _build_app, csrf_token
@@ -133,6 +133,22 @@ def test_a_spray_from_one_address_is_stopped_across_workers(app, second_app, mak
     assert post_login(workers[0], user.username, PASSWORD, "203.0.113.10").status_code == 302
 
 
+@pytest.mark.parametrize("app_config", [{"LMS_LOGIN_ADDRESS_LIMIT": "3 per 15 minutes"}])
+def test_an_ipv6_client_is_counted_by_its_64_bit_prefix(client, make_user):
+    user, *others = (make_user("trainee") for _ in range(4))
+    for number, other in enumerate(others, start=1):  # one subscriber rotating through its /64
+        assert post_login(client, other.username, "guess", f"2001:db8:1:2::{number}").status_code == 401
+    assert post_login(client, user.username, PASSWORD, "2001:db8:1:2:ffff::9").status_code == 429
+    assert post_login(client, user.username, PASSWORD, "2001:db8:1:3::1").status_code == 302
+
+
+def test_address_keys():
+    assert address_key("192.0.2.1") == "192.0.2.1"
+    assert address_key("::ffff:192.0.2.1") == "192.0.2.1"
+    assert address_key("2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
+    assert address_key(None) == ""
+
+
 def test_a_call_centre_behind_one_address_keeps_signing_in(app, make_user):
     """Default limits: a few people mistyping from one address lock out only themselves."""
     people = [make_user("trainee") for _ in range(6)]
@@ -181,6 +197,16 @@ def _move_windows(app, left: timedelta) -> None:
         for counter in session.query(ThrottleCounter):
             counter.expires_at = utcnow() + left
         session.commit()
+
+
+def test_an_administrator_unlocks_a_username_on_the_command_line(client, runner, make_user):
+    user = make_user("trainee")
+    for _ in range(5):
+        post_login(client, user.username, "wrong")
+    assert post_login(client, user.username, PASSWORD).status_code == 429
+    result = runner.invoke(args=["lms", "user", "unlock", user.username.upper()])
+    assert result.exit_code == 0 and f"{user.username} may sign in again" in result.output
+    assert post_login(client, user.username, PASSWORD).status_code == 302
 
 
 def test_the_database_counter_starts_a_new_window_and_prunes_ended_ones(app):
