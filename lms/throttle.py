@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from limits import RateLimitItem, parse
+from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import String, case, delete, literal, select
@@ -84,7 +85,14 @@ class _LimitsStore:
     """Redis (or, in tests, process memory) through the ``limits`` library: a moving window."""
 
     def __init__(self, storage_uri: str, namespace: str):
-        self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+        try:
+            storage = storage_from_string(storage_uri)
+        except ConfigurationError as error:
+            raise ConfigurationError(
+                f"LMS_RATELIMIT_STORAGE_URI={storage_uri!r}: {str(error).rstrip('.')}. Use 'database', "
+                "or redis://… with the Redis client installed (pip install 'lms-collections[redis]')."
+            ) from error
+        self._limiter = MovingWindowRateLimiter(storage)
         self._namespace = namespace
 
     def blocked_for(self, limit: RateLimitItem, key: str) -> float | None:

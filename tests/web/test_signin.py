@@ -5,7 +5,9 @@ per-address limits on the public verification page, and sessions that end."""
 from __future__ import annotations
 
 import re
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -191,6 +193,22 @@ def test_a_locked_out_user_is_told_when_to_retry(app, client, make_user):
     assert post_login(client, user.username, PASSWORD).status_code == 302
 
 
+def test_concurrent_failures_on_two_workers_are_all_counted(app, second_app):
+    throttle = Throttle("database", "100 per 15 minutes", "test")
+    barrier = threading.Barrier(16)
+
+    def fail(worker):
+        with worker.app_context():
+            barrier.wait()
+            return throttle.hit("wang")
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(fail, [app, second_app] * 8))
+    assert results == [True] * 16
+    with app.app_context():
+        assert session.query(ThrottleCounter.hits).scalar() == 16
+
+
 def _move_windows(app, left: timedelta) -> None:
     """Every counting window ends ``left`` from now."""
     with app.app_context():
@@ -314,6 +332,13 @@ def test_a_password_set_on_the_command_line_ends_the_users_sessions(app, client,
     assert not _signed_in(client)
     with app.app_context():
         assert session.get(User, user.id).session_version == 2
+
+
+def test_an_unusable_storage_is_named_at_start_up():
+    from limits.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="LMS_RATELIMIT_STORAGE_URI='memcache-typo://x'"):
+        Throttle("memcache-typo://x", "5 per minute", "test")
 
 
 # --- Redis, for throttles shared without the database ------------------------------------------
