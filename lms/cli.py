@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import getpass
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from .content import ContentErrors, load_courses
+from .progress import progress
 
 
 def _create_app():
@@ -24,13 +26,24 @@ def lms_group() -> None:
     pass
 
 
+def product_version() -> str:
+    try:
+        return version("lms-collections")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def build_cli() -> click.Group:
+    """The ``lms`` console script: this product's commands only (not Flask's ``run``/``shell``/
+    ``routes`` nor other extensions' commands), run against the standalone app."""
+    cli = click.Group("lms", commands=lms_group.commands, help=lms_group.help)
+    return click.version_option(product_version(), "--version", prog_name="lms",
+                                message="%(prog)s %(version)s")(cli)
+
+
 def main() -> None:
-    """The console script: the ``lms`` commands on the standalone app."""
-    cli = FlaskGroup(create_app=_create_app, add_default_commands=True, set_debug_flag=False,
-                     load_dotenv=False)
-    for name, command in lms_group.commands.items():
-        cli.add_command(command, name)
-    cli.main(prog_name="lms")
+    build_cli().main(prog_name="lms", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False,
+                                                     load_dotenv_defaults=False))
 
 
 def _load(paths: tuple[str, ...]):
@@ -101,8 +114,9 @@ def import_command(paths: tuple[str, ...], author: str | None) -> None:
     except ContentErrors as errors:
         _report_errors(errors)
         sys.exit(1)
-    report = import_courses(courses, author or _login_name())
-    session.commit()
+    with progress(len(courses), "importing courses") as bar:
+        report = import_courses(courses, author or _login_name(), bar)
+        session.commit()
     for line in report.lines():
         click.echo(line)
 
@@ -112,6 +126,22 @@ def _login_name() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "lms"
+
+
+@lms_group.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Check fonts, database, migrations, secret key, instance folder, public URL, mail and queue;
+    one line each, with the fix; exit 1 on any problem."""
+    from .doctor import doctor_checks
+
+    checks = doctor_checks(current_app)
+    for check in checks:
+        click.echo(check.line())
+    problems = sum(not check.is_ok for check in checks)
+    if problems:
+        click.echo(f"{problems} problem(s) found", err=True)
+        sys.exit(1)
 
 
 @lms_group.command("new-migration", hidden=True)
@@ -139,4 +169,4 @@ lms_group.add_command(audit_group)
 lms_group.add_command(demo_command)
 lms_group.add_command(remind_command)
 
-__all__ = ["lms_group", "main"]
+__all__ = ["build_cli", "lms_group", "main"]

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from lms.certificates.fonts import require_fonts
 from lms.certificates.pdfcheck import check_certificate_pdf
 from lms.certificates.signing import SigningKeys, sign_pdf
 from lms.certificates.snapshot import CertificateSnapshot
@@ -144,6 +145,9 @@ def certificate_html(snapshot: CertificateSnapshot, template_dir: Path | None = 
 
 
 def render_certificate(snapshot: CertificateSnapshot, template_dir: Path | None = None) -> bytes:
+    """Raises :class:`~lms.certificates.fonts.FontsMissing` (one sentence: what to install) before
+    rendering on a machine without the certificate fonts, rather than a PDF of empty boxes."""
+    require_fonts()
     template_dir = template_dir or DEFAULT_TEMPLATE_DIR
     return render_pdf(certificate_html(snapshot, template_dir), template_dir)
 
