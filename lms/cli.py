@@ -144,6 +144,51 @@ def doctor_command() -> None:
         sys.exit(1)
 
 
+@lms_group.command("backup")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The backup file (SQLite: a database file; PostgreSQL: pg_dump's custom format).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@with_appcontext
+def backup_command(output: Path, force: bool) -> None:
+    """A consistent copy of the database, taken while the site runs."""
+    from . import backup
+
+    if output.exists() and not force:
+        raise click.ClickException(f"{output} exists: choose another name, or add --force to replace it")
+    database = backup.current_database()
+    try:
+        if database.is_sqlite:
+            backup.backup_sqlite(database.path, output)
+        else:
+            backup.run_postgres(backup.pg_dump_command(database, output), database)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up to {output} ({output.stat().st_size:,} bytes)")
+
+
+@lms_group.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the database's current contents.")
+@with_appcontext
+def restore_command(backup_file: Path, force: bool) -> None:
+    """Replace the database with a backup made by `lms backup` (checked first). Stop the site
+    and the workers first; run `lms init` afterwards if the backup is from an older version."""
+    from . import backup
+
+    database = backup.current_database()
+    if backup.has_data(database) and not force:
+        raise click.ClickException("the database holds data: add --force to replace it with the backup "
+                                   "(make a backup of it first)")
+    try:
+        if database.is_sqlite:
+            backup.restore_sqlite(backup_file, database.path)
+        else:
+            backup.run_postgres(backup.pg_restore_command(database, backup_file), database)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {backup_file}; run `lms init` if it came from an older version")
+
+
 @lms_group.command("new-migration", hidden=True)
 @click.argument("message")
 @with_appcontext
