@@ -8,15 +8,15 @@ from typing import Any
 
 from flask import Flask, redirect, render_template, url_for
 
-from .config import from_environment, instance_secret_key, standalone_defaults
+from .config import default_instance_path, from_environment, instance_secret_key, standalone_defaults
 from .extension import LMS
+from .logs import init_request_ids
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the standalone app. ``config`` overrides the environment; nothing touches the
     database here: ``lms init`` creates the schema and ``lms import`` loads content."""
-    instance_path = os.environ.get("LMS_INSTANCE_PATH") or None
-    app = Flask("lms", instance_path=instance_path, static_folder=None)
+    app = Flask("lms", instance_path=os.path.abspath(default_instance_path()), static_folder=None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(standalone_defaults(app.instance_path))
     app.config.from_mapping(from_environment())
@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
     LMS(app)
+    init_request_ids(app)
 
     @app.errorhandler(404)
     def not_found(error):

@@ -42,6 +42,9 @@ def build_cli() -> click.Group:
 
 
 def main() -> None:
+    from .logs import configure_logging
+
+    configure_logging()
     build_cli().main(prog_name="lms", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False,
                                                      load_dotenv_defaults=False))
 

@@ -60,7 +60,8 @@ def test_healthz_is_503_when_a_check_fails(app, client, monkeypatch, no_fonts):
 
 
 def test_the_queue_check_is_pluggable(app, client):
-    app.extensions[health.QUEUE_CHECK] = lambda: health.Check("queue", health.PROBLEM, "Redis does not answer")
+    down = health.Check("queue", health.PROBLEM, "Redis does not answer")
+    app.extensions[health.QUEUE_CHECK] = lambda: down
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["queue"] == {"state": "problem", "message": "Redis does not answer"}
@@ -86,7 +87,8 @@ def test_doctor_prints_one_line_per_check_and_exits_1_on_a_problem(app, runner):
     assert names == ["fonts", "database", "migrations", "secret key", "instance folder", "public URL",
                      "mail", "queue"]
     # the test key "test secret" is a placeholder
-    assert result.exit_code == 1 and "secret key: problem" in result.output and "LMS_SECRET_KEY" in result.output
+    assert result.exit_code == 1
+    assert "secret key: problem" in result.output and "LMS_SECRET_KEY" in result.output
     app.config.update(SECRET_KEY="k" * 64, LMS_PUBLIC_URL="http://training.example.com")
     result = runner.invoke(args=["lms", "doctor"])
     assert "secret key: ok" in result.output
