@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, redirect, render_template, url_for
 
+from .brand import init_brand
 from .config import default_instance_path, from_environment, instance_secret_key, standalone_defaults
 from .extension import LMS
 from .logs import init_request_ids
@@ -27,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     LMS(app)
     init_request_ids(app)
+    init_brand(app)
 
     @app.errorhandler(404)
     def not_found(error):

@@ -178,13 +178,15 @@ def write_template(course, scratch: Path) -> Path | None:
 def render(snapshot: dict[str, Any], course) -> bytes:
     """The certificate PDF, in the course's own template when it has one, signed and checked:
     a PDF that fails the check raises, and nothing is issued."""
+    from ..brand import logo_data_uri
     from .render import issue_pdf
     from .signing import signing_keys
     from .snapshot import CertificateSnapshot
 
     keys = signing_keys(current_app)
     with tempfile.TemporaryDirectory() as scratch:
-        return issue_pdf(CertificateSnapshot.from_json(snapshot), keys, write_template(course, Path(scratch)))
+        return issue_pdf(CertificateSnapshot.from_json(snapshot), keys, write_template(course, Path(scratch)),
+                         logo_data_uri(current_app))
 
 
 def overall_score(enrolment: Enrolment) -> float | None:
