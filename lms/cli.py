@@ -185,7 +185,8 @@ def restore_command(backup_file: Path, force: bool) -> None:
     try:
         if database.is_sqlite:
             backup.restore_sqlite(backup_file, database.path)
-        else:
+        else:  # pg_restore reads the archive's table of contents first: a damaged file stops here
+            backup.run_postgres(["pg_restore", "--list", str(backup_file)], database)
             backup.run_postgres(backup.pg_restore_command(database, backup_file), database)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from None

@@ -91,3 +91,20 @@ def test_gunicorn_serves_with_the_repositorys_configuration(tmp_path):
     assert access and '"GET /healthz HTTP/1.1" 503' in access[0]["message"]
     assert access[0]["message"].endswith("id=probe-1")
     assert Path(tmp_path, "secret_key").exists()  # the instance folder it was given
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch, capsys):
+    from lms import progress as progress_module
+
+    lines: list[str] = []
+    with progress_module.progress(3, "importing", lines.append) as bar:
+        for n in range(3):
+            bar.advance(1, f"{n + 1}/3 done")
+    assert lines == ["1/3 done", "2/3 done", "3/3 done"]
+
+    monkeypatch.setattr(progress_module, "is_terminal", lambda: True)
+    lines.clear()
+    with progress_module.progress(3, "importing", lines.append) as bar:
+        for n in range(3):
+            bar.advance(1, f"{n + 1}/3 done")
+    assert lines == [] and "importing" in capsys.readouterr().out

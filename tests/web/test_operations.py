@@ -230,9 +230,13 @@ def test_restore_refuses_to_overwrite_and_checks_the_file(app, runner, make_user
     assert result.exit_code == 0, result.output
     assert users(app) == 1
 
+    broken = tmp_path / "broken.db"
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        broken = tmp_path / "broken.db"
         broken.write_bytes(b"SQLite format 3\x00" + b"\x07" * 4096)
-        result = runner.invoke(args=["lms", "restore", "--force", str(broken)])
-        assert result.exit_code == 1 and "cannot be restored" in result.output
-        assert users(app) == 1
+        message = "cannot be restored"
+    else:
+        broken.write_bytes(output.read_bytes()[:200])
+        message = "pg_restore failed"
+    result = runner.invoke(args=["lms", "restore", "--force", str(broken)])
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert users(app) == 1
