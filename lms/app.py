@@ -18,7 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the standalone app. ``config`` overrides the environment; nothing touches the
     database here: ``lms init`` creates the schema and ``lms import`` loads content."""
     app = Flask("lms", instance_path=os.path.abspath(default_instance_path()), static_folder=None)
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # keys and the database: the app's alone
     app.config.from_mapping(standalone_defaults(app.instance_path))
     app.config.from_mapping(from_environment())
     if config:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -44,7 +45,9 @@ def build_cli() -> click.Group:
 def main() -> None:
     from .logs import configure_logging
 
-    configure_logging()
+    # a person at a terminal reads text; cron mail and log collectors get JSON lines
+    default_format = "text" if sys.stderr.isatty() else "json"
+    configure_logging({"LMS_LOG_FORMAT": default_format, **os.environ})
     build_cli().main(prog_name="lms", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False,
                                                      load_dotenv_defaults=False))
 
