@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..audit.services import record
+from ..brand import logo_data_uri
 from ..certificates.fonts import fonts_problem
 from ..certificates.models import Certificate
 from ..certificates.signing import signing_keys
@@ -96,7 +97,7 @@ def _generate(numbers: list[int], courses: list[Course], context: Context, resul
 
         queued: deque[tuple[Batch, Callable[[], list[bytes]]]] = deque()
         keys = signing_keys(current_app)
-        with certificate_renderer(expected, keys) as renderer, \
+        with certificate_renderer(expected, keys, logo_data_uri(current_app)) as renderer, \
                 progress(len(numbers), "demo trainees", echo) as bar:
             for chunk in chunks:
                 batch = plan(chunk, plans, context)
