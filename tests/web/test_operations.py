@@ -148,6 +148,13 @@ def test_lms_help_lists_only_this_products_commands_and_version():
     assert result.output.split()[1][0].isdigit() or result.output.split()[1] == "unknown"
 
 
+def test_the_console_script_runs_its_commands_on_the_app(app):
+    from flask.cli import ScriptInfo
+
+    result = CliRunner().invoke(build_cli(), ["doctor"], obj=ScriptInfo(create_app=lambda: app))
+    assert "database: ok" in result.output and "migrations: ok" in result.output
+
+
 # --- backup and restore ------------------------------------------------------------------------
 
 def _sqlite_path(app) -> str:
