@@ -6,16 +6,17 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test install install-test system-packages system-packages-test serve lint bench translations clean
+.PHONY: run test install install-test system-packages system-packages-test serve lint bench translations lock clean
 
 # Certificates and emails link here; a deployment sets its own public address.
 run: export LMS_PUBLIC_URL ?= http://$(HOST):$(PORT)
+run: export LMS_LOG_FORMAT ?= text
 run: install system-packages
 	$(BIN)/lms init
 	$(BIN)/lms import
 	$(BIN)/lms demo
 	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
 
 test: install-test system-packages-test
 	$(BIN)/ruff check lms tests benchmarks
@@ -25,13 +26,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# Dependencies come from the lock files (exact versions, with hashes); the package itself on top.
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# After changing dependencies in pyproject.toml: pin them (the versions already locked are kept;
+# UPGRADE=1 takes the newest of everything), then run `make test`.
+LOCK_FLAGS = --universal --python-version 3.11 --generate-hashes --extra postgres --extra redis $(if $(UPGRADE),--upgrade)
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) --extra test -o requirements-test.lock
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

@@ -9,16 +9,17 @@ from typing import Any
 from flask import Flask, redirect, render_template, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import from_environment, instance_secret_key, standalone_defaults
+from .brand import init_brand
+from .config import default_instance_path, from_environment, instance_secret_key, standalone_defaults
 from .extension import LMS
+from .logs import init_request_ids
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the standalone app. ``config`` overrides the environment; nothing touches the
     database here: ``lms init`` creates the schema and ``lms import`` loads content."""
-    instance_path = os.environ.get("LMS_INSTANCE_PATH") or None
-    app = Flask("lms", instance_path=instance_path, static_folder=None)
-    os.makedirs(app.instance_path, exist_ok=True)
+    app = Flask("lms", instance_path=os.path.abspath(default_instance_path()), static_folder=None)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # keys and the database: the app's alone
     app.config.from_mapping(standalone_defaults(app.instance_path))
     app.config.from_mapping(from_environment())
     if config:
@@ -28,6 +29,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     LMS(app)
     _trust_proxies(app, app.config["LMS_TRUSTED_PROXIES"])
+    init_request_ids(app)
+    init_brand(app)
 
     @app.errorhandler(404)
     def not_found(error):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import getpass
+import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from .content import ContentErrors, load_courses
+from .progress import progress
 
 
 def _create_app():
@@ -24,13 +27,29 @@ def lms_group() -> None:
     pass
 
 
+def product_version() -> str:
+    try:
+        return version("lms-collections")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def build_cli() -> click.Group:
+    """The ``lms`` console script: this product's commands only (not Flask's ``run``/``shell``/
+    ``routes`` nor other extensions' commands), run against the standalone app."""
+    cli = click.Group("lms", commands=lms_group.commands, help=lms_group.help)
+    return click.version_option(product_version(), "--version", prog_name="lms",
+                                message="%(prog)s %(version)s")(cli)
+
+
 def main() -> None:
-    """The console script: the ``lms`` commands on the standalone app."""
-    cli = FlaskGroup(create_app=_create_app, add_default_commands=True, set_debug_flag=False,
-                     load_dotenv=False)
-    for name, command in lms_group.commands.items():
-        cli.add_command(command, name)
-    cli.main(prog_name="lms")
+    from .logs import configure_logging
+
+    # a person at a terminal reads text; cron mail and log collectors get JSON lines
+    default_format = "text" if sys.stderr.isatty() else "json"
+    configure_logging({"LMS_LOG_FORMAT": default_format, **os.environ})
+    build_cli().main(prog_name="lms", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False,
+                                                     load_dotenv_defaults=False))
 
 
 def _load(paths: tuple[str, ...]):
@@ -101,8 +120,9 @@ def import_command(paths: tuple[str, ...], author: str | None) -> None:
     except ContentErrors as errors:
         _report_errors(errors)
         sys.exit(1)
-    report = import_courses(courses, author or _login_name())
-    session.commit()
+    with progress(len(courses), "importing courses") as bar:
+        report = import_courses(courses, author or _login_name(), bar)
+        session.commit()
     for line in report.lines():
         click.echo(line)
 
@@ -112,6 +132,68 @@ def _login_name() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "lms"
+
+
+@lms_group.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Check fonts, database, migrations, secret key, instance folder, public URL, mail and queue;
+    one line each, with the fix; exit 1 on any problem."""
+    from .doctor import doctor_checks
+
+    checks = doctor_checks(current_app)
+    for check in checks:
+        click.echo(check.line())
+    problems = sum(not check.is_ok for check in checks)
+    if problems:
+        click.echo(f"{problems} problem(s) found", err=True)
+        sys.exit(1)
+
+
+@lms_group.command("backup")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The backup file (SQLite: a database file; PostgreSQL: pg_dump's custom format).")
+@click.option("--force", is_flag=True, help="Replace OUTPUT if it exists.")
+@with_appcontext
+def backup_command(output: Path, force: bool) -> None:
+    """A consistent copy of the database, taken while the site runs."""
+    from . import backup
+
+    if output.exists() and not force:
+        raise click.ClickException(f"{output} exists: choose another name, or add --force to replace it")
+    database = backup.current_database()
+    try:
+        if database.is_sqlite:
+            backup.backup_sqlite(database.path, output)
+        else:
+            backup.run_postgres(backup.pg_dump_command(database, output), database)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backed up to {output} ({output.stat().st_size:,} bytes)")
+
+
+@lms_group.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the database's current contents.")
+@with_appcontext
+def restore_command(backup_file: Path, force: bool) -> None:
+    """Replace the database with a backup made by `lms backup` (checked first). Stop the site
+    and the workers first; run `lms init` afterwards if the backup is from an older version."""
+    from . import backup
+
+    database = backup.current_database()
+    if backup.has_data(database) and not force:
+        raise click.ClickException("the database holds data: add --force to replace it with the backup "
+                                   "(make a backup of it first)")
+    try:
+        if database.is_sqlite:
+            backup.restore_sqlite(backup_file, database.path)
+        else:  # pg_restore reads the archive's table of contents first: a damaged file stops here
+            backup.run_postgres(["pg_restore", "--list", str(backup_file)], database)
+            backup.run_postgres(backup.pg_restore_command(database, backup_file), database)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {backup_file}; run `lms init` if it came from an older version")
 
 
 @lms_group.command("new-migration", hidden=True)
@@ -139,4 +221,4 @@ lms_group.add_command(audit_group)
 lms_group.add_command(demo_command)
 lms_group.add_command(remind_command)
 
-__all__ = ["lms_group", "main"]
+__all__ = ["build_cli", "lms_group", "main"]

@@ -12,6 +12,18 @@ from typing import Any
 from .paths import PROJECT_DIR
 
 
+def default_instance_path(environ: Mapping[str, str] = os.environ) -> str:
+    """Where the SQLite database and generated keys live unless ``LMS_INSTANCE_PATH`` says:
+    ``instance/`` in a source checkout; installed from a wheel, ``$XDG_DATA_HOME/lms``
+    (``~/.local/share/lms``), which survives rebuilding the virtualenv."""
+    if environ.get("LMS_INSTANCE_PATH"):
+        return environ["LMS_INSTANCE_PATH"]
+    if (PROJECT_DIR / "pyproject.toml").is_file():
+        return str(PROJECT_DIR / "instance")
+    data_home = environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(data_home, "lms")
+
+
 def _default_content_dir(name: str) -> str:
     bundled = PROJECT_DIR / name
     return str(bundled if bundled.is_dir() else Path.cwd() / name)
@@ -43,6 +55,7 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_MAIL_USE_TLS": False,  # STARTTLS
     "LMS_MAIL_FROM": "training@localhost",
     "LMS_MAIL_HR": None,  # comma-separated addresses for the daily digest of overdue trainees
+    "LMS_BRAND_DIR": _default_content_dir("static"),  # the standalone app's logo, favicon, brand.css
 }
 
 #: Environment variables read by ``create_app``: name -> (config key, parser).
@@ -72,6 +85,7 @@ ENVIRONMENT = {
     "LMS_MAIL_USE_TLS": ("LMS_MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
     "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
     "LMS_MAIL_HR": ("LMS_MAIL_HR", str),
+    "LMS_BRAND_DIR": ("LMS_BRAND_DIR", str),
 }
 
 

@@ -64,9 +64,11 @@ class LMS:
             login_manager.init_app(app)
 
         from .cli import lms_group
+        from .health import blueprint as health_blueprint
         from .web import blueprint
 
         app.register_blueprint(blueprint, url_prefix=app.config["LMS_URL_PREFIX"] or None)
+        app.register_blueprint(health_blueprint, url_prefix=app.config["LMS_URL_PREFIX"] or None)
         if "lms" not in app.cli.commands:
             app.cli.add_command(lms_group)
 

@@ -10,6 +10,7 @@ from wtforms import ValidationError
 from .accounts.identity import load_current_user
 from .accounts.models import ADMIN, HR, TRAINER
 from .accounts.views import bp as accounts_bp
+from .brand import brand_urls
 from .db import utcnow
 from .i18n import current_locale, gettext, html_lang, ngettext
 
@@ -82,6 +83,7 @@ def template_context() -> dict:
         "lms_local_accounts": not current_app.extensions["lms"].uses_host_identity,
         "ROLE_ADMIN": ADMIN, "ROLE_HR": HR, "ROLE_TRAINER": TRAINER,
         "lms_now": utcnow,
+        "lms_brand": brand_urls(),
     }
 
 

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..progress import progress
 from ..reminders.mail import Email, Mailer, MailError
 from . import chain, services
 
@@ -83,7 +84,9 @@ def audit_anchor(output: Path | None, mail_to: tuple[str, ...]) -> None:
 @with_appcontext
 def audit_export(output: Path) -> None:
     """Write the whole log as CSV (raw values), enough to re-check the chain elsewhere."""
-    with output.open("w", encoding="utf-8", newline="") as handle:
+    with output.open("w", encoding="utf-8", newline="") as handle, \
+            progress(services.audit_count(), "exporting the audit log") as bar:
         for text in chain.write_csv(services.chain_entries()):
             handle.write(text)
+            bar.advance(1)
     click.echo(f"wrote {output}")

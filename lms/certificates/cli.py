@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..db import session, utcnow
+from ..progress import progress
 from . import services
 from .models import CertificateStatus
 
@@ -150,8 +151,10 @@ def reissue(serial: str) -> None:
 @with_appcontext
 def recertify(within_days: int) -> None:
     """Enrol holders of expiring certificates for the refresher (run from cron)."""
-    started = services.start_refreshers(within_days)
-    session.commit()
+    certificates = services.expiring_within(within_days)
+    with progress(len(certificates), "starting refreshers") as bar:
+        started = services.start_refreshers(certificates, progress=bar)
+        session.commit()
     for enrolment in started:
         click.echo(f"{enrolment.user.employee_no or enrolment.user.username}\t{enrolment.course.slug}\t"
                    f"cycle {enrolment.cycle}\tdue {enrolment.due_at:%Y-%m-%d}")

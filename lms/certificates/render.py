@@ -21,6 +21,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from lms.certificates.fonts import require_fonts
 from lms.certificates.pdfcheck import check_certificate_pdf
 from lms.certificates.signing import SigningKeys, sign_pdf
 from lms.certificates.snapshot import CertificateSnapshot
@@ -131,8 +132,10 @@ def qr_svg(url: str) -> Markup:
     return Markup(segno.make(url, error="m").svg_inline(omitsize=True))
 
 
-def certificate_html(snapshot: CertificateSnapshot, template_dir: Path | None = None) -> str:
-    """``certificate.html`` from ``template_dir`` (a course author's, so sandboxed) filled in."""
+def certificate_html(snapshot: CertificateSnapshot, template_dir: Path | None = None,
+                     logo: str | None = None) -> str:
+    """``certificate.html`` from ``template_dir`` (a course author's, so sandboxed) filled in;
+    ``logo`` is the deployment's logo as a ``data:`` URI, or None."""
     env = SandboxedEnvironment(
         loader=FileSystemLoader(template_dir or DEFAULT_TEMPLATE_DIR),
         autoescape=True,
@@ -140,19 +143,25 @@ def certificate_html(snapshot: CertificateSnapshot, template_dir: Path | None = 
     )
     env.filters.update(format_date=format_date, format_number=format_number)
     env.globals.update(format_date=format_date, format_number=format_number, name_fit=name_fit)
-    return env.get_template(TEMPLATE_NAME).render(snapshot=snapshot, qr_svg=qr_svg(snapshot.verify_url))
+    return env.get_template(TEMPLATE_NAME).render(snapshot=snapshot, qr_svg=qr_svg(snapshot.verify_url),
+                                                  logo=logo)
 
 
-def render_certificate(snapshot: CertificateSnapshot, template_dir: Path | None = None) -> bytes:
+def render_certificate(snapshot: CertificateSnapshot, template_dir: Path | None = None,
+                       logo: str | None = None) -> bytes:
+    """Raises :class:`~lms.certificates.fonts.FontsMissing` (one sentence: what to install) before
+    rendering on a machine without the certificate fonts, rather than a PDF of empty boxes."""
+    require_fonts()
     template_dir = template_dir or DEFAULT_TEMPLATE_DIR
-    return render_pdf(certificate_html(snapshot, template_dir), template_dir)
+    return render_pdf(certificate_html(snapshot, template_dir, logo), template_dir)
 
 
-def issue_pdf(snapshot: CertificateSnapshot, keys: SigningKeys, template_dir: Path | None = None) -> bytes:
+def issue_pdf(snapshot: CertificateSnapshot, keys: SigningKeys, template_dir: Path | None = None,
+              logo: str | None = None) -> bytes:
     """The certificate as it is stored: rendered, signed with ``keys``, then checked (one page,
     fonts embedded, the holder, course, serial and URL in its text); raises
     :class:`~lms.certificates.pdfcheck.CertificatePdfInvalid` for a PDF that must not be issued."""
-    signed = sign_pdf(render_certificate(snapshot, template_dir), keys, location=snapshot.issuer)
+    signed = sign_pdf(render_certificate(snapshot, template_dir, logo), keys, location=snapshot.issuer)
     check_certificate_pdf(signed, snapshot)
     return signed
 

@@ -26,6 +26,7 @@ from ..content.course import DEFAULT_CERTIFICATE, DEFAULT_COMPLETION
 from ..db import session, utcnow
 from ..learning import services as learning
 from ..learning.models import Enrolment
+from ..progress import SILENT, Progress
 from ..signals import enrolled, progress_changed
 from ..urls import PublicUrlMissing, public_url
 from .models import Certificate
@@ -177,13 +178,15 @@ def write_template(course, scratch: Path) -> Path | None:
 def render(snapshot: dict[str, Any], course) -> bytes:
     """The certificate PDF, in the course's own template when it has one, signed and checked:
     a PDF that fails the check raises, and nothing is issued."""
+    from ..brand import logo_data_uri
     from .render import issue_pdf
     from .signing import signing_keys
     from .snapshot import CertificateSnapshot
 
     keys = signing_keys(current_app)
     with tempfile.TemporaryDirectory() as scratch:
-        return issue_pdf(CertificateSnapshot.from_json(snapshot), keys, write_template(course, Path(scratch)))
+        return issue_pdf(CertificateSnapshot.from_json(snapshot), keys, write_template(course, Path(scratch)),
+                         logo_data_uri(current_app))
 
 
 def overall_score(enrolment: Enrolment) -> float | None:
@@ -392,15 +395,16 @@ def reenrol_after_revocation(certificate: Certificate, actor: User | None,
     return fresh
 
 
-def start_refreshers(within_days: int, actor: User | None = None,
-                     now: datetime | None = None) -> list[Enrolment]:
-    """A refresher for every holder whose current certificate expires within ``within_days``."""
+def start_refreshers(certificates: list[Certificate], actor: User | None = None,
+                     now: datetime | None = None, progress: Progress = SILENT) -> list[Enrolment]:
+    """A refresher for every holder of these certificates (see :func:`expiring_within`)."""
     now = now or utcnow()
     started = []
-    for certificate in expiring_within(within_days, now):
+    for certificate in certificates:
         fresh = start_refresher(certificate, actor, now)
         if fresh is not None:
             started.append(fresh)
+        progress.advance(1)
     return started
 
 

@@ -16,10 +16,13 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..audit.services import record
+from ..brand import logo_data_uri
+from ..certificates.fonts import fonts_problem
 from ..certificates.models import Certificate
 from ..certificates.signing import signing_keys
 from ..db import session, utcnow
 from ..learning.models import Course
+from ..progress import progress
 from ..urls import PublicUrlMissing
 from .people import CERTIFIED, CHUNK, DemoError, employee_no
 from .planning import Actor, Batch, Context, course_state, plan
@@ -55,6 +58,8 @@ def generate(count: int, seed: int = 1, echo: Callable[[str], Any] = print) -> R
         raise DemoError("there is no course to enrol demo trainees in: run `lms import` first")
     if not current_app.config.get("LMS_PUBLIC_URL"):
         raise DemoError(f"{PublicUrlMissing()}: demo certificates print their verification URL")
+    if problem := fonts_problem():  # before any worker process starts and dies on it
+        raise DemoError(problem)
     taken = set(session.scalars(select(User.employee_no).where(User.employee_no.is_not(None))))
     taken |= {username.upper() for username in session.scalars(select(User.username))}
     numbers = [n for n in range(1, count + 1) if employee_no(n) not in taken]
@@ -87,12 +92,13 @@ def _generate(numbers: list[int], courses: list[Course], context: Context, resul
             session.commit()
             result.created += len(batch.users)
             result.certificates += len(batch.certificates)
-            echo(f"{result.created:>7}/{len(numbers)} trainees, {result.certificates} certificates, "
-                 f"{time.perf_counter() - started:.0f} s")
+            bar.advance(len(batch.users), f"{result.created:>7}/{len(numbers)} trainees, "
+                        f"{result.certificates} certificates, {time.perf_counter() - started:.0f} s")
 
         queued: deque[tuple[Batch, Callable[[], list[bytes]]]] = deque()
         keys = signing_keys(current_app)
-        with certificate_renderer(expected, keys) as renderer:
+        with certificate_renderer(expected, keys, logo_data_uri(current_app)) as renderer, \
+                progress(len(numbers), "demo trainees", echo) as bar:
             for chunk in chunks:
                 batch = plan(chunk, plans, context)
                 queued.append((batch, renderer.submit(batch.jobs)))

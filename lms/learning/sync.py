@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from ..content import CourseSpec, ModuleSpec
 from ..db import session, utcnow
+from ..progress import SILENT, Progress
 from .models import Course, CourseAsset, Module, ModuleRevision
 from .services import enrol_all_trainees
 
@@ -36,10 +37,11 @@ class ImportReport:
         return lines
 
 
-def import_courses(specs: list[CourseSpec], author: str) -> ImportReport:
+def import_courses(specs: list[CourseSpec], author: str, progress: Progress = SILENT) -> ImportReport:
     report = ImportReport()
     for spec in specs:
         _import_course(spec, author, report)
+        progress.advance(1)
     session.flush()
     return report
 
