@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+JOB_WORKERS ?= 2  # threads of the job worker (certificates, exports, mail)
 
 .PHONY: run test install install-test system-packages system-packages-test serve lint bench translations clean
 
@@ -14,8 +15,10 @@ run: install system-packages
 	$(BIN)/lms init
 	$(BIN)/lms import
 	$(BIN)/lms demo
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	@echo "Serving on http://$(HOST):$(PORT) with a job worker  (Ctrl-C stops both)"
+	@$(BIN)/lms worker --workers $(JOB_WORKERS) & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	  $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 test: install-test system-packages-test
 	$(BIN)/ruff check lms tests benchmarks

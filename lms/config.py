@@ -42,6 +42,8 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_MAIL_USE_TLS": False,  # STARTTLS
     "LMS_MAIL_FROM": "training@localhost",
     "LMS_MAIL_HR": None,  # comma-separated addresses for the daily digest of overdue trainees
+    "LMS_QUEUE_URL": None,  # None: SQLite in the instance folder; redis://…; "immediate": no worker
+    "LMS_EXPORT_DAYS": 7,  # HR's finished exports can be downloaded this long, then are deleted
 }
 
 #: Environment variables read by ``create_app``: name -> (config key, parser).
@@ -68,6 +70,8 @@ ENVIRONMENT = {
     "LMS_MAIL_USE_TLS": ("LMS_MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
     "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
     "LMS_MAIL_HR": ("LMS_MAIL_HR", str),
+    "LMS_QUEUE_URL": ("LMS_QUEUE_URL", str),
+    "LMS_EXPORT_DAYS": ("LMS_EXPORT_DAYS", int),
 }
 
 
