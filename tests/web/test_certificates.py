@@ -1,5 +1,5 @@
-"""Completing a course issues its certificate (a job, run at once in tests); verification, downloads, revocation,
-re-issuing, the command line and the audit log."""
+"""Completing a course issues its certificate (a job, run at once in tests); verification,
+downloads, revocation, re-issuing, the command line and the audit log."""
 
 from __future__ import annotations
 
