@@ -63,16 +63,17 @@ def certificates_archive(course: Course, args: Mapping[str, str], now: datetime)
     return name, entries, with_manifest(certificate_files(entries))
 
 
-def audit_bundle(course: Course, period: hr.Period, now: datetime, render_report: bool = True):
+def audit_bundle(course: Course, period: hr.Period, now: datetime):
     """(file name, certificate entries, files) of the auditor's bundle for ``period``; the
     report's PDF is rendered when the files are consumed, after the first one."""
     completed = [row for row in hr.course_roster(course, now, period) if row.completed_at in period]
     entries = course_certificates(course, now, issued_in=period, include_all=True)
     html = render_template("lms/reports/cohort.html", **summaries.cohort_report(course, now, period))
+    completions = ArchiveFile(f"completions-{period.tag}.csv",
+                              write_csv(hr.export_headers(course), hr.export_rows(completed)))
 
-    def files() -> Iterator[ArchiveFile]:
-        yield ArchiveFile(f"completions-{period.tag}.csv",
-                          write_csv(hr.export_headers(course), hr.export_rows(completed)))
+    def files() -> Iterator[ArchiveFile]:  # a streamed download outlives the request's session
+        yield completions
         yield ArchiveFile(f"{summaries.COHORT_REPORT_TITLE}-{period.tag}.pdf", summaries.report_pdf(html))
         yield from certificate_files(entries, folder="certificates/")
 
