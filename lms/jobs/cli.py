@@ -41,7 +41,7 @@ def worker_command(workers: int, processes: bool) -> None:
 
     queued = enqueue_pending()
     session.commit()
-    click.echo(f"worker: {workers} {'process' if processes else 'thread'}(s); "
+    click.echo(f"worker: {workers} {'processes' if processes else 'threads'}; "
                f"{queued} pending certificate(s) queued", err=True)
     consumer = huey.create_consumer(workers=workers, worker_type="process" if processes else "thread",
                                     periodic=True, max_delay=1.0)
