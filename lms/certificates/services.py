@@ -101,7 +101,7 @@ def certificates_of(statuses: list[learning.CourseStatus]) -> CertificateLines:
         certificate = current_certificate(status.enrolment)
         if certificate is not None:
             issued[status.enrolment.id] = certificate
-        elif status.is_complete:
+        elif status.enrolment.completed_at is not None and not status.enrolment.is_archived:
             pending[status.enrolment.id] = pending_reason(status.enrolment)
     return CertificateLines(issued, pending)
 
@@ -112,7 +112,7 @@ def pending_reason(enrolment: Enrolment) -> str:
     failed = session.scalar(select(AuditEntry.created_at).where(
         AuditEntry.action == "certificate.issue_failed", AuditEntry.subject == issue_subject(enrolment))
         .order_by(AuditEntry.id.desc()).limit(1))
-    if failed is not None and (enrolment.completed_at is None or failed >= enrolment.completed_at):
+    if failed is not None and failed >= enrolment.completed_at:
         return PENDING_ERROR
     return PENDING_RENDERING
 

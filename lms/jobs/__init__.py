@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
@@ -31,7 +31,7 @@ class Job:
     function: Callable[..., Any]
     retries: int
     retry_delay: int
-    every: dict[str, str] | None = field(default=None)  # crontab fields of a periodic job
+    every: dict[str, str] | None = None  # crontab fields of a periodic job
 
 
 _JOBS: dict[str, Job] = {}
@@ -41,7 +41,7 @@ def job(*, retries: int = 3, retry_delay: int = 30, every: dict[str, str] | None
     """Declare a plain function as a job named ``module.function``; ``every`` (crontab fields,
     e.g. ``{"minute": "0"}``) runs it periodically in the worker."""
     def declare(function: Callable[..., Any]) -> Callable[..., Any]:
-        _JOBS[f"{function.__module__}.{function.__name__}"] = Job(function, retries, retry_delay, every)
+        _JOBS[job_name(function)] = Job(function, retries, retry_delay, every)
         return function
     return declare
 

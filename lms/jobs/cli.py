@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import is_immediate, queue
+from . import enqueue, is_immediate, queue
 
 
 @click.command("worker")
@@ -20,10 +20,12 @@ from . import is_immediate, queue
 def worker_command(workers: int, processes: bool) -> None:
     """Run the background jobs: certificates, HR's exports, bulk certificate work, reminder mail.
 
-    On start it queues the certificate of every completion still without one (say, after a
-    worker was stopped mid-render). Ctrl-C (SIGINT) lets running jobs finish; SIGTERM stops at once."""
+    On start it queues the certificate of every completion still without one and the exports
+    not finished (say, after a worker was stopped mid-job). Ctrl-C (SIGINT) lets running jobs
+    finish; SIGTERM stops at once."""
     from ..certificates.jobs import enqueue_pending
     from ..db import engine, session
+    from ..reports.exports import make_export, unfinished_exports
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if is_immediate(app):
@@ -34,15 +36,19 @@ def worker_command(workers: int, processes: bool) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     huey = queue(app)
 
-    @huey.on_startup()
-    def _own_connections() -> None:  # a worker process must not share its parent's connections
-        with app.app_context():
-            engine().dispose(close=False)
+    if processes:
+        @huey.on_startup()
+        def _own_connections() -> None:  # a worker process must not share its parent's connections
+            with app.app_context():
+                engine().dispose(close=False)
 
     queued = enqueue_pending()
+    unfinished = unfinished_exports()
+    for export_id in unfinished:
+        enqueue(make_export, export_id)
     session.commit()
-    click.echo(f"worker: {workers} {'processes' if processes else 'threads'}; "
-               f"{queued} pending certificate(s) queued", err=True)
+    click.echo(f"worker: {workers} {'processes' if processes else 'threads'}; {queued} pending "
+               f"certificate(s) and {len(unfinished)} unfinished export(s) queued", err=True)
     consumer = huey.create_consumer(workers=workers, worker_type="process" if processes else "thread",
                                     periodic=True, max_delay=1.0)
     consumer.run()

@@ -140,7 +140,7 @@ def make_export(export_id: int) -> None:
     export.state, export.done, export.error = RUNNING, 0, None
     session.commit()
     target = file_of(export)
-    partial = target.with_suffix(".part")
+    partial = target.with_name(f"{target.stem}.{secrets.token_hex(4)}.part")  # one per run, then renamed
     target.parent.mkdir(parents=True, exist_ok=True)
     now = utcnow()
     base = current_app.config.get("LMS_PUBLIC_URL") or "http://localhost"
@@ -202,10 +202,19 @@ def remove_expired_exports(now: datetime | None = None) -> int:
         Export.created_at <= now - timedelta(days=current_app.config["LMS_EXPORT_DAYS"]))))
     for export in expired + stale:
         file_of(export).unlink(missing_ok=True)
-        file_of(export).with_suffix(".part").unlink(missing_ok=True)
         export.state = EXPIRED
     session.flush()
+    for partial in exports_dir().glob("*.part"):  # left by a worker stopped mid-export
+        if partial.stat().st_mtime < (now - timedelta(days=1)).timestamp():
+            partial.unlink(missing_ok=True)
     return len(expired) + len(stale)
+
+
+def unfinished_exports(now: datetime | None = None) -> list[int]:
+    """Exports asked for in the last day and not finished: a stopped worker took their jobs."""
+    since = (now or utcnow()) - timedelta(days=1)
+    return list(session.scalars(select(Export.id).where(Export.state.in_((QUEUED, RUNNING)),
+                                                        Export.created_at > since)))
 
 
 def _day(value: str | None) -> date | None:

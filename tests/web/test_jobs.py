@@ -218,3 +218,24 @@ def test_exports_are_checked_before_they_are_queued(app, client, tiny, make_user
     with app.app_context():
         export = session.query(Export).one()
         assert export.state == "done" and export.file_name.startswith("training-statistics-tiny-")
+
+
+def test_an_export_a_stopped_worker_left_is_made_on_the_next_start(app, client, queued, tiny, make_user,
+                                                                   login):
+    from lms.reports.exports import file_of, make_export, unfinished_exports
+    from lms.reports.models import Export
+
+    tiny()
+    login(make_user("hr"))
+    page = client.get(_start(client, "/hr/courses/tiny/exports/certificates_zip").location)
+    assert "排队中" in page.get_data(as_text=True)  # nobody works on this queue
+    with app.app_context():
+        export = session.query(Export).one()
+        export.state = "running"  # taken by a worker that was then stopped
+        session.commit()
+        assert unfinished_exports() == [export.id]  # what `lms worker` queues when it starts
+        make_export(export.id)
+        session.commit()
+        export = session.get(Export, export.id)
+        assert export.state == "done" and file_of(export).is_file() and unfinished_exports() == []
+        assert not list(file_of(export).parent.glob("*.part"))
