@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+# threads of the job worker beside gunicorn (certificates, exports, mail)
+JOB_WORKERS ?= 2
 
 .PHONY: run test install install-test system-packages system-packages-test serve lint bench translations lock clean
 
@@ -15,8 +17,10 @@ run: install system-packages
 	$(BIN)/lms init
 	$(BIN)/lms import
 	$(BIN)/lms demo
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl-C stops)"
-	$(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
+	@echo "Serving on http://$(HOST):$(PORT) with a job worker  (Ctrl-C stops both)"
+	@$(BIN)/lms worker --workers $(JOB_WORKERS) & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn -c gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) wsgi:app
 
 test: install-test system-packages-test
 	$(BIN)/ruff check lms tests benchmarks

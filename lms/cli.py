@@ -210,6 +210,7 @@ from .accounts.cli import demo_command, user_group  # noqa: E402
 from .assessments.cli import quiz_group, scenario_group, stats_command  # noqa: E402
 from .audit.cli import audit_group  # noqa: E402
 from .certificates.cli import certificates_group  # noqa: E402
+from .jobs.cli import worker_command  # noqa: E402
 from .reminders.cli import remind_command  # noqa: E402
 
 lms_group.add_command(user_group)
@@ -220,5 +221,6 @@ lms_group.add_command(certificates_group)
 lms_group.add_command(audit_group)
 lms_group.add_command(demo_command)
 lms_group.add_command(remind_command)
+lms_group.add_command(worker_command)
 
 __all__ = ["build_cli", "lms_group", "main"]

@@ -56,6 +56,8 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_MAIL_FROM": "training@localhost",
     "LMS_MAIL_HR": None,  # comma-separated addresses for the daily digest of overdue trainees
     "LMS_BRAND_DIR": _default_content_dir("static"),  # the standalone app's logo, favicon, brand.css
+    "LMS_QUEUE_URL": None,  # None: SQLite in the instance folder; redis://…; "immediate": no worker
+    "LMS_EXPORT_DAYS": 7,  # HR's finished exports can be downloaded this long, then are deleted
 }
 
 #: Environment variables read by ``create_app``: name -> (config key, parser).
@@ -86,6 +88,8 @@ ENVIRONMENT = {
     "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
     "LMS_MAIL_HR": ("LMS_MAIL_HR", str),
     "LMS_BRAND_DIR": ("LMS_BRAND_DIR", str),
+    "LMS_QUEUE_URL": ("LMS_QUEUE_URL", str),
+    "LMS_EXPORT_DAYS": ("LMS_EXPORT_DAYS", int),
 }
 
 

@@ -11,7 +11,9 @@ from sqlalchemy import event
 
 from .config import EXTENSION_DEFAULTS
 from .extensions import db, login_manager
+from .health import QUEUE_CHECK
 from .i18n import select_locale
+from .jobs import check_queue
 from .throttle import Throttles
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ class LMS:
             app.config.setdefault(key, value)
         app.extensions["lms"] = self
         app.extensions["lms.throttles"] = Throttles.from_config(app.config)
+        app.extensions.setdefault(QUEUE_CHECK, check_queue)
 
         if "sqlalchemy" not in app.extensions:
             db.init_app(app)

@@ -16,11 +16,12 @@ from .certificates.models import Certificate
 from .learning.models import Course, CourseAsset, Enrolment, Module, ModuleProgress, ModuleRevision
 from .notices.models import Notice
 from .reminders.models import ReminderSent
+from .reports.models import Export
 from .throttle import ThrottleCounter
 
 __all__ = [
     "Activity", "ActivityRevision", "AttemptResponse", "AuditEntry", "Certificate", "Course",
-    "CourseAsset", "Enrolment",
+    "CourseAsset", "Enrolment", "Export",
     "Module", "ModuleProgress", "ModuleRevision", "Notice", "QuizAttempt", "ReminderSent", "ScenarioChoice",
     "ScenarioPlay", "SummaryEvent", "ThrottleCounter", "TrainingSummary", "User", "UserRole",
 ]

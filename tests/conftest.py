@@ -42,6 +42,7 @@ TEST_CONFIG = {
     "SECRET_KEY": "test secret",
     "LMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     "LMS_PUBLIC_URL": "https://training.example.com",
+    "LMS_QUEUE_URL": "immediate",  # jobs run as they are enqueued (tests/web/test_jobs.py runs a worker)
 }
 
 

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..db import session, utcnow
+from ..jobs import enqueue as put
 from ..progress import progress
 from . import services
 from .models import CertificateStatus
@@ -133,24 +134,49 @@ def revoke(serial: str, reason: str) -> None:
 
 
 @certificates_group.command("reissue")
-@click.argument("serial")
+@click.argument("serials", nargs=-1)
+@click.option("--course", "course_slug", help="Every current (valid or expiring) certificate of this course.")
+@click.option("--enqueue", is_flag=True, help="Leave the rendering to the worker (`lms worker`).")
 @with_appcontext
-def reissue(serial: str) -> None:
-    try:
-        new = services.reissue(_get(serial), None)
-    except services.CertificateError as error:
-        click.echo(f"error: {error}", err=True)
+def reissue(serials: tuple[str, ...], course_slug: str | None, enqueue: bool) -> None:
+    """New certificates from the holders' current details; the old ones are superseded."""
+    from . import jobs
+
+    certificates = [_get(serial) for serial in serials]
+    if course_slug:
+        certificates += services.current_certificates(_course(course_slug))
+    if not certificates:
+        click.echo("error: name certificates (SERIAL…) or --course", err=True)
         sys.exit(1)
-    session.commit()
-    click.echo(f"{serial} superseded by {new.serial}")
+    if enqueue:
+        for certificate in certificates:
+            put(jobs.reissue_certificate, certificate.id)
+        click.echo(f"{len(certificates)} re-issue(s) queued")
+        return
+    with click.progressbar(certificates, label="re-issuing", file=sys.stderr) as bar:
+        for certificate in bar:
+            try:
+                new = services.reissue(certificate, None)
+            except services.CertificateError as error:
+                click.echo(f"error: {certificate.serial}: {error}", err=True)
+                sys.exit(1)
+            session.commit()
+            click.echo(f"{certificate.serial} superseded by {new.serial}")
 
 
 @certificates_group.command("recertify")
 @click.option("--within", "within_days", default=60, show_default=True,
               help="Start refreshers for certificates expiring within this many days.")
+@click.option("--enqueue", is_flag=True, help="Leave it to the worker (`lms worker`).")
 @with_appcontext
-def recertify(within_days: int) -> None:
+def recertify(within_days: int, enqueue: bool) -> None:
     """Enrol holders of expiring certificates for the refresher (run from cron)."""
+    if enqueue:
+        from .jobs import start_refreshers
+
+        put(start_refreshers, within_days)
+        click.echo("queued: the worker starts the refreshers")
+        return
     certificates = services.expiring_within(within_days)
     with progress(len(certificates), "starting refreshers") as bar:
         started = services.start_refreshers(certificates, progress=bar)
@@ -159,3 +185,39 @@ def recertify(within_days: int) -> None:
         click.echo(f"{enrolment.user.employee_no or enrolment.user.username}\t{enrolment.course.slug}\t"
                    f"cycle {enrolment.cycle}\tdue {enrolment.due_at:%Y-%m-%d}")
     click.echo(f"{len(started)} refresher enrolment(s) started")
+
+
+@certificates_group.command("issue-pending")
+@click.option("--enqueue", is_flag=True, help="Leave the rendering to the worker (`lms worker`).")
+@with_appcontext
+def issue_pending(enqueue: bool) -> None:
+    """Issue the certificate of every completed enrolment that has none yet (after a failure,
+    a configuration fix, or a worker stopped mid-render)."""
+    from . import jobs
+
+    pending = services.pending_completions()
+    if enqueue:
+        for enrolment_id in pending:
+            put(jobs.issue_certificate, enrolment_id)
+        click.echo(f"{len(pending)} certificate(s) queued")
+        return
+    issued = 0
+    for enrolment_id in pending:
+        try:
+            issued += jobs.issue_certificate(enrolment_id) is not None
+        except Exception as error:  # recorded for HR by the job; the others still go
+            click.echo(f"error: enrolment {enrolment_id}: {type(error).__name__}: {error}", err=True)
+        session.commit()
+    click.echo(f"{issued} of {len(pending)} pending certificate(s) issued")
+    if issued < len(pending):
+        sys.exit(1)
+
+
+def _course(slug: str):
+    from ..learning.services import get_course
+
+    course = get_course(slug)
+    if course is None:
+        click.echo(f"error: no course {slug}", err=True)
+        sys.exit(1)
+    return course

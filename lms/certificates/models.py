@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -75,7 +75,12 @@ class Certificate(Base):
 
     __tablename__ = "lms_certificates"
     #: the certificates of a course by expiry, without reading the stored PDFs (counts, reminders)
-    __table_args__ = (Index("ix_lms_certificates_course_expiry", "course_id", "expires_at"),)
+    __table_args__ = (Index("ix_lms_certificates_course_expiry", "course_id", "expires_at"),
+                      #: one current certificate per enrolment: a retried issuing job cannot
+                      #: issue twice (re-issuing marks the old one superseded first)
+                      Index("uq_lms_certificates_current", "enrolment_id", unique=True,
+                            sqlite_where=text("superseded_at IS NULL"),
+                            postgresql_where=text("superseded_at IS NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(40), unique=True)

@@ -1,7 +1,10 @@
 """Completing a course and issuing its certificate; revoking and re-issuing; verifying.
 
-Completion and issuing happen together in a savepoint: a failure (say, the PDF) leaves the
-enrolment incomplete and issues nothing, and the next progress event or dashboard visit retries.
+The request that meets the last requirement records the completion and enqueues the
+certificate (``jobs.issue_certificate``); rendering runs in the worker. Issuing is idempotent:
+one current certificate per enrolment, enforced by a unique index, so a retried or repeated job
+never issues twice, and a failure issues nothing (the job is retried; ``lms certificates
+issue-pending`` and every worker start enqueue the completions still without a certificate).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..assessments.models import CASE, GRADED, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
 from ..assessments.summaries import SUMMARY_SLUG
+from ..audit.models import AuditEntry
 from ..audit.services import record
 from ..content.course import DEFAULT_CERTIFICATE, DEFAULT_COMPLETION
 from ..db import session, utcnow
@@ -28,7 +33,7 @@ from ..learning import services as learning
 from ..learning.models import Enrolment
 from ..progress import SILENT, Progress
 from ..signals import enrolled, progress_changed
-from ..urls import PublicUrlMissing, public_url
+from ..urls import public_url
 from .models import Certificate
 from .signing import SignatureCheck
 
@@ -72,8 +77,9 @@ def requirements(status: learning.CourseStatus) -> list[Requirement]:
     return found
 
 
-#: Why a complete enrolment has no certificate yet, as the trainee is told.
-PENDING_CONFIGURATION, PENDING_ERROR = "configuration", "error"
+#: Why a complete enrolment has no certificate yet, as the trainee is told: it is being
+#: generated (证书生成中), the site's configuration is unfinished, or generating it failed.
+PENDING_RENDERING, PENDING_CONFIGURATION, PENDING_ERROR = "rendering", "configuration", "error"
 
 
 @dataclass(frozen=True)
@@ -83,25 +89,38 @@ class CertificateLines:
     issued: dict[int, Certificate]
     pending: dict[int, str]
 
+    @property
+    def is_rendering(self) -> bool:
+        return PENDING_RENDERING in self.pending.values()
+
 
 def certificates_of(statuses: list[learning.CourseStatus]) -> CertificateLines:
-    """Issuing is retried for a complete enrolment whose certificate failed to issue earlier; a
-    failure never breaks the page: the enrolment is listed as pending, with the reason."""
+    """Each enrolment's certificate; a complete one without it is pending, with the reason.
+    Nothing is issued here: the worker does (see ``jobs.issue_certificate``)."""
     issued, pending = {}, {}
     for status in statuses:
         certificate = current_certificate(status.enrolment)
-        if certificate is None and status.is_complete:
-            try:
-                certificate = issue_if_complete(status.enrolment)
-            except Exception as error:
-                current_app.logger.exception("issuing the certificate of enrolment %s failed",
-                                             status.enrolment.id)
-                pending[status.enrolment.id] = (PENDING_CONFIGURATION if isinstance(error, PublicUrlMissing)
-                                                else PENDING_ERROR)
-                continue
         if certificate is not None:
             issued[status.enrolment.id] = certificate
+        elif status.enrolment.completed_at is not None and not status.enrolment.is_archived:
+            pending[status.enrolment.id] = pending_reason(status.enrolment)
     return CertificateLines(issued, pending)
+
+
+def pending_reason(enrolment: Enrolment) -> str:
+    if not current_app.config.get("LMS_PUBLIC_URL"):
+        return PENDING_CONFIGURATION
+    failed = session.scalar(select(AuditEntry.created_at).where(
+        AuditEntry.action == "certificate.issue_failed", AuditEntry.subject == issue_subject(enrolment))
+        .order_by(AuditEntry.id.desc()).limit(1))
+    if failed is not None and failed >= enrolment.completed_at:
+        return PENDING_ERROR
+    return PENDING_RENDERING
+
+
+def issue_subject(enrolment: Enrolment) -> str:
+    """How the audit log names an enrolment's certificate before it has a serial."""
+    return f"{enrolment.user.employee_no or enrolment.user.username}/{enrolment.course.slug}"
 
 
 def current_certificate(enrolment: Enrolment) -> Certificate | None:
@@ -111,19 +130,59 @@ def current_certificate(enrolment: Enrolment) -> Certificate | None:
                           .order_by(Certificate.id.desc()).limit(1))
 
 
-def issue_if_complete(enrolment: Enrolment, now: datetime | None = None) -> Certificate | None:
-    """Complete the enrolment and issue its certificate once every requirement is met."""
-    if enrolment.is_archived or current_certificate(enrolment) is not None:
-        return None
-    now = now or utcnow()
+def met_requirements(enrolment: Enrolment) -> learning.CourseStatus | None:
+    """The enrolment's status when every completion requirement is met, else None."""
     status = learning.course_status(enrolment.course, enrolment)
     reqs = requirements(status)
-    if not reqs or not all(r.is_met for r in reqs):
+    return status if reqs and all(r.is_met for r in reqs) else None
+
+
+def complete(enrolment: Enrolment, now: datetime | None = None) -> bool:
+    """Record the completion once every requirement is met, and enqueue its certificate after
+    the caller's transaction commits. True when the enrolment is (now) complete."""
+    from ..jobs import enqueue_after_commit
+    from .jobs import issue_certificate
+
+    if enrolment.is_archived or current_certificate(enrolment) is not None:
+        return False
+    if enrolment.completed_at is None:
+        if met_requirements(enrolment) is None:
+            return False
+        enrolment.completed_at = now or utcnow()
+        session.flush()
+    enqueue_after_commit(issue_certificate, enrolment.id)
+    return True
+
+
+def issue_if_complete(enrolment: Enrolment, now: datetime | None = None) -> Certificate | None:
+    """Issue the enrolment's certificate (recording the completion if need be) once every
+    requirement is met; at most once: a certificate issued meanwhile by another worker is
+    returned instead (the unique index on current certificates decides)."""
+    if enrolment.is_archived or current_certificate(enrolment) is not None:
         return None
-    with session.begin_nested():
-        enrolment.completed_at = now
-        certificate = _issue(enrolment, status, now)
-    return certificate
+    status = met_requirements(enrolment)
+    if status is None:
+        return None
+    now = now or utcnow()
+    try:
+        with session.begin_nested():
+            if enrolment.completed_at is None:
+                enrolment.completed_at = now
+            return _issue(enrolment, status, now)
+    except IntegrityError:
+        existing = current_certificate(enrolment)
+        if existing is None:
+            raise
+        return existing
+
+
+def pending_completions() -> list[int]:
+    """Enrolments completed without a current certificate: what the worker still has to issue."""
+    issued = select(Certificate.id).where(Certificate.enrolment_id == Enrolment.id,
+                                          Certificate.superseded_by_id.is_(None))
+    return list(session.scalars(select(Enrolment.id).where(
+        Enrolment.completed_at.is_not(None), Enrolment.is_archived.is_(False), ~issued.exists())
+        .order_by(Enrolment.completed_at)))
 
 
 def _issue(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
@@ -217,13 +276,7 @@ def course_versions(enrolment: Enrolment, status: learning.CourseStatus) -> dict
 
 @progress_changed.connect
 def _on_progress(enrolment: Enrolment, **_: object) -> None:
-    try:
-        issue_if_complete(enrolment)
-    except Exception as error:  # the action that made progress stands; the next visit retries
-        current_app.logger.exception("issuing the certificate of enrolment %s failed", enrolment.id)
-        user = enrolment.user
-        record("certificate.issue_failed", f"{user.employee_no or user.username}/{enrolment.course.slug}",
-               None, {"holder": user.display_name, "error": f"{type(error).__name__}: {error}"[:500]})
+    complete(enrolment)
 
 
 # --- serials, dates, URLs ----------------------------------------------------------------------
@@ -327,11 +380,22 @@ def reissue(certificate: Certificate, actor: User | None, now: datetime | None =
     now = now or utcnow()
     enrolment = certificate.enrolment
     status = learning.course_status(enrolment.course, enrolment)
+    certificate.superseded_at = now  # first, so the new one is the enrolment's only current one
+    session.flush()
     new = _issue(enrolment, status, now, expires_at=certificate.expires_at, actor=actor)
-    certificate.superseded_by_id, certificate.superseded_at = new.id, now
+    certificate.superseded_by_id = new.id
     session.flush()
     record("certificate.reissued", certificate.serial, actor, {"new_serial": new.serial})
     return new
+
+
+def current_certificates(course) -> list[Certificate]:
+    """The course's certificates that certify something now (valid or expiring)."""
+    now = utcnow()
+    return [certificate for certificate in session.scalars(
+        select(Certificate).where(Certificate.course_id == course.id, Certificate.revoked_at.is_(None),
+                                  Certificate.superseded_by_id.is_(None)).order_by(Certificate.id))
+            if certificate.status(now).is_current]
 
 
 def expiring_within(days: int, now: datetime | None = None) -> list[Certificate]:

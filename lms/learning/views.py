@@ -46,7 +46,6 @@ def dashboard():
     user = load_current_user()
     courses = services.dashboard(user)
     certificates = certificate_services.certificates_of(courses)
-    session.commit()  # a certificate that failed to issue earlier may have been issued now
     enrolled = {status.course.id for status in courses}
     previews = ([c for c in services.all_courses() if c.id not in enrolled]
                 if user.has_role(TRAINER, HR) else [])
@@ -54,6 +53,7 @@ def dashboard():
     notices = due_notices([status.enrolment for status in courses], certificates.issued.values(), now)
     return render_template("lms/learning/dashboard.html", courses=courses, previews=previews,
                            certificates=certificates.issued, pending=certificates.pending,
+                           certificate_lines=certificates,
                            now=now, notices=notices, news=open_notices(user),
                            past=certificate_services.past_certificates(user))
 
@@ -63,10 +63,11 @@ def dashboard():
 def course(course_slug: str):
     course, status = _load_course(course_slug)
     requirements = certificate_services.requirements(status) if status.enrolment else []
-    certificate = (certificate_services.current_certificate(status.enrolment)
-                   if status.enrolment else None)
+    lines = certificate_services.certificates_of([status] if status.enrolment else [])
+    certificate = lines.issued.get(status.enrolment.id) if status.enrolment else None
     return render_template("lms/learning/course.html", course=course, status=status,
-                           requirements=requirements, certificate=certificate, now=utcnow())
+                           requirements=requirements, certificate=certificate, certificate_lines=lines,
+                           now=utcnow())
 
 
 @bp.get("/courses/<course_slug>/<module_slug>")

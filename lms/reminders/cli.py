@@ -45,8 +45,10 @@ def _describe(message: services.Outgoing) -> str:
 @click.option("--now", "moment", metavar="DATETIME",
               help="Act as if it were this time (local, e.g. 2026-12-01T09:00): for tests and catching up.")
 @click.option("--dry-run", is_flag=True, help="Print who would be sent what; send and record nothing.")
+@click.option("--enqueue", is_flag=True,
+              help="Leave the sending to the worker (`lms worker`), which retries failures.")
 @with_appcontext
-def remind_command(moment: str | None, dry_run: bool) -> None:
+def remind_command(moment: str | None, dry_run: bool, enqueue: bool) -> None:
     """Email trainees about due dates, expiring certificates and new notices, and HR about overdue
     trainees.
 
@@ -58,6 +60,13 @@ def remind_command(moment: str | None, dry_run: bool) -> None:
     if not current_app.config.get("LMS_PUBLIC_URL"):
         click.echo(f"error: {PublicUrlMissing()}; emails link to the site", err=True)
         sys.exit(1)
+    if enqueue and not dry_run:
+        from ..jobs import enqueue as put
+        from .jobs import send_reminders
+
+        put(send_reminders, now.isoformat() if moment else None)
+        click.echo("queued: the worker sends the reminders")
+        return
     planned = services.plan(now)
     for notice in planned.skipped:
         click.echo(f"skipped (no email): {notice.user.display_name} ({notice.user.employee_no or '-'}) "

@@ -3,9 +3,6 @@ assigning courses; and the administrators' audit log."""
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
-from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import quote
 
@@ -14,9 +11,11 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -34,8 +33,8 @@ from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Enrolment
-from . import hr, people, summaries
-from .archives import ArchiveFile, certificate_files, course_certificates, stream_zip, with_manifest
+from . import exports, hr, people, summaries
+from .archives import stream_zip
 from .spreadsheets import parse_employees, write_csv, write_xlsx
 
 bp = Blueprint("hr", __name__)
@@ -50,25 +49,14 @@ def _date(value: str | None) -> date | None:
 
 
 def _filter() -> hr.RosterFilter:
-    args = request.args
-    return hr.RosterFilter(search=args.get("q", ""), department=args.get("department", ""),
-                           cohort=args.get("cohort", ""), status=args.get("status", ""),
-                           certificate=args.get("certificate", ""),
-                           due_from=_date(args.get("due_from")), due_to=_date(args.get("due_to")),
-                           sort=args.get("sort", "employee_no"), descending=args.get("order") == "desc")
+    return exports.roster_filter(request.args)
 
 
 def _filtered(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
     now = utcnow()
     rows = hr.course_roster(course, now)
-    wanted = _filter()
-    within = request.args.get("within", type=int)
-    found = hr.filter_roster(rows, wanted, now)
-    if wanted.status == "expiring" and within in (30, 60, 90):
-        everyone = hr.filter_roster(rows, dataclasses.replace(wanted, status=""), now)
-        found = [row for row in everyone if row.expiring(now, timedelta(days=within))]
-    return course, rows, found, now
+    return course, rows, exports.selected_rows(rows, request.args, now), now
 
 
 @bp.get("/hr/")
@@ -119,16 +107,12 @@ def export(course_slug: str, fmt: str):
 def certificates_zip(course_slug: str):
     """The certificates of the people the filters select: the currently valid ones, or with
     ``include=all`` also their revoked, replaced and expired ones; with ``manifest.csv``."""
-    course, _rows, found, now = _filtered(course_slug)
-    include_all = request.args.get("include") == "all"
-    entries = course_certificates(course, now, user_ids={row.user_id for row in found},
-                                  include_all=include_all)
+    course = learning.get_course(course_slug) or abort(404)
+    name, entries, files = exports.certificates_archive(course, request.args, utcnow())
     record("export.certificates_zip", course.slug, load_current_user(),
            {"certificates": len(entries), "filters": dict(request.args)})
     session.commit()
-    name = f"{course.slug}-certificates{'-all' if include_all else ''}-{now:%Y%m%d}.zip"
-    return Response(stream_with_context(stream_zip(with_manifest(certificate_files(entries)))),
-                    mimetype="application/zip",
+    return Response(stream_with_context(stream_zip(files)), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -277,9 +261,10 @@ def my_report(course_slug: str):
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 
 
-def _period() -> hr.Period | None:
+def _period(values=None) -> hr.Period | None:
     """The ``from``/``to`` period of the request; None when none is given; 400 when it is invalid."""
-    given = request.args.get("from"), request.args.get("to")
+    values = request.args if values is None else values
+    given = values.get("from"), values.get("to")
     if not any(given):
         return None
     first, last = (_date(value) for value in given)
@@ -309,14 +294,12 @@ def cohort(course_slug: str):
 def cohort_pdf(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
     period = _period()
-    data = summaries.render_report_pdf("lms/reports/cohort.html",
-                                       **summaries.cohort_report(course, period=period, statistics=True))
+    name, data = exports.cohort_pdf(course, period, utcnow())
     record("report.cohort", course.slug, load_current_user(),
            {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None)
     session.commit()
     suffix = period.tag if period else f"{utcnow():%Y%m%d}"
-    return _pdf(data, f"training-statistics-{course.slug}-{suffix}.pdf",
-                f"{summaries.COHORT_REPORT_TITLE}-{course.title}-{suffix}.pdf")
+    return _pdf(data, name, f"{summaries.COHORT_REPORT_TITLE}-{course.title}-{suffix}.pdf")
 
 
 @bp.get("/hr/courses/<course_slug>/audit-bundle.zip")
@@ -331,21 +314,79 @@ def audit_bundle(course_slug: str):
     if period is None:
         abort(Response(render_template("lms/errors/error.html", error=BadRequest(),
                                        message=_("Give the period as two dates, YYYY-MM-DD.")), 400))
-    now = utcnow()
-    completed = [row for row in hr.course_roster(course, now, period) if row.completed_at in period]
-    entries = course_certificates(course, now, issued_in=period, include_all=True)
-    html = render_template("lms/reports/cohort.html", **summaries.cohort_report(course, now, period))
+    name, entries, files = exports.audit_bundle(course, period, utcnow())
     record("export.audit_bundle", course.slug, load_current_user(),
            {"from": period.first.isoformat(), "to": period.last.isoformat(), "certificates": len(entries)})
     session.commit()
-
-    def report() -> Iterator[ArchiveFile]:  # rendered once the download has begun
-        yield ArchiveFile(f"{summaries.COHORT_REPORT_TITLE}-{period.tag}.pdf", summaries.report_pdf(html))
-
-    files = itertools.chain(
-        [ArchiveFile(f"completions-{period.tag}.csv",
-                     write_csv(hr.export_headers(course), hr.export_rows(completed)))],
-        report(), certificate_files(entries, folder="certificates/"))
-    name = f"audit-{course.slug}-{period.tag}.zip"
-    return Response(stream_with_context(stream_zip(with_manifest(files, period))), mimetype="application/zip",
+    return Response(stream_with_context(stream_zip(files)), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# --- large exports, made by the worker -------------------------------------------------------
+
+@bp.post("/hr/courses/<course_slug>/exports/<any(certificates_zip, audit_bundle, cohort_pdf):kind>")
+@roles_required(HR, TRAINER)
+def start_export(course_slug: str, kind: str):
+    """Ask the worker for a large export (the page's filters or period come along); HR then
+    follows its progress and downloads it when it is ready."""
+    course = learning.get_course(course_slug) or abort(404)
+    user = load_current_user()
+    if kind != exports.COHORT_PDF and not user.has_role(HR):
+        abort(403)
+    params = {key: value for key, value in request.values.items() if key != "csrf_token" and value}
+    period = _period(params)
+    if kind == exports.AUDIT_BUNDLE and period is None:
+        abort(Response(render_template("lms/errors/error.html", error=BadRequest(),
+                                       message=_("Give the period as two dates, YYYY-MM-DD.")), 400))
+    export = exports.request_export(kind, course, params, user)
+    session.commit()
+    return redirect(url_for(".export_status", token=export.token))
+
+
+@bp.get("/hr/exports/")
+@roles_required(HR, TRAINER)
+def my_exports():
+    return render_template("lms/reports/exports.html", exports=exports.recent_exports(load_current_user()),
+                           now=utcnow(), downloadable=exports.downloadable)
+
+
+@bp.get("/hr/exports/<token>")
+@roles_required(HR, TRAINER)
+def export_status(token: str):
+    export = exports.find_export(token, load_current_user()) or abort(404)
+    return render_template("lms/reports/export.html", export=export,
+                           is_downloadable=exports.downloadable(export))
+
+
+@bp.get("/hr/exports/<token>.json")
+@roles_required(HR, TRAINER)
+def export_progress(token: str):
+    """What the progress page polls (lms/static/export.js)."""
+    export = exports.find_export(token, load_current_user()) or abort(404)
+    ready = exports.downloadable(export)
+    return jsonify(state=export.state, done=export.done, total=export.total, percent=export.percent,
+                   download_url=url_for(".export_download", token=token) if ready else None)
+
+
+@bp.get("/hr/exports/<token>/download")
+@roles_required(HR, TRAINER)
+def export_download(token: str):
+    """The finished file, for the person who asked for it, until it expires; audited."""
+    user = load_current_user()
+    export = exports.find_export(token, user) or abort(404)
+    if not exports.downloadable(export):
+        abort(410 if export.state in (exports.DONE, exports.EXPIRED) else 409)
+    params = export.params
+    details = {key: params[key] for key in ("from", "to") if key in params}
+    if export.kind != exports.AUDIT_BUNDLE:
+        details["filters"] = {k: v for k, v in params.items() if k not in ("from", "to")}
+    record(EXPORT_ACTIONS[export.kind], export.course.slug, user,
+           {**details, "file": export.file_name, "bytes": export.size})
+    session.commit()
+    mimetype = "application/pdf" if export.kind == exports.COHORT_PDF else "application/zip"
+    return send_file(exports.file_of(export), mimetype=mimetype, as_attachment=True,
+                     download_name=export.file_name, max_age=0)
+
+
+EXPORT_ACTIONS = {exports.CERTIFICATES_ZIP: "export.certificates_zip",
+                  exports.AUDIT_BUNDLE: "export.audit_bundle", exports.COHORT_PDF: "report.cohort"}

@@ -79,8 +79,10 @@ def test_complete_download_find_zip_and_verify(browser, tiny_server, artifacts):
     roster = desk.locator("[data-testid=roster]").inner_text()
     assert "周敏" in roster and serial in roster
     desk.screenshot(path=artifacts / "hr-dashboard.png", full_page=True)
+    desk.click("button:has-text('证书（ZIP）')")  # prepared by the worker (here: at once)
+    desk.wait_for_selector("[data-testid=export-download]:visible")
     with desk.expect_download() as zip_info:
-        desk.click("a:has-text('证书（ZIP）')")
+        desk.click("[data-testid=export-download]")
     archive = zipfile.ZipFile(io.BytesIO(zip_info.value.path().read_bytes()))
     assert [name for name in archive.namelist() if serial in name]
     assert archive.read(archive.namelist()[0]) == pdf  # the stored bytes, not a new rendering

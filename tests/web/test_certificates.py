@@ -1,5 +1,5 @@
-"""Completing a course issues its certificate at once; verification, downloads, revocation,
-re-issuing, the command line and the audit log."""
+"""Completing a course issues its certificate (a job, run at once in tests); verification,
+downloads, revocation, re-issuing, the command line and the audit log."""
 
 from __future__ import annotations
 
@@ -179,6 +179,9 @@ def test_without_a_public_url_nothing_is_issued_and_the_trainee_sees_pending(
     assert page.status_code == 200
     assert 'data-testid="certificate-pending"' in page.get_data(as_text=True)
     app.config["LMS_PUBLIC_URL"] = "https://training.example.com"
+    assert Certificate_count(app) == 0  # showing the dashboard issues nothing
+    issued = app.test_cli_runner().invoke(args=["lms", "certificates", "issue-pending"])
+    assert issued.exit_code == 0 and "1 of 1 pending certificate(s) issued" in issued.output
     assert "/certificates/" in client.get("/").get_data(as_text=True)
     assert Certificate_count(app) == 1
 
@@ -317,7 +320,10 @@ def test_a_certificate_that_cannot_render_is_reported_and_issued_later(app, clie
         session.get(User, trainee.id).display_name = "王小明"  # HR fixes the name
         session.commit()
     login(trainee)
-    assert "下载证书" in client.get("/").get_data(as_text=True)  # issued on this visit
+    assert 'data-pending="error"' in client.get("/").get_data(as_text=True)
+    # the job's retry (here: `lms certificates issue-pending`, as the worker does hourly)
+    assert app.test_cli_runner().invoke(args=["lms", "certificates", "issue-pending"]).exit_code == 0
+    assert "下载证书" in client.get("/").get_data(as_text=True)
     with app.app_context():
         assert session.query(Certificate).one().snapshot["holder_name"] == "王小明"
 

@@ -42,7 +42,7 @@ def test_healthz_reports_every_check_without_session_or_secrets(app, client):
     body = response.get_json()
     assert body["status"] == "ok"
     assert {name: check["state"] for name, check in body["checks"].items()} == {
-        "database": "ok", "migrations": "ok", "fonts": "ok", "queue": "not configured"}
+        "database": "ok", "migrations": "ok", "fonts": "ok", "queue": "ok"}
     assert "Set-Cookie" not in response.headers and response.headers["Cache-Control"] == "no-store"
     text = response.get_data(as_text=True)
     assert app.config["SECRET_KEY"] not in text and "sqlite" not in text and "postgresql" not in text
@@ -97,7 +97,7 @@ def test_doctor_prints_one_line_per_check_and_exits_1_on_a_problem(app, runner):
     app.config["LMS_PUBLIC_URL"] = "https://training.example.com"
     result = runner.invoke(args=["lms", "doctor"])
     assert result.exit_code == 0, result.output
-    assert "mail: not configured" in result.output and "queue: not configured" in result.output
+    assert "mail: not configured" in result.output and "queue: ok — jobs run in the web process" in result.output
 
 
 def test_doctor_finds_readable_key_files_and_an_unreachable_mail_server(app, runner):

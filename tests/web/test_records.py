@@ -48,11 +48,14 @@ def certify(app, user, *, issued: datetime | None = None, expires: datetime | No
             course_versions={"modules": {}, "activities": {}}, score=100.0, pdf=pdf,
             sha256=hashlib.sha256(pdf).hexdigest(), issued_at=issued, expires_at=expires,
             revoked_at=revoked, revoked_reason="考试作弊" if revoked else None)
+        if replaces:  # superseded first, as re-issuing does: one current certificate per enrolment
+            old = session.query(Certificate).filter_by(serial=replaces).one()
+            old.superseded_at = issued
+            session.flush()
         session.add(certificate)
         session.flush()
         if replaces:
-            old = session.query(Certificate).filter_by(serial=replaces).one()
-            old.superseded_by_id, old.superseded_at = certificate.id, issued
+            old.superseded_by_id = certificate.id
         session.commit()
         return serial
 

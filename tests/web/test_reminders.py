@@ -239,6 +239,18 @@ def _certificate(app, enrolment_id: int, expires_on: date, serial: str | None = 
         return certificate.id
 
 
+def _next_cycle(app, enrolment_id: int) -> int:
+    """The holder's refresher: the earlier cycle archived, a new enrolment (one certificate each)."""
+    with app.app_context():
+        old = session.get(Enrolment, enrolment_id)
+        old.is_archived = True
+        fresh = Enrolment(user_id=old.user_id, course_id=old.course_id, cycle=old.cycle + 1,
+                          source="refresher", enrolled_at=datetime(2026, 2, 1, tzinfo=UTC))
+        session.add(fresh)
+        session.commit()
+        return fresh.id
+
+
 def test_certificate_expiry_reminders_at_60_30_and_7_days(app, tiny, make_user, inbox, remind):
     tiny()
     holder = trainee(app, make_user, "zhou@example.com", None, display_name="周敏")
@@ -248,7 +260,7 @@ def test_certificate_expiry_reminders_at_60_30_and_7_days(app, tiny, make_user, 
                  revoked_reason="违规")
     renewed = trainee(app, make_user, "renewed@example.com", None)
     _certificate(app, renewed, date(2027, 3, 1))
-    _certificate(app, renewed, date(2028, 2, 1), serial="CC-2027-RENEWED")  # trained again already
+    _certificate(app, _next_cycle(app, renewed), date(2028, 2, 1), serial="CC-2027-RENEWED")  # trained again
 
     expected = {"2026-12-30": None, "2026-12-31": "60", "2027-01-15": None, "2027-01-30": "30",
                 "2027-02-20": None, "2027-02-22": "7", "2027-02-28": None, "2027-03-02": None}
