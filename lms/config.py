@@ -42,6 +42,7 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_MAIL_USE_TLS": False,  # STARTTLS
     "LMS_MAIL_FROM": "training@localhost",
     "LMS_MAIL_HR": None,  # comma-separated addresses for the daily digest of overdue trainees
+    "LMS_ACTIVATION_DAYS": 7,  # how long an activation (or password) link works
 }
 
 #: Environment variables read by ``create_app``: name -> (config key, parser).
@@ -68,6 +69,7 @@ ENVIRONMENT = {
     "LMS_MAIL_USE_TLS": ("LMS_MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
     "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
     "LMS_MAIL_HR": ("LMS_MAIL_HR", str),
+    "LMS_ACTIVATION_DAYS": ("LMS_ACTIVATION_DAYS", int),
 }
 
 

@@ -20,6 +20,9 @@ ACTIONS = {
     "course.assigned": _l("Course assigned"),
     "employees.imported": _l("Employees imported"),
     "user.roles": _l("Roles changed"),
+    "account.link_created": _l("Activation link created"),
+    "account.link_sent": _l("Activation link emailed"),
+    "account.activated": _l("Password set through a link"),
     "report.cohort": _l("Training statistics report downloaded"),
     "report.trainee": _l("Trainee report downloaded"),
     "export.csv": _l("Roster exported (CSV)"),
@@ -42,6 +45,7 @@ DETAILS = {
     "updated": _l("Updated"), "cycle": _l("Cycle"), "first": _l("First"), "last": _l("Last"),
     "seed": _l("Seed"), "csv": _l("File"), "sha256": "SHA-256", "employees": _l("Employees"),
     "changes": _l("Due date changes"),
+    "valid_days": _l("Valid for (days)"), "reset": _l("Password reset"), "email": _l("Email"),
 }
 
 
