@@ -14,6 +14,9 @@ ACTIONS = {
     "certificate.downloaded": _l("Certificate downloaded"),
     "certificate.revoked": _l("Certificate revoked"),
     "certificate.reissued": _l("Certificate re-issued"),
+    "certificate.signed": _l("Certificate signed after issue"),
+    "certificates.key_rotated": _l("Signing key replaced"),
+    "certificates.key_trusted": _l("Signing certificate trusted"),
     "enrolment.refresher": _l("Enrolled for the refresher"),
     "enrolment.recertification": _l("Enrolled again after revocation"),
     "enrolment.due_extended": _l("Due date extended"),
@@ -45,6 +48,7 @@ DETAILS = {
     "updated": _l("Updated"), "cycle": _l("Cycle"), "first": _l("First"), "last": _l("Last"),
     "seed": _l("Seed"), "csv": _l("File"), "sha256": "SHA-256", "employees": _l("Employees"),
     "changes": _l("Due date changes"),
+    "old_sha256": _l("SHA-256 before"), "retired": _l("Retired key"), "current": _l("Current key"),
     "valid_days": _l("Valid for (days)"), "reset": _l("Password reset"), "email": _l("Email"),
 }
 
