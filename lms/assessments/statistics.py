@@ -44,7 +44,15 @@ from ..content.questions import (
 )
 from ..db import session
 from .grading import is_scored, normalise_text
-from .models import GRADED, Activity, ActivityRevision, AttemptResponse, QuizAttempt, ScenarioPlay
+from .models import (
+    GRADED,
+    Activity,
+    ActivityRevision,
+    AttemptResponse,
+    QuizAttempt,
+    ScenarioChoice,
+    ScenarioPlay,
+)
 
 #: Below this discrimination index (in %) a question is flagged: it does not separate the
 #: trainees who know from those who don't.
@@ -588,16 +596,26 @@ _cache = _Cache()
 
 def load_plays(activity: Activity, revision: ActivityRevision,
                all_attempts: bool) -> tuple[list[PlayRecord], list[StepInfo], dict[str, str]]:
-    """Two queries: the finished plays of the activity, and (selectin) their choices."""
-    plays = session.scalars(select(ScenarioPlay).where(
-        ScenarioPlay.activity_id == activity.id, ScenarioPlay.finished_at.is_not(None))
-        .order_by(ScenarioPlay.enrolment_id, ScenarioPlay.id)).all()
+    """Two queries, as plain rows (no objects for thousands of plays): the finished plays of the
+    activity, and the choices of those of this revision."""
+    finished = (ScenarioPlay.activity_id == activity.id, ScenarioPlay.finished_at.is_not(None))
+    plays = session.execute(
+        select(ScenarioPlay.id, ScenarioPlay.enrolment_id, ScenarioPlay.revision_id, ScenarioPlay.step_id,
+               ScenarioPlay.score, ScenarioPlay.is_passed, ScenarioPlay.failed_critically)
+        .where(*finished).order_by(ScenarioPlay.enrolment_id, ScenarioPlay.id)).all()
+    choices: dict[int, list[ChoiceMade]] = defaultdict(list)
+    for play_id, step_id, index, rule, severity in session.execute(
+            select(ScenarioChoice.play_id, ScenarioChoice.step_id, ScenarioChoice.choice_index,
+                   ScenarioChoice.violation_rule, ScenarioChoice.violation_severity)
+            .join(ScenarioPlay, ScenarioChoice.play_id == ScenarioPlay.id)
+            .where(*finished, ScenarioPlay.revision_id == revision.id)
+            .order_by(ScenarioChoice.play_id, ScenarioChoice.sequence)):
+        choices[play_id].append(ChoiceMade(step_id, index, rule, severity))
     first: dict[int, int] = {}
     for play in plays:
         first.setdefault(play.enrolment_id, play.id)
-    records = [PlayRecord(tuple(ChoiceMade(c.step_id, c.choice_index, c.violation_rule, c.violation_severity)
-                                for c in play.choices),
-                          play.step_id, play.score or 0, bool(play.is_passed), play.failed_critically)
+    records = [PlayRecord(tuple(choices.get(play.id, ())), play.step_id, play.score or 0,
+                          bool(play.is_passed), play.failed_critically)
                for play in plays
                if play.revision_id == revision.id and (all_attempts or first[play.enrolment_id] == play.id)]
     steps = [StepInfo(step_id, data.get("title", ""),
