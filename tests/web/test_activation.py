@@ -167,3 +167,12 @@ def test_hr_emails_links_to_everyone_in_the_filter_not_yet_activated(app, client
 
 def test_a_host_app_offers_no_links(host_app):  # noqa: F811
     assert host_app.test_client().get("/training/activate/anything").status_code == 404
+
+
+def test_the_command_line_prints_a_link(app, runner, make_user):
+    trainee = make_user("trainee")
+    printed = runner.invoke(args=["lms", "user", "link", trainee.username])
+    assert printed.exit_code == 0 and printed.output.startswith("https://training.example.com/activate/")
+    mailed = runner.invoke(args=["lms", "user", "link", trainee.username, "--send"])
+    assert mailed.exit_code == 1 and "no email address" in mailed.output
+    assert actions(app, trainee.username) == ["account.link_created"]
