@@ -21,10 +21,8 @@ number of queries.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +41,7 @@ from ..content.questions import (
     Question,
 )
 from ..db import session
+from ..memo import LatestCache
 from .grading import is_scored, normalise_text
 from .models import (
     GRADED,
@@ -517,7 +516,7 @@ def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
     """Two queries, whatever the number of attempts: the marks of the counted attempts (each
     enrolment's first graded attempt, Moodle's default, unless ``all_attempts``), and how often
     each response was given, counted in the database. The result is kept per revision until
-    another attempt is graded (see :func:`_cached`)."""
+    another attempt is graded (``lms.memo``)."""
     from .quizzes import Settings, questions_of
 
     graded = (QuizAttempt.activity_id == activity.id, QuizAttempt.state == GRADED)
@@ -530,8 +529,8 @@ def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
     counted_ids = counted.scalar_subquery()
     version = session.execute(select(func.count(), func.max(QuizAttempt.graded_at), func.max(QuizAttempt.id))
                               .where(*graded)).one()
-    key = (str(session.get_bind().url), revision.id, revision.created_at, all_attempts, tuple(version))
-    found = _cache.get(key)
+    subject = (revision.id, revision.created_at, all_attempts)
+    found = _cache.get(subject, tuple(version))
     if found is not None:
         return found
 
@@ -558,40 +557,12 @@ def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
     guesses = {f"q{i}": random_guess_score(q) for i, q in enumerate(questions) if is_scored(q)}
     statistics = quiz_statistics(attempts, items, guesses, drawn=bool(Settings.of(revision).draw),
                                  responses=responses)
-    _cache.put(key, statistics)
+    _cache.put(subject, tuple(version), statistics)
     return statistics
 
 
-class _Cache:
-    """The latest statistics of a few revisions, in this process: a report or the trainer's page
-    asked again before another attempt of the quiz is graded costs one query, not a recount."""
-
-    def __init__(self, size: int = 32) -> None:
-        self.size = size
-        self._found: dict[tuple, QuizStatistics] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> QuizStatistics | None:
-        with self._lock:
-            found = self._found.pop(key, None)
-            if found is not None:
-                self._found[key] = found  # the most recently used last
-        return copy.deepcopy(found)  # callers may relabel items
-
-    def put(self, key: tuple, statistics: QuizStatistics) -> None:
-        with self._lock:
-            for stale in [k for k in self._found if k[:4] == key[:4]]:
-                del self._found[stale]
-            self._found[key] = copy.deepcopy(statistics)
-            while len(self._found) > self.size:
-                del self._found[next(iter(self._found))]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._found.clear()
-
-
-_cache = _Cache()
+#: a report or the trainer's page asked again before another attempt is graded costs one query
+_cache = LatestCache()
 
 
 def load_plays(activity: Activity, revision: ActivityRevision,
