@@ -58,6 +58,7 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_BRAND_DIR": _default_content_dir("static"),  # the standalone app's logo, favicon, brand.css
     "LMS_QUEUE_URL": None,  # None: SQLite in the instance folder; redis://…; "immediate": no worker
     "LMS_EXPORT_DAYS": 7,  # HR's finished exports can be downloaded this long, then are deleted
+    "LMS_ACTIVATION_DAYS": 7,  # how long an activation (or password) link works
 }
 
 #: Environment variables read by ``create_app``: name -> (config key, parser).
@@ -90,6 +91,7 @@ ENVIRONMENT = {
     "LMS_BRAND_DIR": ("LMS_BRAND_DIR", str),
     "LMS_QUEUE_URL": ("LMS_QUEUE_URL", str),
     "LMS_EXPORT_DAYS": ("LMS_EXPORT_DAYS", int),
+    "LMS_ACTIVATION_DAYS": ("LMS_ACTIVATION_DAYS", int),
 }
 
 

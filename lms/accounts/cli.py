@@ -110,6 +110,37 @@ def unlock(username) -> None:
     click.echo(f"{services.normalise_username(username)} may sign in again")
 
 
+@user_group.command("link")
+@click.argument("username")
+@click.option("--send", is_flag=True, help="Email it to the user's address instead of printing it.")
+@with_appcontext
+def link(username, send) -> None:
+    """An activation (or password reset) link for the user, valid once for LMS_ACTIVATION_DAYS."""
+    from ..urls import PublicUrlMissing
+    from . import activation
+
+    user = _get(username)
+    if not activation.links_offered():
+        _fail("the host app signs people in: there are no activation links")
+    if not user.is_active:
+        _fail(f"{user.username} is deactivated")
+    try:
+        if send:
+            if not activation.mail_configured():
+                _fail("LMS_MAIL_SERVER and LMS_PUBLIC_URL must be set to email links")
+            sent = activation.send_links([user], None)
+            session.commit()
+            if not sent.sent:
+                _fail(sent.failed[0][1] if sent.failed else f"{user.username} has no email address")
+            click.echo(f"link emailed to {user.email}")
+            return
+        url = activation.create_link(user, None)
+    except PublicUrlMissing as error:
+        _fail(str(error))
+    session.commit()
+    click.echo(url)
+
+
 @click.command("demo")
 @click.option("--trainees", type=click.IntRange(min=1), default=None,
               help="Also create this many demo trainees (D00001…) at every stage of the imported courses; "

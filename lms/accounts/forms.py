@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, Email, EqualTo, InputRequired, Length, Optional, Regexp
 
 from ..certificates.fonts import NAME_MAX_LENGTH
 from ..i18n import lazy_gettext as _l
@@ -22,6 +22,12 @@ class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[InputRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
     next = HiddenField()
+
+
+class ActivationForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=200)])
+    confirm = PasswordField(_l("Repeat the password"), validators=[
+        InputRequired(), EqualTo("password", message=_l("The two passwords differ."))])
 
 
 class LanguageForm(FlaskForm):

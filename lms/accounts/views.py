@@ -20,14 +20,16 @@ from flask import (
 )
 
 from ..db import session as db_session
+from ..db import utcnow
 from ..i18n import LOCALE_SESSION_KEY, available_locales, ngettext
 from ..i18n import gettext as _
 from ..throttle import address_key
-from . import services
+from ..urls import PublicUrlMissing
+from . import activation, services
 from .access import roles_required
-from .forms import ROLE_LABELS, LanguageForm, LoginForm, UserForm
+from .forms import ROLE_LABELS, ActivationForm, LanguageForm, LoginForm, UserForm
 from .identity import load_current_user
-from .models import ADMIN, ROLES
+from .models import ADMIN, HR, ROLES
 
 bp = Blueprint("accounts", __name__)
 USERS_PER_PAGE = 50
@@ -123,6 +125,67 @@ def logout():
     return render_template("lms/accounts/logout.html")
 
 
+@bp.route("/activate/<token>", methods=["GET", "POST"])
+def activate(token: str):
+    """An activation (or password) link: set a password once, then go to the dashboard."""
+    _local_accounts_only()
+    user, problem = activation.read_link(token)
+    if problem is not None:
+        return render_template("lms/accounts/link_invalid.html", problem=problem.value), 410
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            activation.activate(user, form.password.data)
+        except services.AccountError as error:
+            form.password.errors.append(error.message)
+        else:
+            user.last_login_at = utcnow()
+            _start_session(user)
+            db_session.commit()
+            flash(_("Your password is set. Welcome!"), "success")
+            return redirect(_dashboard_url())
+    status = 400 if request.method == "POST" else 200
+    return render_template("lms/accounts/activate.html", form=form, user=user, token=token), status
+
+
+@bp.post("/people/<int:user_id>/link")
+@roles_required(HR)
+def create_link(user_id: int):
+    """HR or an administrator makes a person's activation (or password) link: shown to copy, or
+    emailed (``send=email``)."""
+    actor = load_current_user()
+    user = services.get_user(user_id) or abort(404)
+    if not activation.may_create_link(actor, user):
+        abort(403)
+    back = safe_next(request.form.get("next"), url_for("lms.hr.person", user_id=user.id))
+    try:
+        if request.form.get("send") == "email":
+            if not activation.mail_configured():
+                abort(400)
+            sent = activation.send_links([user], actor)
+            db_session.commit()
+            flash_sending(sent)
+            return redirect(back)
+        link = activation.create_link(user, actor)
+    except PublicUrlMissing:
+        flash(_("Links need the site's public address: set LMS_PUBLIC_URL."), "error")
+        return redirect(back)
+    db_session.commit()
+    return render_template("lms/accounts/link.html", user=user, link=link, back=back,
+                           days=activation.valid_days(), reset=activation.is_activated(user))
+
+
+def flash_sending(sent: activation.Sending) -> None:
+    if sent.sent:
+        flash(_("Link emailed to %(names)s.", names="、".join(u.display_name for u in sent.sent)), "success")
+    if sent.no_email:
+        flash(_("No email address, nothing sent: %(names)s.",
+                names="、".join(u.display_name for u in sent.no_email)), "error")
+    if sent.failed:
+        flash(_("Not sent (%(reason)s): %(names)s.", reason=sent.failed[0][1],
+                names="、".join(u.display_name for u, _reason in sent.failed)), "error")
+
+
 @bp.post("/language")
 def set_language():
     form = LanguageForm()
@@ -200,7 +263,8 @@ def edit_user(user_id: int):
             flash(_("Changes to %(name)s saved.", name=user.display_name), "success")
             return redirect(url_for(".users"))
     status = 400 if request.method == "POST" else 200
-    return render_template("lms/accounts/user_form.html", form=form, user=user), status
+    return render_template("lms/accounts/user_form.html", form=form, user=user,
+                           mail=activation.mail_configured()), status
 
 
 def _details(form: UserForm) -> services.UserDetails:

@@ -87,7 +87,8 @@ class QuizAttempt(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
-    graded_at: Mapped[datetime | None]
+    #: indexed: the latest grading tells whether cached statistics are still current (lms.memo)
+    graded_at: Mapped[datetime | None] = mapped_column(index=True)
     score: Mapped[float | None]  # percent, 0–100
     is_passed: Mapped[bool | None]
 

@@ -21,13 +21,14 @@ number of queries.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, and_, cast, func, select
 
 from ..content.questions import (
     ANY_OTHER,
@@ -40,8 +41,17 @@ from ..content.questions import (
     Question,
 )
 from ..db import session
+from ..memo import LatestCache
 from .grading import is_scored, normalise_text
-from .models import GRADED, Activity, ActivityRevision, AttemptResponse, QuizAttempt, ScenarioPlay
+from .models import (
+    GRADED,
+    Activity,
+    ActivityRevision,
+    AttemptResponse,
+    QuizAttempt,
+    ScenarioChoice,
+    ScenarioPlay,
+)
 
 #: Below this discrimination index (in %) a question is flagged: it does not separate the
 #: trainees who know from those who don't.
@@ -254,21 +264,27 @@ def _item(key: str, label: str, type_: str | None, pairs: list[tuple[float, floa
 
 def _options(info: ItemInfo, responses: list[Any]) -> list[OptionCount]:
     """How often each answer was chosen (choice questions) or typed (short answer, numerical)."""
-    seen = len(responses)
+    return _tally(info, [(value, 1) for value in responses])
+
+
+def _tally(info: ItemInfo, responses: Sequence[tuple[Any, int]]) -> list[OptionCount]:
+    """``_options`` over (response, how many attempts gave it) pairs, e.g. counted in SQL."""
+    seen = sum(times for _, times in responses)
     if not seen:
         return []
     counts: Counter[Any] = Counter()
     blank = 0
-    for value in responses:
+    for value, times in responses:
         if info.type in CHOICE_TYPES:
             chosen = value if isinstance(value, list) else [value] if isinstance(value, int) else []
             chosen = [i for i in chosen if isinstance(i, int) and 0 <= i < len(info.options)]
-            counts.update(set(chosen))
-            blank += not chosen
+            for index in set(chosen):
+                counts[index] += times
+            blank += times if not chosen else 0
         elif isinstance(value, str) and value.strip():
-            counts[normalise_text(value)] += 1
+            counts[normalise_text(value)] += times
         else:
-            blank += 1
+            blank += times
     if info.type in CHOICE_TYPES:
         found = [OptionCount(text, info.option_fractions[i], counts[i], 100 * counts[i] / seen)
                  for i, text in enumerate(info.options)]
@@ -282,9 +298,12 @@ def _options(info: ItemInfo, responses: list[Any]) -> list[OptionCount]:
 
 def quiz_statistics(attempts: Sequence[AttemptMarks], items: Mapping[str, ItemInfo],
                     guesses: Mapping[str, float | None] | None = None, *,
-                    drawn: bool = False) -> QuizStatistics:
+                    drawn: bool = False,
+                    responses: Mapping[str, Sequence[tuple[Any, int]]] | None = None) -> QuizStatistics:
     """Moodle's quiz statistics over graded attempts; ``items`` by question key in authored order,
-    ``guesses`` each question's random guess score (0–1); ``drawn`` when the quiz draws from a pool."""
+    ``guesses`` each question's random guess score (0–1); ``drawn`` when the quiz draws from a pool.
+    ``responses``: per question, (response, count) pairs already counted (else each attempt's own
+    ``responses`` are counted here)."""
     guesses = guesses or {}
     order = {key: index for index, key in enumerate(items)}
     p = max((len(a.marks) for a in attempts), default=0)
@@ -309,14 +328,16 @@ def quiz_statistics(attempts: Sequence[AttemptMarks], items: Mapping[str, ItemIn
     for attempt, total in zip(attempts, totals, strict=True):
         for key, mark in attempt.marks:
             by_key[key].append((mark, total))
-            answers[key].append(attempt.responses.get(key))
+            if responses is None:
+                answers[key].append(attempt.responses.get(key))
     for key, info in items.items():
         if not drawn and key not in by_key:
             continue
         item = _item(key, info.name, info.type, by_key.get(key, []), p, rest_is_total=drawn)
         guess = guesses.get(key)
         item.random_guess = None if guess is None else 100 * guess
-        item.options = _options(info, answers.get(key, []))
+        item.options = (_tally(info, responses.get(key, ())) if responses is not None
+                        else _options(info, answers.get(key, [])))
         (questions if drawn else slots).append(item)
 
     # effective weights, over positions, as Moodle: √cov(position, total) / Σ √cov over positions
@@ -492,52 +513,80 @@ def activity_report(activity: Activity, *, all_attempts: bool = False,
 
 def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
                          all_attempts: bool) -> QuizStatistics:
-    """Two queries: the graded attempts (to find each enrolment's first), then their responses."""
+    """Two queries, whatever the number of attempts: the marks of the counted attempts (each
+    enrolment's first graded attempt, Moodle's default, unless ``all_attempts``), and how often
+    each response was given, counted in the database. The result is kept per revision until
+    another attempt is graded (``lms.memo``)."""
     from .quizzes import Settings, questions_of
 
-    rows = session.execute(
-        select(QuizAttempt.id, QuizAttempt.enrolment_id, QuizAttempt.number, QuizAttempt.revision_id)
-        .where(QuizAttempt.activity_id == activity.id, QuizAttempt.state == GRADED)
-        .order_by(QuizAttempt.enrolment_id, QuizAttempt.number)).all()
-    first: dict[int, int] = {}
-    for attempt_id, enrolment_id, _, _ in rows:
-        first.setdefault(enrolment_id, attempt_id)  # Moodle: each user's first finished attempt
-    counted = {attempt_id for attempt_id, enrolment_id, _, revision_id in rows
-               if revision_id == revision.id and (all_attempts or first[enrolment_id] == attempt_id)}
-    responses = session.execute(
-        select(AttemptResponse.attempt_id, AttemptResponse.question_key, AttemptResponse.fraction,
-               AttemptResponse.response)
-        .join(QuizAttempt, AttemptResponse.attempt_id == QuizAttempt.id)
-        .where(QuizAttempt.activity_id == activity.id, QuizAttempt.revision_id == revision.id,
-               QuizAttempt.state == GRADED)).all()
+    graded = (QuizAttempt.activity_id == activity.id, QuizAttempt.state == GRADED)
+    counted = select(QuizAttempt.id).where(*graded, QuizAttempt.revision_id == revision.id)
+    if not all_attempts:
+        first = (select(QuizAttempt.enrolment_id, func.min(QuizAttempt.number).label("number"))
+                 .where(*graded).group_by(QuizAttempt.enrolment_id).subquery())
+        counted = counted.join(first, and_(first.c.enrolment_id == QuizAttempt.enrolment_id,
+                                           first.c.number == QuizAttempt.number))
+    counted_ids = counted.scalar_subquery()
+    version = session.execute(select(func.count(), func.max(QuizAttempt.graded_at), func.max(QuizAttempt.id))
+                              .where(*graded)).one()
+    subject = (revision.id, revision.created_at, all_attempts)
+    found = _cache.get(subject, tuple(version))
+    if found is not None:
+        return found
+
     questions = questions_of(revision)
     scored = {f"q{i}" for i, q in enumerate(questions) if is_scored(q)}
     marks: dict[int, list[tuple[str, float]]] = defaultdict(list)
-    values: dict[int, dict[str, Any]] = defaultdict(dict)
-    for attempt_id, key, fraction, response in responses:
-        if attempt_id in counted and key in scored:
-            marks[attempt_id].append((key, fraction or 0.0))
-            values[attempt_id][key] = (response or {}).get("value")
+    for attempt_id, question_key, fraction in session.execute(
+            select(AttemptResponse.attempt_id, AttemptResponse.question_key, AttemptResponse.fraction)
+            .where(AttemptResponse.attempt_id.in_(counted_ids))):
+        if question_key in scored:
+            marks[attempt_id].append((question_key, fraction or 0.0))
+    shown = cast(AttemptResponse.response, Text)
+    responses: dict[str, list[tuple[Any, int]]] = defaultdict(list)
+    for question_key, text, times in session.execute(
+            select(AttemptResponse.question_key, shown, func.count())
+            .where(AttemptResponse.attempt_id.in_(counted_ids))
+            .group_by(AttemptResponse.question_key, shown)):
+        if question_key in scored:
+            value = json.loads(text) if text else None
+            responses[question_key].append((value.get("value") if isinstance(value, dict) else None, times))
     index = lambda entry: int(entry[0][1:])  # noqa: E731
-    attempts = [AttemptMarks(tuple(sorted(marks[a], key=index)), values[a])
-                for a in sorted(counted) if marks[a]]
+    attempts = [AttemptMarks(tuple(sorted(marks[a], key=index))) for a in sorted(marks)]
     items = {f"q{i}": ItemInfo.of(f"q{i}", q) for i, q in enumerate(questions) if is_scored(q)}
     guesses = {f"q{i}": random_guess_score(q) for i, q in enumerate(questions) if is_scored(q)}
-    return quiz_statistics(attempts, items, guesses, drawn=bool(Settings.of(revision).draw))
+    statistics = quiz_statistics(attempts, items, guesses, drawn=bool(Settings.of(revision).draw),
+                                 responses=responses)
+    _cache.put(subject, tuple(version), statistics)
+    return statistics
+
+
+#: a report or the trainer's page asked again before another attempt is graded costs one query
+_cache = LatestCache()
 
 
 def load_plays(activity: Activity, revision: ActivityRevision,
                all_attempts: bool) -> tuple[list[PlayRecord], list[StepInfo], dict[str, str]]:
-    """Two queries: the finished plays of the activity, and (selectin) their choices."""
-    plays = session.scalars(select(ScenarioPlay).where(
-        ScenarioPlay.activity_id == activity.id, ScenarioPlay.finished_at.is_not(None))
-        .order_by(ScenarioPlay.enrolment_id, ScenarioPlay.id)).all()
+    """Two queries, as plain rows (no objects for thousands of plays): the finished plays of the
+    activity, and the choices of those of this revision."""
+    finished = (ScenarioPlay.activity_id == activity.id, ScenarioPlay.finished_at.is_not(None))
+    plays = session.execute(
+        select(ScenarioPlay.id, ScenarioPlay.enrolment_id, ScenarioPlay.revision_id, ScenarioPlay.step_id,
+               ScenarioPlay.score, ScenarioPlay.is_passed, ScenarioPlay.failed_critically)
+        .where(*finished).order_by(ScenarioPlay.enrolment_id, ScenarioPlay.id)).all()
+    choices: dict[int, list[ChoiceMade]] = defaultdict(list)
+    for play_id, step_id, index, rule, severity in session.execute(
+            select(ScenarioChoice.play_id, ScenarioChoice.step_id, ScenarioChoice.choice_index,
+                   ScenarioChoice.violation_rule, ScenarioChoice.violation_severity)
+            .join(ScenarioPlay, ScenarioChoice.play_id == ScenarioPlay.id)
+            .where(*finished, ScenarioPlay.revision_id == revision.id)
+            .order_by(ScenarioChoice.play_id, ScenarioChoice.sequence)):
+        choices[play_id].append(ChoiceMade(step_id, index, rule, severity))
     first: dict[int, int] = {}
     for play in plays:
         first.setdefault(play.enrolment_id, play.id)
-    records = [PlayRecord(tuple(ChoiceMade(c.step_id, c.choice_index, c.violation_rule, c.violation_severity)
-                                for c in play.choices),
-                          play.step_id, play.score or 0, bool(play.is_passed), play.failed_critically)
+    records = [PlayRecord(tuple(choices.get(play.id, ())), play.step_id, play.score or 0,
+                          bool(play.is_passed), play.failed_critically)
                for play in plays
                if play.revision_id == revision.id and (all_attempts or first[play.enrolment_id] == play.id)]
     steps = [StepInfo(step_id, data.get("title", ""),

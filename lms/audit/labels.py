@@ -14,12 +14,18 @@ ACTIONS = {
     "certificate.downloaded": _l("Certificate downloaded"),
     "certificate.revoked": _l("Certificate revoked"),
     "certificate.reissued": _l("Certificate re-issued"),
+    "certificate.signed": _l("Certificate signed after issue"),
+    "certificates.key_rotated": _l("Signing key replaced"),
+    "certificates.key_trusted": _l("Signing certificate trusted"),
     "enrolment.refresher": _l("Enrolled for the refresher"),
     "enrolment.recertification": _l("Enrolled again after revocation"),
     "enrolment.due_extended": _l("Due date extended"),
     "course.assigned": _l("Course assigned"),
     "employees.imported": _l("Employees imported"),
     "user.roles": _l("Roles changed"),
+    "account.link_created": _l("Activation link created"),
+    "account.link_sent": _l("Activation link emailed"),
+    "account.activated": _l("Password set through a link"),
     "report.cohort": _l("Training statistics report downloaded"),
     "report.trainee": _l("Trainee report downloaded"),
     "export.csv": _l("Roster exported (CSV)"),
@@ -42,6 +48,8 @@ DETAILS = {
     "updated": _l("Updated"), "cycle": _l("Cycle"), "first": _l("First"), "last": _l("Last"),
     "seed": _l("Seed"), "csv": _l("File"), "sha256": "SHA-256", "employees": _l("Employees"),
     "changes": _l("Due date changes"),
+    "old_sha256": _l("SHA-256 before"), "retired": _l("Retired key"), "current": _l("Current key"),
+    "valid_days": _l("Valid for (days)"), "reset": _l("Password reset"), "email": _l("Email"),
 }
 
 

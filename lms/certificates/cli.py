@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ..audit.services import record
 from ..db import session, utcnow
 from ..jobs import enqueue as put
 from ..progress import progress
@@ -86,7 +87,13 @@ def verify(pdf: str) -> None:
     signature = result.signature
     signer = f" ({signature.signer})" if signature.signer else ""
     detail = f": {signature.detail}" if signature.detail else ""
-    click.echo(f"signature: {signature.status}{signer}{detail}")
+    if result.is_unsigned_record:
+        click.echo("signature: unsigned (issued before signing): `lms certificates sign "
+                   f"{result.certificate.serial}` adds one")
+    else:
+        click.echo(f"signature: {signature.status}{signer}{detail}")
+    if signature.key:
+        click.echo(f"key:       {signature.key}")
     certificate = result.certificate
     if certificate is None:
         click.echo("record:    no certificate issued here has exactly this content")
@@ -108,15 +115,95 @@ def signer() -> None:
     those who check certificates in a PDF reader, to trust."""
     from flask import current_app
 
-    from .signing import signer_certificate, signing_keys
+    from .signing import fingerprint, keyring, signer_certificate, signing_keys
 
     keys = signing_keys(current_app)
     cert = signer_certificate(keys)
-    fingerprint = cert.sha256.hex().upper()
     click.echo(f"subject:     {cert.subject.human_friendly}\nvalid until: {cert.not_valid_after:%Y-%m-%d}\n"
-               f"sha256:      {':'.join(fingerprint[i:i + 2] for i in range(0, len(fingerprint), 2))}\n"
+               f"sha256:      {fingerprint(cert)}\n"
                f"file:        {keys.cert}")
     click.echo(Path(keys.cert).read_text(encoding="ascii").strip())
+    for retired, name in keyring(keys)[1:]:
+        click.echo(f"also trusted: {name} {fingerprint(retired)}")
+
+
+@certificates_group.command("rotate-key")
+@with_appcontext
+def rotate_key() -> None:
+    """Make a new instance signing key; the old certificate stays trusted, so what it signed
+    still verifies. New certificates are signed with the new key."""
+    from flask import current_app
+
+    from .signing import fingerprint, rotate_instance_key, signer_certificate, signing_keys
+
+    if current_app.config.get("LMS_SIGNING_KEY") or current_app.config.get("LMS_SIGNING_CERT"):
+        click.echo("error: LMS_SIGNING_KEY and LMS_SIGNING_CERT are set: point them to your new key and "
+                   "certificate, and keep the old certificate trusted with "
+                   "`lms certificates trust OLD_CERT.pem`", err=True)
+        sys.exit(1)
+    old = signer_certificate(signing_keys(current_app))
+    keys, kept = rotate_instance_key(Path(current_app.instance_path), current_app.config["LMS_ISSUER"])
+    record("certificates.key_rotated", fingerprint(old), None,
+           {"retired": fingerprint(old), "current": fingerprint(signer_certificate(keys))})
+    session.commit()
+    click.echo(f"retired:  {fingerprint(old)} (kept in {kept})\n"
+               f"current:  {fingerprint(signer_certificate(keys))}\n"
+               "Give the new certificate (`lms certificates signer`) to those who check certificates "
+               "in a PDF reader.")
+
+
+@certificates_group.command("trust")
+@click.argument("pem", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def trust(pem: str) -> None:
+    """Keep a certificate of an earlier signing key (e.g. your previous LMS_SIGNING_CERT) trusted."""
+    from flask import current_app
+
+    from .signing import SigningKeyError, trust_certificate
+
+    try:
+        kept = trust_certificate(Path(current_app.instance_path), Path(pem).read_bytes())
+    except SigningKeyError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    record("certificates.key_trusted", Path(kept).stem, None, {"file": pem})
+    session.commit()
+    click.echo(f"trusted: {kept}")
+
+
+@certificates_group.command("sign")
+@click.argument("serials", nargs=-1)
+@click.option("--all-unsigned", is_flag=True, help="Every stored certificate that carries no signature.")
+@with_appcontext
+def sign(serials: tuple[str, ...], all_unsigned: bool) -> None:
+    """Sign certificates stored before signing existed (an incremental update: the original bytes
+    stay a prefix of the new ones); each one's old and new SHA-256 go into the audit log."""
+    from sqlalchemy import select
+
+    from .models import Certificate
+
+    if bool(serials) == all_unsigned:
+        click.echo("error: give SERIAL… or --all-unsigned", err=True)
+        sys.exit(2)
+    if all_unsigned:
+        serials = tuple(session.scalars(select(Certificate.serial).order_by(Certificate.id)))
+    signed = 0
+    for serial in serials:
+        certificate = _get(serial)
+        try:
+            hashes = services.sign_unsigned(certificate)
+        except services.CertificateError as error:
+            session.rollback()
+            click.echo(f"error: {serial}: {error}", err=True)
+            sys.exit(1)
+        session.commit()  # one certificate at a time: a failure keeps those already signed
+        if hashes is None:
+            if not all_unsigned:
+                click.echo(f"{serial}: already signed")
+            continue
+        signed += 1
+        click.echo(f"{serial}: signed, sha256 {hashes[0]} -> {hashes[1]}")
+    click.echo(f"{signed} certificate(s) signed")
 
 
 @certificates_group.command("revoke")

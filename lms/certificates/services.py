@@ -35,7 +35,7 @@ from ..progress import SILENT, Progress
 from ..signals import enrolled, progress_changed
 from ..urls import public_url
 from .models import Certificate
-from .signing import SignatureCheck
+from .signing import MISSING, SignatureCheck
 
 SERIAL_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U
 
@@ -344,6 +344,11 @@ class PdfVerification:
     def is_valid(self) -> bool:
         return self.certificate is not None and self.signature.is_valid
 
+    @property
+    def is_unsigned_record(self) -> bool:
+        """An issued certificate stored before certificates were signed (``lms certificates sign``)."""
+        return self.certificate is not None and self.signature.status == MISSING
+
 
 def verify_pdf(data: bytes) -> PdfVerification:
     """Both checks always run, so the answer says which one failed: a stored PDF replaced along
@@ -351,6 +356,26 @@ def verify_pdf(data: bytes) -> PdfVerification:
     from .signing import check_signature, signing_keys
 
     return PdfVerification(find_by_pdf(data), check_signature(data, signing_keys(current_app)))
+
+
+def sign_unsigned(certificate: Certificate) -> tuple[str, str] | None:
+    """Sign a certificate stored before signing existed, as an incremental update (its original
+    bytes stay the prefix of the new ones); stores the new bytes and hash and audits both hashes.
+    Returns (old, new) SHA-256, or None when the stored PDF already carries a signature."""
+    from .signing import check_signature, sign_pdf, signing_keys
+
+    keys = signing_keys(current_app)
+    original = certificate.pdf
+    if check_signature(original, keys).status != MISSING:
+        return None
+    signed = sign_pdf(original, keys, location=certificate.snapshot.get("issuer"))
+    if not signed.startswith(original) or not check_signature(signed, keys).is_valid:
+        raise CertificateError("signing did not keep the original bytes")  # never store that
+    old, new = certificate.sha256, hashlib.sha256(signed).hexdigest()
+    certificate.pdf, certificate.sha256 = signed, new
+    session.flush()
+    record("certificate.signed", certificate.serial, None, {"old_sha256": old, "sha256": new})
+    return old, new
 
 
 def check_revocable(certificate: Certificate, reason: str) -> None:

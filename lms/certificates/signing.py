@@ -3,7 +3,9 @@
 The key and its certificate are PEM files: the operator's (``LMS_SIGNING_KEY``,
 ``LMS_SIGNING_CERT``), or a key and self-signed certificate this instance generates on first use
 in its instance folder (``signing_key.pem``, ``signing_cert.pem``). A PDF verifies only when its
-signature covers the whole file, is mathematically intact, and was made with this instance's key.
+signature covers the whole file, is mathematically intact, and was made with a key of this
+instance's keyring: the current one, or a retired one whose certificate is kept in
+``signing/archive/`` of the instance folder (``lms certificates rotate-key`` puts it there).
 No Flask here except :func:`signing_keys`, which reads the app's configuration.
 """
 
@@ -21,6 +23,8 @@ from io import BytesIO
 from pathlib import Path
 
 KEY_FILE, CERT_FILE = "signing_key.pem", "signing_cert.pem"
+#: retired signing certificates, under the instance folder: what they signed still verifies
+ARCHIVE_DIR = Path("signing", "archive")
 #: a generated certificate stays valid this long: certificates must verify for their holder's career
 CERT_VALIDITY = timedelta(days=30 * 366)
 FIELD_NAME = "LMSCertificateSignature"
@@ -35,6 +39,8 @@ class SigningKeys:
 
     key: str
     cert: str
+    #: certificates (PEM paths) of retired keys, still trusted for verification
+    archived: tuple[str, ...] = ()
 
 
 class SigningKeyError(RuntimeError):
@@ -46,11 +52,62 @@ class SigningKeyError(RuntimeError):
 def signing_keys(app) -> SigningKeys:
     """The app's keys: configured, or generated once into the instance folder."""
     key, cert = app.config.get("LMS_SIGNING_KEY"), app.config.get("LMS_SIGNING_CERT")
+    archived = archived_certificates(Path(app.instance_path))
     if key or cert:
         if not (key and cert):
             raise SigningKeyError("set both LMS_SIGNING_KEY and LMS_SIGNING_CERT, or neither")
-        return SigningKeys(str(key), str(cert))
-    return instance_keys(Path(app.instance_path), app.config.get("LMS_ISSUER") or "LMS")
+        return SigningKeys(str(key), str(cert), archived)
+    keys = instance_keys(Path(app.instance_path), app.config.get("LMS_ISSUER") or "LMS")
+    return SigningKeys(keys.key, keys.cert, archived)
+
+
+def archived_certificates(folder: Path) -> tuple[str, ...]:
+    """The retired certificates kept in ``folder``'s archive, oldest first (names start with the date)."""
+    archive = folder / ARCHIVE_DIR
+    return tuple(str(path) for path in sorted(archive.glob("*.pem"))) if archive.is_dir() else ()
+
+
+def rotate_instance_key(folder: Path, issuer: str, now: datetime | None = None) -> tuple[SigningKeys, str]:
+    """A new instance key and certificate; the current certificate goes to the archive (and keeps
+    verifying what it signed), the current key is overwritten. Returns the new keys and the
+    archived certificate's path."""
+    from cryptography import x509
+
+    now = now or datetime.now(UTC)
+    keys = instance_keys(folder, issuer)
+    archive = folder / ARCHIVE_DIR
+    archive.mkdir(parents=True, exist_ok=True)
+    with open(folder / "signing.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        old_pem = Path(keys.cert).read_bytes()
+        fingerprint = x509.load_pem_x509_certificate(old_pem).fingerprint(_sha256()).hex().upper()
+        kept = archive / f"{now:%Y%m%dT%H%M%SZ}-{fingerprint[:16]}.pem"
+        _write_new(kept, old_pem, 0o644)
+        key_pem, cert_pem = generate_key_and_certificate(issuer, now)
+        _write_new(Path(keys.key), key_pem, 0o600)
+        _write_new(Path(keys.cert), cert_pem, 0o644)
+    return SigningKeys(keys.key, keys.cert, archived_certificates(folder)), str(kept)
+
+
+def trust_certificate(folder: Path, pem: bytes, now: datetime | None = None) -> str:
+    """Keep a certificate (e.g. the operator's previous ``LMS_SIGNING_CERT``) in the archive."""
+    from cryptography import x509
+
+    try:
+        fingerprint = x509.load_pem_x509_certificate(pem).fingerprint(_sha256()).hex().upper()
+    except ValueError as error:
+        raise SigningKeyError(f"not a PEM certificate: {error}") from error
+    archive = folder / ARCHIVE_DIR
+    archive.mkdir(parents=True, exist_ok=True)
+    kept = archive / f"{now or datetime.now(UTC):%Y%m%dT%H%M%SZ}-{fingerprint[:16]}.pem"
+    _write_new(kept, pem, 0o644)
+    return str(kept)
+
+
+def _sha256():
+    from cryptography.hazmat.primitives import hashes
+
+    return hashes.SHA256()
 
 
 def instance_keys(folder: Path, issuer: str) -> SigningKeys:
@@ -106,13 +163,26 @@ def generate_key_and_certificate(issuer: str, now: datetime | None = None) -> tu
     return key_pem, cert.public_bytes(serialization.Encoding.PEM)
 
 
-@functools.lru_cache(maxsize=4)
+def _version(path: str) -> int:
+    """Changes when the file is replaced (a rotated key has the same path)."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _signer(keys: SigningKeys):
+    return _load_signer(keys.key, keys.cert, _version(keys.key), _version(keys.cert))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_signer(key_path: str, cert_path: str, *_versions: int):
     from cryptography.hazmat.primitives import serialization
     from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
     from pyhanko.sign.signers import SimpleSigner
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+    keys = SigningKeys(key_path, cert_path)
     try:
         cert = load_cert_from_pemder(keys.cert)
         key = load_private_key_from_pemder(keys.key, passphrase=None)
@@ -130,6 +200,31 @@ def _signer(keys: SigningKeys):
 def signer_certificate(keys: SigningKeys):
     """The signing certificate (asn1crypto), e.g. to show its fingerprint."""
     return _signer(keys).signing_cert
+
+
+@functools.lru_cache(maxsize=32)
+def _archived_certificate(path: str, _version: int):
+    from pyhanko.keys import load_cert_from_pemder
+
+    return load_cert_from_pemder(path)
+
+
+def keyring(keys: SigningKeys) -> list[tuple[object, str]]:
+    """Every certificate a signature may verify against, with how to name it: the current one,
+    then the retired ones, newest first. An unreadable archived file is skipped."""
+    ring = [(signer_certificate(keys), "current")]
+    for path in reversed(keys.archived):
+        try:
+            ring.append((_archived_certificate(path, _version(path)), f"retired ({Path(path).stem})"))
+        except (OSError, ValueError, TypeError):
+            continue
+    return ring
+
+
+def fingerprint(cert) -> str:
+    """A certificate's SHA-256 fingerprint, as PDF readers show it (AB:CD:…)."""
+    digits = cert.sha256.hex().upper()
+    return ":".join(digits[i:i + 2] for i in range(0, len(digits), 2))
 
 
 # --- signing and checking ---------------------------------------------------------------------
@@ -167,6 +262,16 @@ class SignatureCheck:
     status: str  # VALID, MISSING, BROKEN or UNTRUSTED
     signer: str | None = None  # the signing certificate's subject
     detail: str = ""
+    #: which key of the keyring signed: "current" or "retired (…)", with its fingerprint
+    key: str | None = None
+
+    @property
+    def key_is_retired(self) -> bool:
+        return bool(self.key) and self.key.startswith("retired")
+
+    @property
+    def key_fingerprint(self) -> str | None:
+        return self.key.rpartition("SHA-256 ")[2] if self.key else None
 
     @property
     def is_valid(self) -> bool:
@@ -175,7 +280,8 @@ class SignatureCheck:
 
 @_outside_event_loop
 def check_signature(pdf: bytes, keys: SigningKeys) -> SignatureCheck:
-    """Whether ``pdf`` carries an intact signature over the whole file, made with ``keys``."""
+    """Whether ``pdf`` carries an intact signature over the whole file, made with a key of the
+    keyring of ``keys`` (the current key or a retired one)."""
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -190,15 +296,17 @@ def check_signature(pdf: bytes, keys: SigningKeys) -> SignatureCheck:
         return SignatureCheck(MISSING, detail="the PDF is not signed")
     if len(signatures) > 1:
         return SignatureCheck(BROKEN, detail=f"{len(signatures)} signatures, expected one")
-    ours = signer_certificate(keys)
     embedded = signatures[0]
     try:
         claimed = embedded.signer_cert
     except Exception as error:
         return SignatureCheck(BROKEN, detail=f"{type(error).__name__}: {error}")
-    if claimed.dump() != ours.dump():
+    found = next(((cert, name) for cert, name in keyring(keys) if cert.dump() == claimed.dump()), None)
+    if found is None:
         return SignatureCheck(UNTRUSTED, claimed.subject.human_friendly,
                               "signed with a key that is not this site's")
+    ours, name = found
+    key = f"{name}, SHA-256 {fingerprint(ours)}"
     context = ValidationContext(trust_roots=[ours], allow_fetching=False, revocation_mode="soft-fail")
     try:
         status = validate_pdf_signature(embedded, context)
@@ -206,9 +314,9 @@ def check_signature(pdf: bytes, keys: SigningKeys) -> SignatureCheck:
         return SignatureCheck(BROKEN, detail=f"{type(error).__name__}: {error}")
     subject = claimed.subject.human_friendly
     if not (status.intact and status.valid):
-        return SignatureCheck(BROKEN, subject, "the signed bytes were changed")
+        return SignatureCheck(BROKEN, subject, "the signed bytes were changed", key)
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
-        return SignatureCheck(BROKEN, subject, "the file was changed after it was signed")
+        return SignatureCheck(BROKEN, subject, "the file was changed after it was signed", key)
     if not status.trusted:
-        return SignatureCheck(UNTRUSTED, subject, "signed with a key that is not this site's")
-    return SignatureCheck(VALID, subject)
+        return SignatureCheck(UNTRUSTED, subject, "signed with a key that is not this site's", key)
+    return SignatureCheck(VALID, subject, key=key)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select
 
+from ..accounts.activation import activated_clause
 from ..accounts.models import TRAINEE, User, UserRole
 from ..accounts.services import set_roles
 from ..assessments.models import QuizAttempt, ScenarioPlay
@@ -252,6 +253,8 @@ class RosterRow:
     certificate_revoked_at: datetime | None
     #: recorded engaged time per module and in total, and the hours it credits
     reading: ReadingTime
+    #: whether the person can sign in yet (``accounts.activation.is_activated``)
+    activated: bool = True
 
     @property
     def percent(self) -> int:
@@ -349,7 +352,8 @@ def course_roster(course: Course, now: datetime | None = None,
     enrolments = session.execute(  # plain columns: no ORM objects for thousands of rows
         select(Enrolment.id, Enrolment.enrolled_at, Enrolment.due_at, Enrolment.completed_at,
                User.id.label("user_id"), User.display_name, User.employee_no, User.department,
-               User.cohort, status_column(now).label("status"), started_clause().label("started"))
+               User.cohort, status_column(now).label("status"), started_clause().label("started"),
+               activated_clause().label("activated"))
         .join(User, Enrolment.user_id == User.id)
         .where(Enrolment.id.in_(roster_enrolments(course, period).scalar_subquery()))).all()
     in_course = select(Enrolment.id).where(Enrolment.course_id == course.id).scalar_subquery()
@@ -405,7 +409,8 @@ def course_roster(course: Course, now: datetime | None = None,
             roster_status(completed_at, enrolment.due_at, has_started, state, as_of),
             certificate.serial if certificate else None, state,
             certificate.issued_at if certificate else None, certificate.expires_at if certificate else None,
-            certificate.revoked_at if certificate else None, reading_of(enrolment.id)))
+            certificate.revoked_at if certificate else None, reading_of(enrolment.id),
+            bool(enrolment.activated)))
     return rows
 
 

@@ -33,6 +33,7 @@ from ..content.questions import Question
 from ..db import session, utcnow
 from ..learning import services as learning
 from ..learning.models import Course, Enrolment
+from ..memo import LatestCache
 from ..ordering import natural_key
 from ..paths import PACKAGE_DIR
 from . import hr
@@ -140,6 +141,63 @@ def cohort_report(course: Course, now: datetime | None = None, period: hr.Period
         submitted = (QuizAttempt.submitted_at > period.start, QuizAttempt.submitted_at <= period.end)
         chosen = (ScenarioChoice.chosen_at > period.start, ScenarioChoice.chosen_at <= period.end)
 
+    activities = session.scalars(select(Activity).where(Activity.course_id == course.id)).all()
+    rules = {a.id: a.current_revision.data.get("rules", {}) for a in activities
+             if a.kind == SCENARIO and a.current_revision is not None}
+    if period is None:  # kept until an attempt or a simulation choice of the course is recorded
+        revisions = tuple(sorted(a.current_revision_id or 0 for a in activities))  # the rules' texts
+        version = (*_results_version(course), revisions)
+        results = _results.get(course.id, version)
+        if results is None:
+            results = _attempt_results(in_course, (), (), rules)
+            _results.put(course.id, version, results)
+    else:
+        results = _attempt_results(in_course, submitted, chosen, rules)
+
+    found = []
+    if statistics and period is None:
+        quizzes = sorted((a for a in activities if a.kind in (QUIZ, CASE) and not a.is_archived
+                          and a.current_revision is not None), key=lambda a: a.slug)
+        for report in (activity_report(activity) for activity in quizzes):
+            if report.quiz is None or not report.quiz.attempts:
+                continue
+            texts = {f"q{i}": question_summary(Question.from_json(data))
+                     for i, data in enumerate(report.revision.data["questions"])}
+            for item in report.quiz.items:  # by their text, not the code a question bank names them by
+                item.label = texts.get(item.key, item.label)
+            found.append((report, report_charts(report)))
+    return {
+        "course": course, "counts": counts, "generated_at": now, "statistics": found, "period": period,
+        "completion_rate": round(100 * counts["completed"] / counts["enrolled"]) if counts["enrolled"] else 0,
+        "chart": bar_chart([label for _, _, label in SCORE_BANDS], results["distribution"],
+                           title="综合成绩分布（人数）"),
+        "scored": results["scored"], "average": results["average"], "hardest": results["hardest"],
+        "violations": results["violations"], "departments": departments,
+    }
+
+
+#: the attempt-derived parts of a course's report, per course (``lms.memo``)
+_results = LatestCache(size=16)
+
+
+def _results_version(course: Course) -> tuple:
+    """What the report's attempt results are computed from, cheaply (one query on indexes): the
+    count, latest id and latest grading of all attempts, the count and latest id of all simulation
+    choices, and the count and latest id of the course's open enrolments (an archived cycle drops
+    out). Any new attempt or choice recounts every course's report; that is rare enough."""
+    return tuple(session.execute(select(
+        select(func.count()).select_from(QuizAttempt).scalar_subquery(),
+        select(func.max(QuizAttempt.id)).scalar_subquery(),
+        select(func.max(QuizAttempt.graded_at)).scalar_subquery(),
+        select(func.count()).select_from(ScenarioChoice).scalar_subquery(),
+        select(func.max(ScenarioChoice.id)).scalar_subquery(),
+        select(func.count()).select_from(Enrolment).where(hr.open_enrolments(course)).scalar_subquery(),
+        select(func.max(Enrolment.id)).where(hr.open_enrolments(course)).scalar_subquery())).one())
+
+
+def _attempt_results(in_course, submitted: tuple, chosen: tuple, rules: dict[int, dict]) -> dict[str, Any]:
+    """Scores by band, the hardest questions and the commonest violations of the enrolments
+    ``in_course``, within a period when ``submitted``/``chosen`` bound the times: four queries."""
     best = (select(QuizAttempt.enrolment_id, func.max(func.coalesce(QuizAttempt.score, 0.0)).label("best"))
             .where(QuizAttempt.enrolment_id.in_(in_course), QuizAttempt.state == GRADED, *submitted)
             .group_by(QuizAttempt.enrolment_id, QuizAttempt.activity_id).subquery())
@@ -147,9 +205,10 @@ def cohort_report(course: Course, now: datetime | None = None, period: hr.Period
                .group_by(best.c.enrolment_id).subquery())
     band = case(*[(overall.c.score < high + 1, index) for index, (_, high, _) in enumerate(SCORE_BANDS[:-1])],
                 else_=len(SCORE_BANDS) - 1).label("band")
-    by_band = dict(session.execute(select(band, func.count()).group_by(band)).all())
-    distribution = [by_band.get(index, 0) for index in range(len(SCORE_BANDS))]
-    scored, average = session.execute(select(func.count(), func.avg(overall.c.score))).one()
+    by_band = {index: (count, total) for index, count, total in session.execute(
+        select(band, func.count(), func.sum(overall.c.score)).group_by(band))}
+    scored = sum(count for count, _ in by_band.values())
+    average = sum(total or 0.0 for _, total in by_band.values()) / scored if scored else None
 
     right = func.sum(case((AttemptResponse.fraction >= 0.999, 1), else_=0))
     answers = func.count()
@@ -172,9 +231,6 @@ def cohort_report(course: Course, now: datetime | None = None, period: hr.Period
         hardest.append({"quiz": revisions[revision_id].title, "question": question_summary(question),
                         "answers": count, "right": round(100 * correct / count)})
 
-    activities = session.scalars(select(Activity).where(Activity.course_id == course.id)).all()
-    rules = {a.id: a.current_revision.data.get("rules", {}) for a in activities
-             if a.kind == SCENARIO and a.current_revision is not None}
     violations: Counter = Counter()
     for rule, severity, activity_id, count in session.execute(
             select(ScenarioChoice.violation_rule, ScenarioChoice.violation_severity, ScenarioPlay.activity_id,
@@ -186,30 +242,11 @@ def cohort_report(course: Course, now: datetime | None = None, period: hr.Period
                       ScenarioPlay.activity_id)):
         violations[(rules.get(activity_id, {}).get(rule, rule), severity)] += count
 
-    found = []
-    if statistics and period is None:
-        quizzes = sorted((a for a in activities if a.kind in (QUIZ, CASE) and not a.is_archived
-                          and a.current_revision is not None), key=lambda a: a.slug)
-        for report in (activity_report(activity) for activity in quizzes):
-            if report.quiz is None or not report.quiz.attempts:
-                continue
-            texts = {f"q{i}": question_summary(Question.from_json(data))
-                     for i, data in enumerate(report.revision.data["questions"])}
-            for item in report.quiz.items:  # by their text, not the code a question bank names them by
-                item.label = texts.get(item.key, item.label)
-            found.append((report, report_charts(report)))
-    return {
-        "course": course, "counts": counts, "generated_at": now, "statistics": found, "period": period,
-        "completion_rate": round(100 * counts["completed"] / counts["enrolled"]) if counts["enrolled"] else 0,
-        "chart": bar_chart([label for _, _, label in SCORE_BANDS], distribution,
-                           title="综合成绩分布（人数）"),
-        "scored": scored,
-        "average": round(average, 1) if average is not None else None,
-        "hardest": hardest,
-        "violations": [{"rule": rule, "severity": severity, "count": count}
-                       for (rule, severity), count in violations.most_common(10)],
-        "departments": departments,
-    }
+    return {"distribution": [by_band.get(index, (0, 0))[0] for index in range(len(SCORE_BANDS))],
+            "scored": scored, "average": round(average, 1) if average is not None else None,
+            "hardest": hardest,
+            "violations": [{"rule": rule, "severity": severity, "count": count}
+                           for (rule, severity), count in violations.most_common(10)]}
 
 
 def _departments_of(rows: list[hr.RosterRow]) -> list[dict[str, Any]]:

@@ -20,11 +20,14 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date
+from sqlalchemy import select
 from werkzeug.exceptions import BadRequest
 
+from ..accounts import activation
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import ADMIN, HR, TRAINER, User
+from ..accounts.views import flash_sending
 from ..audit import chain as audit_chain
 from ..audit.labels import ACTIONS, action_label, readable_details
 from ..audit.services import audit_count, chain_entries, entries, record
@@ -81,7 +84,9 @@ def course(course_slug: str):
                            page=page, pages=pages, filters=_filter(), departments=departments,
                            cohorts=cohorts, statuses=hr.STATUS_LABELS, now=now,
                            certificate_statuses=list(CertificateStatus),
-                           args={k: v for k, v in request.args.items() if k != "page"})
+                           args={k: v for k, v in request.args.items() if k != "page"},
+                           links=activation.links_offered(), mail=activation.mail_configured(),
+                           not_activated=sum(not row.activated for row in found))
 
 
 @bp.get("/hr/courses/<course_slug>/export.<any(csv, xlsx):fmt>")
@@ -114,6 +119,26 @@ def certificates_zip(course_slug: str):
     session.commit()
     return Response(stream_with_context(stream_zip(files)), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.post("/hr/courses/<course_slug>/activation-links")
+@roles_required(HR)
+def send_activation_links(course_slug: str):
+    """Email a new activation link to everyone the filters select who has not activated yet."""
+    if not (activation.links_offered() and activation.mail_configured()):
+        abort(404)
+    course, _rows, found, _now = _filtered(course_slug)
+    waiting = [row.user_id for row in found if not row.activated]
+    actor = load_current_user()
+    users = [user for user in session.scalars(select(User).where(User.id.in_(waiting))
+                                              .order_by(User.employee_no))
+             if activation.may_create_link(actor, user)] if waiting else []
+    if not users:
+        flash(_("Everyone selected has activated their account already."), "info")
+    else:
+        flash_sending(activation.send_links(users, actor))
+        session.commit()
+    return redirect(url_for(".course", course_slug=course.slug, **request.args))
 
 
 @bp.route("/hr/employees/import", methods=["GET", "POST"])
@@ -230,7 +255,9 @@ def person(user_id: int):
     user = session.get(User, user_id) or abort(404)
     return render_template("lms/hr/person.html", record=people.person_record(user, utcnow()), now=utcnow(),
                            statuses=hr.STATUS_LABELS, action_label=action_label,
-                           readable_details=readable_details)
+                           readable_details=readable_details, activated=activation.is_activated(user),
+                           may_link=activation.may_create_link(load_current_user(), user),
+                           mail=activation.mail_configured())
 
 
 @bp.get("/reports/enrolments/<int:enrolment_id>.pdf")

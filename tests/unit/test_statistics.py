@@ -102,6 +102,16 @@ def test_how_often_each_option_was_chosen():
         ("通知单位", 1, approx(20)), ("理解客户情况", 3, approx(60)), ("起诉", 0, 0.0), ("", 1, approx(20))]
 
 
+def test_responses_counted_beforehand_give_the_same_options():
+    """The database counts each distinct response once (``responses``): the same table results."""
+    counted = {"q0": [(1, 3), (0, 1), (None, 1)], "q1": [(None, 5)], "q2": [(None, 3), ("  张三 ", 2)]}
+    bare = [AttemptMarks(a.marks) for a in attempts()]
+    assert [item.options for item in quiz_statistics(bare, ITEMS, responses=counted).items] == [
+        item.options for item in quiz_statistics(
+            [AttemptMarks(a.marks, {"q0": q0, "q2": q2}) for a, q0, q2 in zip(
+                attempts(), Q0_ANSWERS, [None, "张三", None, "张三 ", None], strict=True)], ITEMS).items]
+
+
 def test_an_item_everyone_gets_right_is_flagged_and_has_no_discrimination():
     rows = [AttemptMarks((("q0", 1.0), ("q1", float(i % 2)))) for i in range(4)]
     easy = quiz_statistics(rows, {"q0": ITEMS["q0"], "q1": ITEMS["q1"]}).items[0]

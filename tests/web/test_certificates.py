@@ -429,3 +429,69 @@ def test_a_stored_pdf_replaced_with_its_hash_fails_the_signature_check(app, clie
     checked = runner.invoke(args=["lms", "certificates", "verify", str(tmp_path / "x.pdf")])
     assert checked.exit_code == 1 and "signature: untrusted" in checked.output
     assert f"record:    {serial}" in checked.output and "(signature check failed)" in checked.output
+
+
+# --- the keyring and certificates stored before signing ------------------------------------------
+
+def _verify(runner, path: Path, pdf: bytes):
+    path.write_bytes(pdf)
+    return runner.invoke(args=["lms", "certificates", "verify", str(path)])
+
+
+def test_after_a_key_rotation_old_and_new_certificates_verify(app, client, runner, issued, tmp_path):
+    _, serial = issued
+    with app.app_context():
+        old_pdf = session.query(Certificate).one().pdf
+    rotated = runner.invoke(args=["lms", "certificates", "rotate-key"])
+    assert rotated.exit_code == 0 and "retired:" in rotated.output, rotated.output
+    assert len(list((Path(app.instance_path) / "signing" / "archive").glob("*.pem"))) == 1
+
+    old = _verify(runner, tmp_path / "old.pdf", old_pdf)
+    assert old.exit_code == 0 and "signature: valid" in old.output and "key:       retired" in old.output
+    page = _upload(client, old_pdf)
+    assert 'data-status="valid"' in page and "已停用的密钥" in page
+
+    reissued = runner.invoke(args=["lms", "certificates", "reissue", serial])
+    new_serial = reissued.output.split()[-1]
+    with app.app_context():
+        new_pdf = session.query(Certificate).filter_by(serial=new_serial).one().pdf
+    new = _verify(runner, tmp_path / "new.pdf", new_pdf)
+    assert new.exit_code == 0 and "key:       current" in new.output
+    assert "also trusted: retired" in runner.invoke(args=["lms", "certificates", "signer"]).output
+
+    position = old_pdf.index(b"stream", len(old_pdf) // 4) + 20
+    altered = old_pdf[:position] + bytes([old_pdf[position] ^ 1]) + old_pdf[position + 1:]
+    assert _verify(runner, tmp_path / "altered.pdf", altered).exit_code == 1
+    with app.app_context():
+        assert session.query(AuditEntry).filter_by(action="certificates.key_rotated").count() == 1
+
+
+def test_a_certificate_stored_before_signing_is_signed_in_place(app, client, runner, issued, tmp_path):
+    import hashlib
+
+    from lms.certificates.render import render_certificate
+    from lms.certificates.snapshot import CertificateSnapshot
+
+    _, serial = issued
+    with app.app_context():  # as stored before certificates were signed
+        certificate = session.query(Certificate).one()
+        legacy = render_certificate(CertificateSnapshot.from_json(certificate.snapshot))
+        certificate.pdf, certificate.sha256 = legacy, hashlib.sha256(legacy).hexdigest()
+        session.commit()
+    unsigned = _verify(runner, tmp_path / "legacy.pdf", legacy)
+    assert unsigned.exit_code == 1 and "signature: unsigned (issued before signing)" in unsigned.output
+    assert "颁发于启用电子签名之前" in _upload(client, legacy)
+
+    signed = runner.invoke(args=["lms", "certificates", "sign", "--all-unsigned"])
+    assert signed.exit_code == 0 and "1 certificate(s) signed" in signed.output, signed.output
+    with app.app_context():
+        certificate = session.query(Certificate).one()
+        pdf, sha256 = certificate.pdf, certificate.sha256
+        entry = session.query(AuditEntry).filter_by(action="certificate.signed", subject=serial).one()
+    assert pdf.startswith(legacy) and len(pdf) > len(legacy)  # an incremental update
+    assert sha256 == hashlib.sha256(pdf).hexdigest()
+    assert entry.details == {"old_sha256": hashlib.sha256(legacy).hexdigest(), "sha256": sha256}
+    assert _verify(runner, tmp_path / "signed.pdf", pdf).exit_code == 0
+    assert _verify(runner, tmp_path / "legacy.pdf", legacy).exit_code == 1  # the old bytes: no record now
+    again = runner.invoke(args=["lms", "certificates", "sign", serial])
+    assert again.exit_code == 0 and "already signed" in again.output
