@@ -78,6 +78,15 @@ def current_enrolment(user: User, course: Course) -> Enrolment | None:
 
 # --- where a trainee stands ------------------------------------------------------------------
 
+def percent_complete(done: int, total: int) -> int:
+    """How far a trainee is through a course, as every page, export and report shows it: the
+    share of its steps done (each active module, then each activity a module lists, the summary
+    included when listed), rounded to a whole percent; 100 only when every step is done."""
+    if not total:
+        return 0
+    return 100 if done >= total else min(99, round(100 * done / total))
+
+
 NOT_STARTED, IN_PROGRESS, COMPLETED, LOCKED = "not_started", "in_progress", "completed", "locked"
 
 
@@ -123,7 +132,7 @@ class CourseStatus:
     def percent(self) -> int:
         steps = self.steps
         done = sum(s.state == COMPLETED if isinstance(s, ModuleStatus) else s.is_done for s in steps)
-        return round(100 * done / len(steps)) if steps else 0
+        return percent_complete(done, len(steps))
 
     @property
     def is_complete(self) -> bool:

@@ -12,11 +12,12 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union
 
 from ..accounts.models import TRAINEE, User, UserRole
 from ..accounts.services import set_roles
-from ..assessments.models import QuizAttempt, ScenarioPlay
+from ..assessments.models import APPROVED, GRADED, QuizAttempt, ScenarioPlay, TrainingSummary
+from ..assessments.summaries import SUMMARY_SLUG
 from ..audit.services import record
 from ..certificates.models import (
     EXPIRING_WITHIN,
@@ -27,7 +28,8 @@ from ..certificates.models import (
 from ..db import session, utcnow
 from ..learning.models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from ..learning.reading import ModuleRead, ReadingTime, reading_time
-from ..learning.services import enrol
+from ..learning.services import enrol, percent_complete
+from ..learning.structure import Structure, structure
 from ..ordering import natural_key
 from ..signals import due_date_changed
 
@@ -253,9 +255,13 @@ class RosterRow:
     #: recorded engaged time per module and in total, and the hours it credits
     reading: ReadingTime
 
+    #: the course's steps done and in all, as the trainee's dashboard counts them
+    steps_done: int = 0
+    steps_total: int = 0
+
     @property
     def percent(self) -> int:
-        return round(100 * self.modules_done / self.modules_total) if self.modules_total else 0
+        return percent_complete(self.steps_done, self.steps_total)
 
     @property
     def certificate_revoked(self) -> bool:
@@ -378,6 +384,9 @@ def course_roster(course: Course, now: datetime | None = None,
                        mine[m.id][1] if m.id in mine else m.current_revision.minutes,
                        mine[m.id][0] if m.id in mine else 0) for m in modules])
 
+    steps = structure(course)
+    activities_done = activities_passed(course, steps, in_course, as_of)
+    steps_total = len(steps.modules) + len(steps.step_activities)
     started = set(session.scalars(
         select(QuizAttempt.enrolment_id).where(QuizAttempt.enrolment_id.in_(in_course),
                                                QuizAttempt.started_at <= as_of)
@@ -405,8 +414,33 @@ def course_roster(course: Course, now: datetime | None = None,
             roster_status(completed_at, enrolment.due_at, has_started, state, as_of),
             certificate.serial if certificate else None, state,
             certificate.issued_at if certificate else None, certificate.expires_at if certificate else None,
-            certificate.revoked_at if certificate else None, reading_of(enrolment.id)))
+            certificate.revoked_at if certificate else None, reading_of(enrolment.id),
+            done + activities_done.get(enrolment.id, 0), steps_total))
     return rows
+
+
+def activities_passed(course: Course, steps: Structure, enrolments, as_of: datetime) -> dict[int, int]:
+    """Per enrolment, how many of the activities that are steps of the course (``steps``) were
+    passed by ``as_of``: counted in the database, one query."""
+    slugs = steps.step_activities
+    ids = [steps.activities[slug].id for slug in slugs if slug != SUMMARY_SLUG]
+    passed = [
+        select(QuizAttempt.enrolment_id, QuizAttempt.activity_id)
+        .where(QuizAttempt.enrolment_id.in_(enrolments), QuizAttempt.activity_id.in_(ids),
+               QuizAttempt.state == GRADED, QuizAttempt.is_passed.is_(True),
+               or_(QuizAttempt.graded_at.is_(None), QuizAttempt.graded_at <= as_of)),
+        select(ScenarioPlay.enrolment_id, ScenarioPlay.activity_id)
+        .where(ScenarioPlay.enrolment_id.in_(enrolments), ScenarioPlay.activity_id.in_(ids),
+               ScenarioPlay.is_passed.is_(True), ScenarioPlay.finished_at <= as_of)]
+    if SUMMARY_SLUG in slugs:
+        reviewed = TrainingSummary.reviewed_at
+        passed.append(select(TrainingSummary.enrolment_id, literal(0))
+                      .where(TrainingSummary.enrolment_id.in_(enrolments), TrainingSummary.status == APPROVED,
+                             or_(reviewed.is_(None), reviewed <= as_of)))
+    if not slugs:
+        return {}
+    found = union(*passed).subquery()  # union: one row per enrolment and activity
+    return dict(session.execute(select(found.c[0], func.count()).group_by(found.c[0])).all())
 
 
 @dataclass(frozen=True)
