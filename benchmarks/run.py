@@ -145,7 +145,12 @@ def locust(url: str, user_class: str, seconds: int, users: int, folder: Path) ->
                        check=True, cwd=ROOT, stdout=log, stderr=log,
                        env={**os.environ, "BENCH_OUT": str(out), "BENCH_USERS": str(users),
                             "BENCH_SECONDS": str(seconds)})
+    if not out.exists():
+        print(f"{user_class}: Locust wrote no results; see its log:\n"
+              f"{(folder / 'locust.log').read_text()[-2000:]}", flush=True)
+        return {}
     found = json.loads(out.read_text())
+    out.unlink()
     return {name: Measured(found["seconds"], times, found["failures"].get(name, 0))
             for name, times in found["latencies"].items()}
 
@@ -212,24 +217,24 @@ def main() -> None:
                 return locust(server.url, user_class, args.seconds, args.users, folder)
 
             for user_class in classes:  # the trivial route between pages, so drift hits both alike
-                trivial.append(run("Trivial")["trivial route"])
+                trivial += run("Trivial").values()
                 rows.update(run(user_class))
-            trivial.append(run("Trivial")["trivial route"])
+            trivial += run("Trivial").values()
             hr = signed_in(server.url, "hr")
             zip_seconds, data = timed_get(hr, f"{server.url}/hr/courses/{COURSE}/certificates.zip")
             zip_count = sum(name.endswith(".pdf") for name in zipfile.ZipFile(io.BytesIO(data)).namelist())
             report_seconds, _ = timed_get(hr, f"{server.url}/hr/courses/{COURSE}/report")
     finally:
         server.stop()
+    trivial = [t for t in trivial if t.latencies]
     trivial_rps = statistics.median(t.rate for t in trivial)
     trivial_ms = statistics.median(t.mean for t in trivial)
     print(f"\n{args.trainees} trainees, {args.users} Locust users, gunicorn {args.workers} sync workers, "
           f"{args.seconds} s per page")
     print(f"{'request':<18} {'req/s':>7} {'× trivial':>10} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
           f"{'fail':>5}")
-    print(f"{'trivial route':<18} {trivial_rps:7.0f} {1:10.2f} {statistics.median(t.percentile(50) for t in trivial):7.0f} "
-          f"{statistics.median(t.percentile(95) for t in trivial):7.0f} "
-          f"{statistics.median(t.percentile(99) for t in trivial):7.0f}")
+    p50, p95, p99 = (statistics.median(t.percentile(p) for t in trivial) for p in (50, 95, 99))
+    print(f"{'trivial route':<18} {trivial_rps:7.0f} {1:10.2f} {p50:7.0f} {p95:7.0f} {p99:7.0f}")
     for _user_class, name in PAGES:
         row = rows.get(name)
         if row is None or not row.latencies:

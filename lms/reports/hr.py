@@ -6,13 +6,14 @@ whatever the number of trainees; filtering, sorting and paging happen on those r
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select, union
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from ..accounts.models import TRAINEE, User, UserRole
 from ..accounts.services import set_roles
@@ -252,12 +253,16 @@ class RosterRow:
     certificate_issued_at: datetime | None
     certificate_expires_at: datetime | None
     certificate_revoked_at: datetime | None
-    #: recorded engaged time per module and in total, and the hours it credits
-    reading: ReadingTime
-
     #: the course's steps done and in all, as the trainee's dashboard counts them
-    steps_done: int = 0
-    steps_total: int = 0
+    steps_done: int
+    steps_total: int
+    _reading: Callable[[], ReadingTime] = field(repr=False, compare=False)
+
+    @cached_property
+    def reading(self) -> ReadingTime:
+        """Recorded engaged time per module and in total, and the hours it credits (read from
+        the database for the whole roster when the first row asks: exports do, pages do not)."""
+        return self._reading()
 
     @property
     def percent(self) -> int:
@@ -368,22 +373,7 @@ def course_roster(course: Course, now: datetime | None = None,
         .where(ModuleProgress.enrolment_id.in_(in_course), ModuleProgress.module_id.in_(active_modules),
                ModuleProgress.first_opened_at <= as_of)
         .group_by(ModuleProgress.enrolment_id)).all())
-    modules = [m for m in course.active_modules if m.current_revision is not None]
-    times: dict[int, dict[int, tuple[int, int]]] = {}  # enrolment -> module -> (seconds, minutes)
-    for enrolment_id, module_id, seconds, minutes in session.execute(
-            select(ModuleProgress.enrolment_id, ModuleProgress.module_id, ModuleProgress.seconds_spent,
-                   ModuleRevision.minutes)
-            .join(ModuleRevision, ModuleProgress.revision_id == ModuleRevision.id)
-            .where(ModuleProgress.enrolment_id.in_(in_course), ModuleProgress.module_id.in_(active_modules))):
-        times.setdefault(enrolment_id, {})[module_id] = (seconds, minutes)
-
-    def reading_of(enrolment_id: int) -> ReadingTime:
-        mine = times.get(enrolment_id, {})
-        return reading_time(course.hours, course.settings, [
-            ModuleRead(m.slug, m.current_revision.title,
-                       mine[m.id][1] if m.id in mine else m.current_revision.minutes,
-                       mine[m.id][0] if m.id in mine else 0) for m in modules])
-
+    readings = Readings(course, in_course, active_modules)
     steps = structure(course)
     activities_done = activities_passed(course, steps, in_course, as_of)
     steps_total = len(steps.modules) + len(steps.step_activities)
@@ -414,8 +404,8 @@ def course_roster(course: Course, now: datetime | None = None,
             roster_status(completed_at, enrolment.due_at, has_started, state, as_of),
             certificate.serial if certificate else None, state,
             certificate.issued_at if certificate else None, certificate.expires_at if certificate else None,
-            certificate.revoked_at if certificate else None, reading_of(enrolment.id),
-            done + activities_done.get(enrolment.id, 0), steps_total))
+            certificate.revoked_at if certificate else None,
+            done + activities_done.get(enrolment.id, 0), steps_total, partial(readings.of, enrolment.id)))
     return rows
 
 
@@ -439,8 +429,36 @@ def activities_passed(course: Course, steps: Structure, enrolments, as_of: datet
                              or_(reviewed.is_(None), reviewed <= as_of)))
     if not slugs:
         return {}
-    found = union(*passed).subquery()  # union: one row per enrolment and activity
-    return dict(session.execute(select(found.c[0], func.count()).group_by(found.c[0])).all())
+    found = union_all(*passed).subquery()
+    return dict(session.execute(select(found.c[0], func.count(found.c[1].distinct()))
+                                .group_by(found.c[0])).all())
+
+
+class Readings:
+    """The engaged time of every enrolment of a roster, loaded in one query when first asked."""
+
+    def __init__(self, course: Course, enrolments, active_modules):
+        self.course, self.enrolments, self.active_modules = course, enrolments, active_modules
+        self.modules = [m for m in structure(course).modules if m.revision_id is not None]
+        self._times: dict[int, dict[int, tuple[int, int]]] | None = None
+
+    def times(self) -> dict[int, dict[int, tuple[int, int]]]:  # enrolment -> module -> (seconds, minutes)
+        if self._times is None:
+            self._times = {}
+            for enrolment_id, module_id, seconds, minutes in session.execute(
+                    select(ModuleProgress.enrolment_id, ModuleProgress.module_id,
+                           ModuleProgress.seconds_spent, ModuleRevision.minutes)
+                    .join(ModuleRevision, ModuleProgress.revision_id == ModuleRevision.id)
+                    .where(ModuleProgress.enrolment_id.in_(self.enrolments),
+                           ModuleProgress.module_id.in_(self.active_modules))):
+                self._times.setdefault(enrolment_id, {})[module_id] = (seconds, minutes)
+        return self._times
+
+    def of(self, enrolment_id: int) -> ReadingTime:
+        mine = self.times().get(enrolment_id, {})
+        return reading_time(self.course.hours, self.course.settings, [
+            ModuleRead(m.slug, m.title, mine[m.id][1] if m.id in mine else m.minutes,
+                       mine[m.id][0] if m.id in mine else 0) for m in self.modules])
 
 
 @dataclass(frozen=True)
