@@ -29,6 +29,8 @@ SCENARIO = os.environ.get("BENCH_SCENARIO", "scenario-refuses-to-pay")
 TRAINEES = int(os.environ.get("BENCH_TRAINEES", "400"))
 USERS = int(os.environ.get("BENCH_USERS", "16"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "15"))
+#: Longest wait for every user to sign in before measuring starts anyway.
+READY_TIMEOUT = 120
 _numbers = itertools.count()
 _ready = Event()
 _signed_in = itertools.count(1)
@@ -40,7 +42,8 @@ _failed: dict[str, int] = {}
 @events.init.add_listener
 def _on_init(environment, **_kwargs) -> None:
     def start() -> None:
-        _ready.wait()
+        _ready.wait(timeout=READY_TIMEOUT)  # a user that could not sign in does not hold the others
+        _ready.set()
         _window["start"] = time.perf_counter()
         gevent.sleep(SECONDS)
         _window["end"] = time.perf_counter()
@@ -68,7 +71,7 @@ def ready() -> None:
     """Called once per user when it can start: the last one opens the measuring window."""
     if next(_signed_in) >= USERS:
         _ready.set()
-    _ready.wait()
+    _ready.wait(timeout=READY_TIMEOUT)
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 RADIO = re.compile(r'type="(?:radio|checkbox)" name="([^"]+)" value="([^"]+)"')

@@ -139,7 +139,7 @@ def locust(url: str, user_class: str, seconds: int, users: int, folder: Path) ->
     out = folder / f"{user_class}.json"
     with open(folder / "locust.log", "a") as log:
         subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
-                        "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds + 600}s",
+                        "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds + 240}s",
                         "--host", url, "--only-summary", "--loglevel", "ERROR", "--exit-code-on-error", "0",
                         user_class],
                        check=True, cwd=ROOT, stdout=log, stderr=log,
