@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Float, Integer, case, cast, func, literal, null,
 from ..db import session
 from ..learning.models import Course, Enrolment
 from ..learning.structure import structure
+from ..statuses import IN_PROGRESS, NOT_PASSED, NOT_STARTED, PASSED, WAITING
 from .models import (
     APPROVED,
     AWAITING_GRADING,
@@ -21,9 +22,6 @@ from .models import (
     TrainingSummary,
 )
 from .summaries import SUMMARY_SLUG
-
-NOT_STARTED, IN_PROGRESS, WAITING, PASSED, NOT_PASSED = (
-    "not_started", "in_progress", "waiting", "passed", "not_passed")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from ..accounts.models import TRAINEE, User, UserRole
 from ..assessments.progress import ActivityStatus, activity_statuses
 from ..db import session, utcnow
 from ..signals import enrolled, progress_changed, roles_changed
+from ..statuses import COMPLETED, IN_PROGRESS, LOCKED, NOT_STARTED
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from .reading import ModuleRead, ModuleTime, ReadingTime, reading_time
 
@@ -85,9 +86,6 @@ def percent_complete(done: int, total: int) -> int:
     if not total:
         return 0
     return 100 if done >= total else min(99, round(100 * done / total))
-
-
-NOT_STARTED, IN_PROGRESS, COMPLETED, LOCKED = "not_started", "in_progress", "completed", "locked"
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from ..learning.services import enrol, percent_complete
 from ..learning.structure import Structure, structure
 from ..ordering import natural_key
 from ..signals import due_date_changed
+from ..statuses import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
 
-NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
 
 
@@ -360,7 +360,7 @@ def course_roster(course: Course, now: datetime | None = None,
     enrolments = session.execute(  # plain columns: no ORM objects for thousands of rows
         select(Enrolment.id, Enrolment.enrolled_at, Enrolment.due_at, Enrolment.completed_at,
                User.id.label("user_id"), User.display_name, User.employee_no, User.department,
-               User.cohort, status_column(now).label("status"), started_clause().label("started"))
+               User.cohort)
         .join(User, Enrolment.user_id == User.id)
         .where(Enrolment.id.in_(roster_enrolments(course, period).scalar_subquery()))).all()
     in_course = select(Enrolment.id).where(Enrolment.course_id == course.id).scalar_subquery()
