@@ -224,6 +224,12 @@ def main() -> None:
             zip_seconds, data = timed_get(hr, f"{server.url}/hr/courses/{COURSE}/certificates.zip")
             zip_count = sum(name.endswith(".pdf") for name in zipfile.ZipFile(io.BytesIO(data)).namelist())
             report_seconds, _ = timed_get(hr, f"{server.url}/hr/courses/{COURSE}/report")
+            trainer = signed_in(server.url, "trainer")
+            alone = {  # one request at a time: the latency HR and trainers see at this size
+                "HR roster": statistics.median(
+                    timed_get(hr, f"{server.url}/hr/courses/{COURSE}/")[0] for _ in range(3)),
+                "trainer results": statistics.median(
+                    timed_get(trainer, f"{server.url}/review/courses/{COURSE}/")[0] for _ in range(3))}
     finally:
         server.stop()
     trivial = [t for t in trivial if t.latencies]
@@ -245,6 +251,8 @@ def main() -> None:
     print(f"certificate issue (render, sign, check; warm): {certificate_issue_seconds(site):.2f} s")
     print(f"certificate ZIP: {zip_count} certificates, {len(data) / 1e6:.1f} MB in {zip_seconds:.1f} s "
           f"({1000 * zip_seconds / max(zip_count, 1):.1f} s per 1,000)")
+    for name, seconds in alone.items():
+        print(f"{name}, one request alone: {seconds:.2f} s")
     print(f"cohort report (HTML): {report_seconds:.2f} s")
     print(f"peak gunicorn worker memory: {server.peak_rss / 2**20:.0f} MiB")
 
