@@ -115,11 +115,14 @@ class CourseStatus:
 
     @property
     def steps(self) -> list[ModuleStatus | ActivityStatus]:
-        """Everything the course asks for, in order: each module, then its activities."""
+        """Everything the course asks for, in order: each module, then its activities (an activity
+        two modules list, once); the steps ``percent_complete`` counts."""
         found: list[ModuleStatus | ActivityStatus] = []
+        listed: set[str] = set()
         for status in self.modules:
             found.append(status)
-            found += self.activities_of(status.module)
+            found += [a for a in self.activities_of(status.module) if a.slug not in listed]
+            listed.update(a.slug for a in self.activities_of(status.module))
         return found
 
     @property
