@@ -74,12 +74,6 @@ def structure(course) -> Structure:
     return found
 
 
-def forget() -> None:
-    """Drop every cached structure (tests that change content without an import)."""
-    with _lock:
-        _cache.clear()
-
-
 def load(course_id: int) -> Structure:
     from ..assessments.models import Activity, ActivityRevision
     from ..assessments.summaries import SUMMARY_SLUG

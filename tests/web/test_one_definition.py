@@ -46,7 +46,8 @@ def test_dashboard_and_hr_show_the_same_percent_complete(app, client, tiny, make
     assert seen == {"全完成": 100, "只读完": 33, "测验过": 67}
 
     login(make_user("hr"))
-    rows = list(csv.DictReader(io.StringIO(client.get("/hr/courses/tiny/export.csv").data.decode("utf-8-sig"))))
+    exported = client.get("/hr/courses/tiny/export.csv").data.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported)))
     hr = {row["姓名"]: int(row["学习进度(%)"]) for row in rows}
     assert hr == {**seen, "未开始": 0}
     page = client.get("/hr/courses/tiny/?sort=percent").get_data(as_text=True)
