@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, Float, Integer, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Boolean, Float, Integer, Text, case, cast, literal, null, select, union_all
 
 from ..db import session
 from ..learning.models import Course, Enrolment
@@ -69,20 +69,19 @@ class Row:
     state: str | None  # an attempt's state, a summary's status; a play: "finished" or None
     score: float | None
     is_passed: bool | None
-    has_text: bool | None = None  # a summary's body is not blank
+    body: str | None = None  # a summary's text
 
 
 def trainee_rows(enrolment_id: int) -> list[Row]:
     attempts = select(literal("attempt").label("kind"), QuizAttempt.activity_id, QuizAttempt.state,
-                      QuizAttempt.score, QuizAttempt.is_passed, cast(null(), Boolean).label("has_text")
+                      QuizAttempt.score, QuizAttempt.is_passed, cast(null(), Text).label("body")
                       ).where(QuizAttempt.enrolment_id == enrolment_id)
     plays = select(literal("play"), ScenarioPlay.activity_id,
                    case((ScenarioPlay.finished_at.is_not(None), "finished")),
-                   ScenarioPlay.score, ScenarioPlay.is_passed, cast(null(), Boolean)
+                   ScenarioPlay.score, ScenarioPlay.is_passed, cast(null(), Text)
                    ).where(ScenarioPlay.enrolment_id == enrolment_id)
     summary = select(literal("summary"), cast(null(), Integer), TrainingSummary.status, cast(null(), Float),
-                     cast(null(), Boolean),
-                     func.length(func.trim(TrainingSummary.body)) > 0
+                     cast(null(), Boolean), TrainingSummary.body
                      ).where(TrainingSummary.enrolment_id == enrolment_id)
     return [Row(*row) for row in session.execute(union_all(attempts, plays, summary))]
 
@@ -104,7 +103,7 @@ def activity_state(kind: str, rows: list[Row]) -> tuple[str, float | None]:
 def summary_state(summary: Row | None) -> str:
     return (PASSED if summary and summary.state == APPROVED
             else WAITING if summary and summary.state == SUBMITTED
-            else IN_PROGRESS if summary and summary.has_text else NOT_STARTED)
+            else IN_PROGRESS if summary and (summary.body or "").strip() else NOT_STARTED)
 
 
 KIND_ENDPOINTS = {"quiz": "lms.assessments.quiz", CASE: "lms.assessments.quiz",
