@@ -10,7 +10,8 @@ from lms.assessments.models import QuizAttempt
 from lms.db import session
 
 from ..answering import attempt_form
-from ..conftest import complete_modules, csrf_token
+from ..conftest import complete_modules, csrf_token, import_content, write_content
+from .conftest import TINY_FILES, TINY_QUIZ
 from .test_certificates import complete_course
 
 
@@ -53,3 +54,26 @@ def test_dashboard_and_hr_show_the_same_percent_complete(app, client, tiny, make
     page = client.get("/hr/courses/tiny/?sort=percent").get_data(as_text=True)
     order = [name for name in ("未开始", "只读完", "测验过", "全完成") if name in page]
     assert sorted(order, key=page.index) == ["未开始", "只读完", "测验过", "全完成"]
+
+
+def test_an_import_that_changes_the_course_is_seen_at_the_next_request(app, client, tmp_path, make_user,
+                                                                        login):
+    """The course's structure is cached per version: a module that stops listing the summary
+    counts two steps from the next page on, in this process and (by the version) in any other."""
+    courses, quizzes = write_content(tmp_path / "v1", "tiny", TINY_FILES, {"red-lines.md": TINY_QUIZ})
+    import_content(app, courses, quizzes)
+    trainee = make_user("trainee")
+    complete_modules(app, trainee.id, "tiny")
+    login(trainee)
+    assert dashboard_percent(client) == 33  # 1 of 3: module, quiz, summary
+    shorter = TINY_FILES["01-rules.md"].replace("[red-lines, training-summary]", "[red-lines]")
+    courses, quizzes = write_content(tmp_path / "v2", "tiny", {**TINY_FILES, "01-rules.md": shorter},
+                                     {"red-lines.md": TINY_QUIZ})
+    import_content(app, courses, quizzes)
+    assert dashboard_percent(client) == 50  # 1 of 2
+    with app.app_context():  # importing it again changes nothing: the version stays
+        from lms.learning.models import Course
+
+        before = session.query(Course.updated_at).scalar()
+        import_content(app, courses, quizzes)
+        assert session.query(Course.updated_at).scalar() == before
