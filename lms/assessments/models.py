@@ -51,7 +51,7 @@ class ActivityRevision(Base):
     activity_id: Mapped[int] = mapped_column(ForeignKey("lms_activities.id"), index=True)
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, deferred=True)  # read to play a scenario only
     #: settings and content as parsed, with the HTML of every text rendered at import
     data: Mapped[dict[str, Any]] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Boolean, Float, Integer, Text, case, cast, literal, null, select, union_all
 
 from ..db import session
 from ..learning.models import Course, Enrolment
+from ..learning.structure import structure
+from ..statuses import IN_PROGRESS, NOT_PASSED, NOT_STARTED, PASSED, WAITING
 from .models import (
     APPROVED,
     AWAITING_GRADING,
@@ -15,15 +17,11 @@ from .models import (
     GRADED,
     SCENARIO,
     SUBMITTED,
-    Activity,
     QuizAttempt,
     ScenarioPlay,
     TrainingSummary,
 )
 from .summaries import SUMMARY_SLUG
-
-NOT_STARTED, IN_PROGRESS, WAITING, PASSED, NOT_PASSED = (
-    "not_started", "in_progress", "waiting", "passed", "not_passed")
 
 
 @dataclass(frozen=True)
@@ -40,35 +38,72 @@ class ActivityStatus:
 
 
 def activity_statuses(course: Course, enrolment: Enrolment | None) -> dict[str, ActivityStatus]:
-    """Every activity of the course (and the training summary) with the trainee's state in it."""
-    activities = session.scalars(select(Activity).where(Activity.course_id == course.id,
-                                                        Activity.is_archived.is_(False))).all()
-    attempts, plays, summary = [], [], None
-    if enrolment is not None:
-        attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id)).all()
-        plays = session.scalars(select(ScenarioPlay).where(ScenarioPlay.enrolment_id == enrolment.id)).all()
-        summary = session.scalar(select(TrainingSummary).where(TrainingSummary.enrolment_id == enrolment.id))
-    statuses = {}
-    for activity in activities:
-        if activity.kind == SCENARIO:
-            mine = [p for p in plays if p.activity_id == activity.id]
-            finished = [p for p in mine if p.finished_at is not None]
-            best = max((p.score or 0 for p in finished), default=None)
-            state = (PASSED if any(p.is_passed for p in finished) else NOT_PASSED if finished
-                     else IN_PROGRESS if mine else NOT_STARTED)
+    """Every activity of the course (and the training summary) with the trainee's state in it:
+    the activities from the cached course structure, the trainee's rows in one query of plain
+    columns (no attempt, response or play objects, no revision decoded)."""
+    activities = structure(course).activities
+    rows = trainee_rows(enrolment.id) if enrolment is not None else []
+    mine: dict[int, list[Row]] = {}
+    summary: Row | None = None
+    for row in rows:
+        if row.kind == "summary":
+            summary = row
         else:
-            mine = [a for a in attempts if a.activity_id == activity.id]
-            graded = [a for a in mine if a.state == GRADED]
-            best = max((a.score or 0 for a in graded), default=None)
-            state = (PASSED if any(a.is_passed for a in graded)
-                     else WAITING if any(a.state == AWAITING_GRADING for a in mine)
-                     else NOT_PASSED if graded else IN_PROGRESS if mine else NOT_STARTED)
-        statuses[activity.slug] = ActivityStatus(activity.slug, activity.kind, activity.title, state, best)
-    summary_state = (PASSED if summary and summary.status == APPROVED
-                     else WAITING if summary and summary.status == SUBMITTED
-                     else IN_PROGRESS if summary and summary.body.strip() else NOT_STARTED)
-    statuses[SUMMARY_SLUG] = ActivityStatus(SUMMARY_SLUG, "summary", "", summary_state)
+            mine.setdefault(row.activity_id, []).append(row)
+    statuses = {}
+    for info in activities.values():
+        if info.kind == "summary":
+            continue
+        state, best = activity_state(info.kind, mine.get(info.id, []))
+        statuses[info.slug] = ActivityStatus(info.slug, info.kind, info.title, state, best)
+    statuses[SUMMARY_SLUG] = ActivityStatus(SUMMARY_SLUG, "summary", "", summary_state(summary))
     return statuses
+
+
+@dataclass(frozen=True)
+class Row:
+    """One attempt, play or summary of an enrolment, as far as its status needs."""
+
+    kind: str  # attempt, play or summary
+    activity_id: int | None
+    state: str | None  # an attempt's state, a summary's status; a play: "finished" or None
+    score: float | None
+    is_passed: bool | None
+    body: str | None = None  # a summary's text
+
+
+def trainee_rows(enrolment_id: int) -> list[Row]:
+    attempts = select(literal("attempt").label("kind"), QuizAttempt.activity_id, QuizAttempt.state,
+                      QuizAttempt.score, QuizAttempt.is_passed, cast(null(), Text).label("body")
+                      ).where(QuizAttempt.enrolment_id == enrolment_id)
+    plays = select(literal("play"), ScenarioPlay.activity_id,
+                   case((ScenarioPlay.finished_at.is_not(None), "finished")),
+                   ScenarioPlay.score, ScenarioPlay.is_passed, cast(null(), Text)
+                   ).where(ScenarioPlay.enrolment_id == enrolment_id)
+    summary = select(literal("summary"), cast(null(), Integer), TrainingSummary.status, cast(null(), Float),
+                     cast(null(), Boolean), TrainingSummary.body
+                     ).where(TrainingSummary.enrolment_id == enrolment_id)
+    return [Row(*row) for row in session.execute(union_all(attempts, plays, summary))]
+
+
+def activity_state(kind: str, rows: list[Row]) -> tuple[str, float | None]:
+    """The trainee's state in one activity and their best score, from its attempts or plays."""
+    if kind == SCENARIO:
+        finished = [p for p in rows if p.state == "finished"]
+        best = max((p.score or 0 for p in finished), default=None)
+        return (PASSED if any(p.is_passed for p in finished) else NOT_PASSED if finished
+                else IN_PROGRESS if rows else NOT_STARTED), best
+    graded = [a for a in rows if a.state == GRADED]
+    best = max((a.score or 0 for a in graded), default=None)
+    return (PASSED if any(a.is_passed for a in graded)
+            else WAITING if any(a.state == AWAITING_GRADING for a in rows)
+            else NOT_PASSED if graded else IN_PROGRESS if rows else NOT_STARTED), best
+
+
+def summary_state(summary: Row | None) -> str:
+    return (PASSED if summary and summary.state == APPROVED
+            else WAITING if summary and summary.state == SUBMITTED
+            else IN_PROGRESS if summary and (summary.body or "").strip() else NOT_STARTED)
 
 
 KIND_ENDPOINTS = {"quiz": "lms.assessments.quiz", CASE: "lms.assessments.quiz",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,6 +32,7 @@ from ..content.course import DEFAULT_CERTIFICATE, DEFAULT_COMPLETION
 from ..db import session, utcnow
 from ..learning import services as learning
 from ..learning.models import Enrolment
+from ..learning.reading import ReadingTime
 from ..progress import SILENT, Progress
 from ..signals import enrolled, progress_changed
 from ..urls import public_url
@@ -193,16 +195,9 @@ def _issue(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
         months = settings.get("validity_months")
         expires_at = add_months(now, months) if months else None
     serial = new_serial(now)
-    reading = status.reading
-    snapshot = {
-        "serial": serial, "holder_name": user.display_name, "employee_no": user.employee_no,
-        "department": user.department, "course_title": course.title,
-        "hours": reading.credited_hours, "reading": reading.to_json(),
-        "score": overall_score(enrolment), "issued_on": local_date(now).isoformat(),
-        "expires_on": local_date(expires_at).isoformat() if expires_at else None,
-        "verify_url": verify_url(serial), "issuer": settings["issuer"] or current_app.config["LMS_ISSUER"],
-        "signatory_name": settings["signatory"], "signatory_title": settings["signatory_title"],
-    }
+    snapshot = snapshot_of(serial, user.display_name, user.employee_no, user.department, course.title,
+                           status.reading, overall_score(enrolment), now, expires_at,
+                           settings["issuer"] or current_app.config["LMS_ISSUER"], settings)
     pdf = render(snapshot, course)
     certificate = Certificate(serial=serial, enrolment_id=enrolment.id, user_id=user.id,
                               course_id=course.id, snapshot=snapshot, score=snapshot["score"],
@@ -215,6 +210,22 @@ def _issue(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
            {"holder": user.display_name, "employee_no": user.employee_no, "course": course.slug,
             "sha256": certificate.sha256})
     return certificate
+
+
+def snapshot_of(serial: str, holder_name: str, employee_no: str | None, department: str | None,
+                course_title: str, reading: ReadingTime, score: float | None, issued_at: datetime,
+                expires_at: datetime | None, issuer: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """What a certificate freezes and prints (``CertificateSnapshot``): the one definition, used
+    when issuing and by ``lms demo``."""
+    return {
+        "serial": serial, "holder_name": holder_name, "employee_no": employee_no,
+        "department": department, "course_title": course_title,
+        "hours": reading.credited_hours, "reading": reading.to_json(),
+        "score": score, "issued_on": local_date(issued_at).isoformat(),
+        "expires_on": local_date(expires_at).isoformat() if expires_at else None,
+        "verify_url": verify_url(serial), "issuer": issuer,
+        "signatory_name": settings["signatory"], "signatory_title": settings["signatory_title"],
+    }
 
 
 def write_template(course, scratch: Path) -> Path | None:
@@ -249,13 +260,21 @@ def render(snapshot: dict[str, Any], course) -> bytes:
 
 
 def overall_score(enrolment: Enrolment) -> float | None:
-    """The mean of the best scores of the course's graded quizzes and case studies."""
-    attempts = session.scalars(select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id,
-                                                         QuizAttempt.state == GRADED)).all()
+    """The enrolment's overall score (``score_of_bests``) from its graded attempts."""
     best: dict[int, float] = {}
-    for attempt in attempts:
-        best[attempt.activity_id] = max(best.get(attempt.activity_id, 0.0), attempt.score or 0.0)
-    return round(sum(best.values()) / len(best), 1) if best else None
+    for activity_id, score in session.execute(
+            select(QuizAttempt.activity_id, QuizAttempt.score).where(QuizAttempt.enrolment_id == enrolment.id,
+                                                                     QuizAttempt.state == GRADED)):
+        best[activity_id] = max(best.get(activity_id, 0.0), score or 0.0)
+    return score_of_bests(best.values())
+
+
+def score_of_bests(best: Iterable[float]) -> float | None:
+    """The overall score of a trainee in a course: the mean of their best score in each graded
+    quiz and case study, to one decimal; None with no graded attempt. (The cohort report counts
+    the same mean in SQL, ``reports.summaries``.)"""
+    best = list(best)
+    return round(sum(best) / len(best), 1) if best else None
 
 
 def course_versions(enrolment: Enrolment, status: learning.CourseStatus) -> dict[str, Any]:

@@ -6,12 +6,13 @@ import random
 from datetime import timedelta
 from functools import lru_cache
 
+from ..statuses import IN_PROGRESS, NOT_STARTED, OVERDUE
+
 EMPLOYEE_PREFIX = "D"
 CHUNK = 1000  # trainees per transaction (and per progress line)
 RENDER_BATCH = 20  # certificates per task sent to a worker process
 POOL_FROM = 50  # fewer certificates than this are rendered in this process
 
-NOT_STARTED, IN_PROGRESS, OVERDUE = "not_started", "in_progress", "overdue"
 VALID, EXPIRING, EXPIRED, REVOKED = "valid", "expiring", "expired", "revoked"
 CERTIFIED = (VALID, EXPIRING, EXPIRED, REVOKED)
 #: How many trainees of every block of 40 are in each state.

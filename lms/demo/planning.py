@@ -23,7 +23,7 @@ from ..assessments.models import (
 )
 from ..assessments.quizzes import build_layout
 from ..assessments.summaries import counted_chars
-from ..certificates.services import SERIAL_ALPHABET, add_months, local_date, verify_url
+from ..certificates.services import SERIAL_ALPHABET, add_months, score_of_bests, snapshot_of
 from ..content import scenario as engine
 from ..content.questions import (
     DESCRIPTION,
@@ -389,19 +389,13 @@ class Trainee:
     def certify(self, course: Syllabus, state: str, issued_at: datetime, expires_at: datetime | None) -> None:
         context, user = self.context, self.batch.users[self.user]
         serial = new_serial(issued_at, context)
-        score = round(sum(self.best.values()) / len(self.best), 1) if self.best else None
+        score = score_of_bests(self.best.values())
         settings = course.certificate
         reading = ReadingTime(course.hours, tuple(self.reading[step.slug] for step in course.steps
                                                   if isinstance(step, ModuleStep)))
-        snapshot = {
-            "serial": serial, "holder_name": user["display_name"], "employee_no": user["employee_no"],
-            "department": user["department"], "course_title": course.title,
-            "hours": reading.credited_hours, "reading": reading.to_json(),
-            "score": score, "issued_on": local_date(issued_at).isoformat(),
-            "expires_on": local_date(expires_at).isoformat() if expires_at else None,
-            "verify_url": verify_url(serial), "issuer": settings["issuer"] or context.issuer,
-            "signatory_name": settings["signatory"], "signatory_title": settings["signatory_title"],
-        }
+        snapshot = snapshot_of(serial, user["display_name"], user["employee_no"], user["department"],
+                               course.title, reading, score, issued_at, expires_at,
+                               settings["issuer"] or context.issuer, settings)
         revoked_at = None
         if state == REVOKED:
             revoked_at = min(context.now - HOUR, issued_at + DAY * self.rng.uniform(5, 90))

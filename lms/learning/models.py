@@ -75,8 +75,9 @@ class ModuleRevision(Base):
     minutes: Mapped[int]
     objectives: Mapped[list[str]] = mapped_column(default=list)
     activities: Mapped[list[str]] = mapped_column(default=list)
-    source: Mapped[str] = mapped_column(Text)
-    html: Mapped[str] = mapped_column(Text)
+    #: the large columns load only where read (the module page, exports), not with every module
+    source: Mapped[str] = mapped_column(Text, deferred=True)
+    html: Mapped[str] = mapped_column(Text, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

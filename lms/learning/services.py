@@ -12,6 +12,7 @@ from ..accounts.models import TRAINEE, User, UserRole
 from ..assessments.progress import ActivityStatus, activity_statuses
 from ..db import session, utcnow
 from ..signals import enrolled, progress_changed, roles_changed
+from ..statuses import COMPLETED, IN_PROGRESS, LOCKED, NOT_STARTED
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from .reading import ModuleRead, ModuleTime, ReadingTime, reading_time
 
@@ -78,7 +79,13 @@ def current_enrolment(user: User, course: Course) -> Enrolment | None:
 
 # --- where a trainee stands ------------------------------------------------------------------
 
-NOT_STARTED, IN_PROGRESS, COMPLETED, LOCKED = "not_started", "in_progress", "completed", "locked"
+def percent_complete(done: int, total: int) -> int:
+    """How far a trainee is through a course, as every page, export and report shows it: the
+    share of its steps done (each active module, then each activity a module lists, the summary
+    included when listed), rounded to a whole percent; 100 only when every step is done."""
+    if not total:
+        return 0
+    return 100 if done >= total else min(99, round(100 * done / total))
 
 
 @dataclass(frozen=True)
@@ -108,11 +115,14 @@ class CourseStatus:
 
     @property
     def steps(self) -> list[ModuleStatus | ActivityStatus]:
-        """Everything the course asks for, in order: each module, then its activities."""
+        """Everything the course asks for, in order: each module, then its activities (an activity
+        two modules list, once); the steps ``percent_complete`` counts."""
         found: list[ModuleStatus | ActivityStatus] = []
+        listed: set[str] = set()
         for status in self.modules:
             found.append(status)
-            found += self.activities_of(status.module)
+            found += [a for a in self.activities_of(status.module) if a.slug not in listed]
+            listed.update(a.slug for a in self.activities_of(status.module))
         return found
 
     @property
@@ -123,7 +133,7 @@ class CourseStatus:
     def percent(self) -> int:
         steps = self.steps
         done = sum(s.state == COMPLETED if isinstance(s, ModuleStatus) else s.is_done for s in steps)
-        return round(100 * done / len(steps)) if steps else 0
+        return percent_complete(done, len(steps))
 
     @property
     def is_complete(self) -> bool:

@@ -15,6 +15,7 @@ from ..db import session, utcnow
 from ..progress import SILENT, Progress
 from .models import Course, CourseAsset, Module, ModuleRevision
 from .services import enrol_all_trainees
+from .structure import load as load_structure
 
 
 @dataclass
@@ -66,9 +67,8 @@ def _import_course(spec: CourseSpec, author: str, report: ImportReport) -> None:
         if getattr(course, name) != value:
             setattr(course, name, value)
             changed = True
-    if changed:
-        course.updated_at = utcnow()
     session.flush()
+    before = load_structure(course.id)
 
     existing = {module.slug: module for module in course.modules}
     for module_spec in spec.modules:
@@ -97,7 +97,8 @@ def _import_course(spec: CourseSpec, author: str, report: ImportReport) -> None:
             report.assets_changed += 1
     settings = {"summary_min_chars": spec.summary_min_chars, "completion": spec.completion,
                 "certificate": spec.certificate, "reading": spec.reading}
-    if course.settings != settings:
+    settings_changed = course.settings != settings
+    if settings_changed:
         course.settings = settings
     session.flush()
     from ..assessments.sync import import_activities
@@ -106,6 +107,9 @@ def _import_course(spec: CourseSpec, author: str, report: ImportReport) -> None:
     report.revisions_created += created
     report.modules_archived += archived
     report.unchanged_modules += unchanged
+    if changed or settings_changed or load_structure(course.id) != before:
+        course.updated_at = utcnow()  # a new version: what learning.structure cached is not used again
+        session.flush()
     if course.enrol_all_trainees:
         report.enrolments_created += enrol_all_trainees(course)
 

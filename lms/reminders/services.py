@@ -25,6 +25,7 @@ from ..certificates.services import local_date
 from ..db import session, utcnow
 from ..learning.models import Course, Enrolment
 from ..notices.models import Notice as EventNotice
+from ..statuses import OVERDUE
 from ..urls import public_url
 from .mail import Email, Mailer, MailError
 from .models import ReminderSent
@@ -34,7 +35,6 @@ KINDS = (DUE, EXPIRY, HR_DIGEST, NOTICE)
 #: A notice (lms.notices) is emailed once while it is open and at most this old: mail configured
 #: later does not send a backlog of old news.
 NOTICE_EMAIL_WITHIN = timedelta(days=7)
-OVERDUE = "overdue"
 #: (step, days before the date), most urgent first. Only the most urgent step whose window has
 #: begun is sent: a run that missed some days sends today's step, not every one it skipped.
 DUE_STEPS = (("1d", 1), ("7d", 7))

@@ -6,18 +6,20 @@ whatever the number of trainees; filtering, sorting and paging happen on those r
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from ..accounts.activation import activated_clause
 from ..accounts.models import TRAINEE, User, UserRole
 from ..accounts.services import set_roles
-from ..assessments.models import QuizAttempt, ScenarioPlay
+from ..assessments.models import APPROVED, GRADED, QuizAttempt, ScenarioPlay, TrainingSummary
+from ..assessments.summaries import SUMMARY_SLUG
 from ..audit.services import record
 from ..certificates.models import (
     EXPIRING_WITHIN,
@@ -28,11 +30,12 @@ from ..certificates.models import (
 from ..db import session, utcnow
 from ..learning.models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from ..learning.reading import ModuleRead, ReadingTime, reading_time
-from ..learning.services import enrol
+from ..learning.services import enrol, percent_complete
+from ..learning.structure import Structure, structure
 from ..ordering import natural_key
 from ..signals import due_date_changed
+from ..statuses import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
 
-NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE = "not_started", "in_progress", "completed", "overdue"
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
 
 
@@ -251,14 +254,22 @@ class RosterRow:
     certificate_issued_at: datetime | None
     certificate_expires_at: datetime | None
     certificate_revoked_at: datetime | None
-    #: recorded engaged time per module and in total, and the hours it credits
-    reading: ReadingTime
+    #: the course's steps done and in all, as the trainee's dashboard counts them
+    steps_done: int
+    steps_total: int
+    _reading: Callable[[], ReadingTime] = field(repr=False, compare=False)
     #: whether the person can sign in yet (``accounts.activation.is_activated``)
     activated: bool = True
 
+    @cached_property
+    def reading(self) -> ReadingTime:
+        """Recorded engaged time per module and in total, and the hours it credits (read from
+        the database for the whole roster when the first row asks: exports do, pages do not)."""
+        return self._reading()
+
     @property
     def percent(self) -> int:
-        return round(100 * self.modules_done / self.modules_total) if self.modules_total else 0
+        return percent_complete(self.steps_done, self.steps_total)
 
     @property
     def certificate_revoked(self) -> bool:
@@ -352,8 +363,7 @@ def course_roster(course: Course, now: datetime | None = None,
     enrolments = session.execute(  # plain columns: no ORM objects for thousands of rows
         select(Enrolment.id, Enrolment.enrolled_at, Enrolment.due_at, Enrolment.completed_at,
                User.id.label("user_id"), User.display_name, User.employee_no, User.department,
-               User.cohort, status_column(now).label("status"), started_clause().label("started"),
-               activated_clause().label("activated"))
+               User.cohort, activated_clause().label("activated"))
         .join(User, Enrolment.user_id == User.id)
         .where(Enrolment.id.in_(roster_enrolments(course, period).scalar_subquery()))).all()
     in_course = select(Enrolment.id).where(Enrolment.course_id == course.id).scalar_subquery()
@@ -366,22 +376,10 @@ def course_roster(course: Course, now: datetime | None = None,
         .where(ModuleProgress.enrolment_id.in_(in_course), ModuleProgress.module_id.in_(active_modules),
                ModuleProgress.first_opened_at <= as_of)
         .group_by(ModuleProgress.enrolment_id)).all())
-    modules = [m for m in course.active_modules if m.current_revision is not None]
-    times: dict[int, dict[int, tuple[int, int]]] = {}  # enrolment -> module -> (seconds, minutes)
-    for enrolment_id, module_id, seconds, minutes in session.execute(
-            select(ModuleProgress.enrolment_id, ModuleProgress.module_id, ModuleProgress.seconds_spent,
-                   ModuleRevision.minutes)
-            .join(ModuleRevision, ModuleProgress.revision_id == ModuleRevision.id)
-            .where(ModuleProgress.enrolment_id.in_(in_course), ModuleProgress.module_id.in_(active_modules))):
-        times.setdefault(enrolment_id, {})[module_id] = (seconds, minutes)
-
-    def reading_of(enrolment_id: int) -> ReadingTime:
-        mine = times.get(enrolment_id, {})
-        return reading_time(course.hours, course.settings, [
-            ModuleRead(m.slug, m.current_revision.title,
-                       mine[m.id][1] if m.id in mine else m.current_revision.minutes,
-                       mine[m.id][0] if m.id in mine else 0) for m in modules])
-
+    readings = Readings(course, in_course, active_modules)
+    steps = structure(course)
+    activities_done = activities_passed(course, steps, in_course, as_of)
+    steps_total = len(steps.modules) + len(steps.step_activities)
     started = set(session.scalars(
         select(QuizAttempt.enrolment_id).where(QuizAttempt.enrolment_id.in_(in_course),
                                                QuizAttempt.started_at <= as_of)
@@ -409,9 +407,62 @@ def course_roster(course: Course, now: datetime | None = None,
             roster_status(completed_at, enrolment.due_at, has_started, state, as_of),
             certificate.serial if certificate else None, state,
             certificate.issued_at if certificate else None, certificate.expires_at if certificate else None,
-            certificate.revoked_at if certificate else None, reading_of(enrolment.id),
+            certificate.revoked_at if certificate else None,
+            done + activities_done.get(enrolment.id, 0), steps_total, partial(readings.of, enrolment.id),
             bool(enrolment.activated)))
     return rows
+
+
+def activities_passed(course: Course, steps: Structure, enrolments, as_of: datetime) -> dict[int, int]:
+    """Per enrolment, how many of the activities that are steps of the course (``steps``) were
+    passed by ``as_of``: counted in the database, one query."""
+    slugs = steps.step_activities
+    ids = [steps.activities[slug].id for slug in slugs if slug != SUMMARY_SLUG]
+    passed = [
+        select(QuizAttempt.enrolment_id, QuizAttempt.activity_id)
+        .where(QuizAttempt.enrolment_id.in_(enrolments), QuizAttempt.activity_id.in_(ids),
+               QuizAttempt.state == GRADED, QuizAttempt.is_passed.is_(True),
+               or_(QuizAttempt.graded_at.is_(None), QuizAttempt.graded_at <= as_of)),
+        select(ScenarioPlay.enrolment_id, ScenarioPlay.activity_id)
+        .where(ScenarioPlay.enrolment_id.in_(enrolments), ScenarioPlay.activity_id.in_(ids),
+               ScenarioPlay.is_passed.is_(True), ScenarioPlay.finished_at <= as_of)]
+    if SUMMARY_SLUG in slugs:
+        reviewed = TrainingSummary.reviewed_at
+        passed.append(select(TrainingSummary.enrolment_id, literal(0))
+                      .where(TrainingSummary.enrolment_id.in_(enrolments), TrainingSummary.status == APPROVED,
+                             or_(reviewed.is_(None), reviewed <= as_of)))
+    if not slugs:
+        return {}
+    found = union_all(*passed).subquery()
+    return dict(session.execute(select(found.c[0], func.count(found.c[1].distinct()))
+                                .group_by(found.c[0])).all())
+
+
+class Readings:
+    """The engaged time of every enrolment of a roster, loaded in one query when first asked."""
+
+    def __init__(self, course: Course, enrolments, active_modules):
+        self.course, self.enrolments, self.active_modules = course, enrolments, active_modules
+        self.modules = [m for m in structure(course).modules if m.revision_id is not None]
+        self._times: dict[int, dict[int, tuple[int, int]]] | None = None
+
+    def times(self) -> dict[int, dict[int, tuple[int, int]]]:  # enrolment -> module -> (seconds, minutes)
+        if self._times is None:
+            self._times = {}
+            for enrolment_id, module_id, seconds, minutes in session.execute(
+                    select(ModuleProgress.enrolment_id, ModuleProgress.module_id,
+                           ModuleProgress.seconds_spent, ModuleRevision.minutes)
+                    .join(ModuleRevision, ModuleProgress.revision_id == ModuleRevision.id)
+                    .where(ModuleProgress.enrolment_id.in_(self.enrolments),
+                           ModuleProgress.module_id.in_(self.active_modules))):
+                self._times.setdefault(enrolment_id, {})[module_id] = (seconds, minutes)
+        return self._times
+
+    def of(self, enrolment_id: int) -> ReadingTime:
+        mine = self.times().get(enrolment_id, {})
+        return reading_time(self.course.hours, self.course.settings, [
+            ModuleRead(m.slug, m.title, mine[m.id][1] if m.id in mine else m.minutes,
+                       mine[m.id][0] if m.id in mine else 0) for m in self.modules])
 
 
 @dataclass(frozen=True)

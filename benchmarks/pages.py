@@ -1,0 +1,85 @@
+"""Throughput of the pages trainees use most, as ratios against a trivial route in the same run.
+
+These machines are shared and noisy, so absolute numbers mean little; ratios taken in the same
+process, interleaved, are what to compare between changes. In process (Flask test client), without a
+server: `python benchmarks/pages.py`. Under gunicorn and Locust: `make bench` (benchmarks/run.py).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lms import create_app  # noqa: E402
+from lms.accounts import services as accounts  # noqa: E402
+from lms.content import load_courses, render_markdown  # noqa: E402
+from lms.db import session  # noqa: E402
+from lms.learning.models import ModuleRevision  # noqa: E402
+from lms.learning.sync import import_courses  # noqa: E402
+from lms.migrate import upgrade  # noqa: E402
+
+ROUNDS = 5
+REQUESTS = 200
+MODULE = "/courses/credit-card-collection/overview-and-process"
+
+
+def build_app(folder: str):
+    os.environ["LMS_INSTANCE_PATH"] = folder
+    app = create_app({"SECRET_KEY": "bench", "LMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "WTF_CSRF_ENABLED": False})
+
+    @app.get("/bench/trivial")
+    def trivial():
+        return "ok"
+
+    @app.get("/bench/render-per-request")
+    def render_per_request():
+        revision = session.query(ModuleRevision).first()
+        return render_markdown(revision.source.split("---", 2)[2])
+
+    with app.app_context():
+        upgrade()
+        import_courses(load_courses([ROOT / "courses"]), author="bench")
+        accounts.create_user("bench", "bench-password", ["trainee"],
+                             accounts.UserDetails(display_name="压测学员"))
+        session.commit()
+    return app
+
+
+def rate(client, path: str) -> float:
+    started = time.perf_counter()
+    for _ in range(REQUESTS):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    return REQUESTS / (time.perf_counter() - started)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = build_app(folder)
+        client = app.test_client()
+        client.post("/login", data={"username": "bench", "password": "bench-password"})
+        paths = {"trivial route": "/bench/trivial", "dashboard": "/",
+                 "course page": "/courses/credit-card-collection/",
+                 "module page (pre-rendered HTML)": MODULE,
+                 "Markdown rendered per request": "/bench/render-per-request"}
+        results: dict[str, list[float]] = {name: [] for name in paths}
+        for _ in range(ROUNDS):  # interleaved, so drift on the machine hits every path alike
+            for name, path in paths.items():
+                results[name].append(rate(client, path))
+        baseline = statistics.median(results["trivial route"])
+        print(f"{'page':<34} {'req/s':>8} {'× trivial':>10}")
+        for name, values in results.items():
+            median = statistics.median(values)
+            print(f"{name:<34} {median:8.0f} {median / baseline:10.2f}")
+
+
+if __name__ == "__main__":
+    main()
