@@ -129,15 +129,17 @@ def test_an_essay_waits_for_the_trainer(app, client, trainee, make_user, login):
         assert attempt.state == "graded" and attempt.score == 90.0 and attempt.is_passed
 
 
-def test_a_trainee_cannot_open_another_trainees_attempt(app, client, trainee, make_user, login):
+def test_another_trainees_attempt_answers_like_a_missing_one(app, client, trainee, make_user, login):
     attempt_id = start(client)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("trainee"))
-    assert client.get(f"/attempts/{attempt_id}").status_code == 403
-    assert client.get(f"/attempts/{attempt_id}/review").status_code == 403
+    missing = client.get("/attempts/999999")
+    assert missing.status_code == 404
+    for url in (f"/attempts/{attempt_id}", f"/attempts/{attempt_id}/review"):
+        response = client.get(url)
+        assert (response.status_code, response.data) == (404, missing.data)
     token = csrf_token(client, "/")
-    assert client.post(f"/attempts/{attempt_id}/save", data={"csrf_token": token}).status_code == 403
-    assert client.get("/attempts/999999").status_code == 404
+    assert client.post(f"/attempts/{attempt_id}/save", data={"csrf_token": token}).status_code == 404
     assert client.get("/review/").status_code == 403
 
 
