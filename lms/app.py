@@ -9,7 +9,9 @@ from typing import Any
 from flask import Flask, redirect, render_template, url_for
 
 from .config import from_environment, instance_secret_key, standalone_defaults
+from .database import UNAVAILABLE
 from .extension import LMS
+from .headers import apply_security_headers
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,13 +28,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
     LMS(app)
+    # The blueprint sets them on its own responses; standalone, every response gets them.
+    app.after_request(apply_security_headers)
+
+    from .web import server_error_page, template_context, unavailable_page
 
     @app.errorhandler(404)
     def not_found(error):
         # Outside the blueprint (unknown URLs): give the page the LMS's template context.
-        from .web import template_context
-
         return render_template("lms/errors/error.html", error=error, **template_context()), 404
+
+    app.register_error_handler(500, server_error_page)
+    for error in UNAVAILABLE:
+        app.register_error_handler(error, unavailable_page)
 
     if app.config["LMS_URL_PREFIX"]:
         @app.get("/")

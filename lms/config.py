@@ -42,6 +42,12 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_MAIL_USE_TLS": False,  # STARTTLS
     "LMS_MAIL_FROM": "training@localhost",
     "LMS_MAIL_HR": None,  # comma-separated addresses for the daily digest of overdue trainees
+    # Database timeouts, in seconds (applied when the LMS creates the engine, i.e. not under a host
+    # that brings its own Flask-SQLAlchemy): past them a page answers 503 instead of hanging.
+    "LMS_DB_CONNECT_TIMEOUT": 5,
+    "LMS_DB_POOL_TIMEOUT": 5,  # waiting for a free connection
+    "LMS_DB_STATEMENT_TIMEOUT": 10,  # PostgreSQL statement_timeout (not applied to `lms init`)
+    "LMS_RETRY_AFTER": 30,  # the Retry-After of a 503 while the database is unavailable
 }
 
 #: Environment variables read by ``create_app``: name -> (config key, parser).
@@ -68,6 +74,9 @@ ENVIRONMENT = {
     "LMS_MAIL_USE_TLS": ("LMS_MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
     "LMS_MAIL_FROM": ("LMS_MAIL_FROM", str),
     "LMS_MAIL_HR": ("LMS_MAIL_HR", str),
+    "LMS_DB_CONNECT_TIMEOUT": ("LMS_DB_CONNECT_TIMEOUT", int),
+    "LMS_DB_POOL_TIMEOUT": ("LMS_DB_POOL_TIMEOUT", float),
+    "LMS_DB_STATEMENT_TIMEOUT": ("LMS_DB_STATEMENT_TIMEOUT", float),
 }
 
 

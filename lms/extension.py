@@ -10,6 +10,7 @@ from flask_babel import Babel
 from sqlalchemy import event
 
 from .config import EXTENSION_DEFAULTS
+from .database import engine_options
 from .extensions import db, login_manager
 from .i18n import select_locale
 from .throttle import Throttle
@@ -58,6 +59,7 @@ class LMS:
         )
 
         if "sqlalchemy" not in app.extensions:
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
             db.init_app(app)
             with app.app_context():
                 _tune_sqlite(db.engine)
