@@ -17,7 +17,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import format_date
@@ -27,8 +26,9 @@ from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import ADMIN, HR, TRAINER, User
 from ..audit import chain as audit_chain
+from ..audit.downloads import audited_download
 from ..audit.labels import ACTIONS, action_label, readable_details
-from ..audit.services import audit_count, chain_entries, entries, record
+from ..audit.services import audit_count, chain_entries, entries
 from ..certificates.models import CertificateStatus
 from ..db import session, utcnow
 from ..i18n import gettext as _
@@ -101,17 +101,15 @@ def course(course_slug: str):
 def export(course_slug: str, fmt: str):
     course, _rows, found, _now = _filtered(course_slug)
     data = hr.export_rows(found)
-    record(f"export.{fmt}", course.slug, load_current_user(),
-           {"rows": len(found), "filters": dict(request.args)})
-    session.commit()
     name = f"{course.slug}-{utcnow():%Y%m%d}.{fmt}"
     if fmt == "csv":
         body, mimetype = write_csv(hr.export_headers(course), data), "text/csv; charset=utf-8"
     else:
         body = write_xlsx(course.title, hr.export_headers(course), data)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return audited_download(body, action=f"export.{fmt}", subject=course.slug, actor=load_current_user(),
+                            details={"rows": len(found), "filters": dict(request.args)},
+                            mimetype=mimetype, disposition=f'attachment; filename="{name}"')
 
 
 @bp.get("/hr/courses/<course_slug>/certificates.zip")
@@ -123,13 +121,11 @@ def certificates_zip(course_slug: str):
     include_all = request.args.get("include") == "all"
     entries = course_certificates(course, now, user_ids={row.user_id for row in found},
                                   include_all=include_all)
-    record("export.certificates_zip", course.slug, load_current_user(),
-           {"certificates": len(entries), "filters": dict(request.args)})
-    session.commit()
     name = f"{course.slug}-certificates{'-all' if include_all else ''}-{now:%Y%m%d}.zip"
-    return Response(stream_with_context(stream_zip(with_manifest(certificate_files(entries)))),
-                    mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return audited_download(stream_zip(with_manifest(certificate_files(entries))),
+                            action="export.certificates_zip", subject=course.slug, actor=load_current_user(),
+                            details={"certificates": len(entries), "filters": dict(request.args)},
+                            mimetype="application/zip", disposition=f'attachment; filename="{name}"')
 
 
 @bp.route("/hr/employees/import", methods=["GET", "POST"])
@@ -218,11 +214,10 @@ def extend_due(enrolment_id: int):
 def audit_log():
     action = request.args.get("action", "")
     if request.args.get("format") == "csv":
-        record("export.audit_csv", "audit", load_current_user(), {"rows": audit_count()})
-        session.commit()
-        return Response(stream_with_context(audit_chain.write_csv(chain_entries())),
-                        mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
+        return audited_download(audit_chain.write_csv(chain_entries()), action="export.audit_csv",
+                                subject="audit", actor=load_current_user(), details={"rows": audit_count()},
+                                mimetype="text/csv; charset=utf-8",
+                                disposition='attachment; filename="audit-log.csv"')
     return render_template("lms/hr/audit.html", entries=entries(action or None, limit=500), action=action,
                            action_label=action_label, readable_details=readable_details,
                            actions=sorted(ACTIONS.items(), key=lambda item: item[0]))
@@ -230,13 +225,13 @@ def audit_log():
 
 # --- training summary reports (PDF) ----------------------------------------------------------
 
-def _pdf(data: bytes, name: str, title: str | None = None) -> Response:
-    """A PDF download named ``name`` (ASCII); browsers that can show ``title`` + the date use it."""
+def _pdf(data: bytes, name: str, title: str | None = None, **audit) -> Response:
+    """A PDF download named ``name`` (ASCII); browsers that can show ``title`` + the date use it.
+    ``audit``: the entry recorded once it has been sent (``action``, ``subject``, ``actor``, ``details``)."""
     disposition = f'attachment; filename="{name}"'
     if title:
         disposition += f"; filename*=UTF-8''{quote(title)}"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
+    return audited_download(data, mimetype="application/pdf", disposition=disposition, **audit)
 
 
 @bp.get("/hr/people/<int:user_id>")
@@ -253,16 +248,15 @@ def person(user_id: int):
 @login_required
 def trainee_report(enrolment_id: int):
     """A trainee's training summary report: their own, or anyone's for HR and trainers."""
-    enrolment = session.get(Enrolment, enrolment_id) or abort(404)
+    enrolment = session.get(Enrolment, enrolment_id)
     user = load_current_user()
-    if enrolment.user_id != user.id and not user.has_role(HR, TRAINER):
-        abort(403)
+    if enrolment is None or enrolment.user_id != user.id and not user.has_role(HR, TRAINER):
+        abort(404)  # someone else's answers like a missing one
     context = summaries.trainee_report(enrolment)
     data = summaries.render_report_pdf("lms/reports/trainee.html", **context)
     subject = f"{enrolment.user.employee_no or enrolment.user.username}/{enrolment.course.slug}"
-    record("report.trainee", subject, user)
-    session.commit()
-    return _pdf(data, f"report-{enrolment.user.employee_no or enrolment.user_id}-{enrolment.course.slug}.pdf")
+    return _pdf(data, f"report-{enrolment.user.employee_no or enrolment.user_id}-{enrolment.course.slug}.pdf",
+                action="report.trainee", subject=subject, actor=user)
 
 
 @bp.get("/courses/<course_slug>/report.pdf")
@@ -311,12 +305,11 @@ def cohort_pdf(course_slug: str):
     period = _period()
     data = summaries.render_report_pdf("lms/reports/cohort.html",
                                        **summaries.cohort_report(course, period=period, statistics=True))
-    record("report.cohort", course.slug, load_current_user(),
-           {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None)
-    session.commit()
     suffix = period.tag if period else f"{utcnow():%Y%m%d}"
     return _pdf(data, f"training-statistics-{course.slug}-{suffix}.pdf",
-                f"{summaries.COHORT_REPORT_TITLE}-{course.title}-{suffix}.pdf")
+                f"{summaries.COHORT_REPORT_TITLE}-{course.title}-{suffix}.pdf",
+                action="report.cohort", subject=course.slug, actor=load_current_user(),
+                details={"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None)
 
 
 @bp.get("/hr/courses/<course_slug>/audit-bundle.zip")
@@ -335,9 +328,6 @@ def audit_bundle(course_slug: str):
     completed = [row for row in hr.course_roster(course, now, period) if row.completed_at in period]
     entries = course_certificates(course, now, issued_in=period, include_all=True)
     html = render_template("lms/reports/cohort.html", **summaries.cohort_report(course, now, period))
-    record("export.audit_bundle", course.slug, load_current_user(),
-           {"from": period.first.isoformat(), "to": period.last.isoformat(), "certificates": len(entries)})
-    session.commit()
 
     def report() -> Iterator[ArchiveFile]:  # rendered once the download has begun
         yield ArchiveFile(f"{summaries.COHORT_REPORT_TITLE}-{period.tag}.pdf", summaries.report_pdf(html))
@@ -347,5 +337,8 @@ def audit_bundle(course_slug: str):
                      write_csv(hr.export_headers(course), hr.export_rows(completed)))],
         report(), certificate_files(entries, folder="certificates/"))
     name = f"audit-{course.slug}-{period.tag}.zip"
-    return Response(stream_with_context(stream_zip(with_manifest(files, period))), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return audited_download(stream_zip(with_manifest(files, period)), action="export.audit_bundle",
+                            subject=course.slug, actor=load_current_user(),
+                            details={"from": period.first.isoformat(), "to": period.last.isoformat(),
+                                     "certificates": len(entries)},
+                            mimetype="application/zip", disposition=f'attachment; filename="{name}"')
