@@ -18,7 +18,8 @@ from .database import UNAVAILABLE, problem_sentence, sqlite_path, sqlite_problem
 def _create_app():
     from .app import create_app
 
-    return create_app()
+    # Commands (imports, migrations, statistics) may run long statements: no statement timeout.
+    return create_app({"LMS_DB_STATEMENT_TIMEOUT": 0})
 
 
 def _database_file() -> Path | None:

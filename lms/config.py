@@ -46,7 +46,7 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     # that brings its own Flask-SQLAlchemy): past them a page answers 503 instead of hanging.
     "LMS_DB_CONNECT_TIMEOUT": 5,
     "LMS_DB_POOL_TIMEOUT": 5,  # waiting for a free connection
-    "LMS_DB_STATEMENT_TIMEOUT": 10,  # PostgreSQL statement_timeout (not applied to `lms init`)
+    "LMS_DB_STATEMENT_TIMEOUT": 10,  # PostgreSQL statement_timeout (0: none; `lms` commands use 0)
     "LMS_RETRY_AFTER": 30,  # the Retry-After of a 503 while the database is unavailable
 }
 
