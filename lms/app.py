@@ -11,7 +11,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .brand import init_brand
 from .config import default_instance_path, from_environment, instance_secret_key, standalone_defaults
+from .database import UNAVAILABLE
 from .extension import LMS
+from .headers import apply_security_headers
 from .logs import init_request_ids
 
 
@@ -31,13 +33,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _trust_proxies(app, app.config["LMS_TRUSTED_PROXIES"])
     init_request_ids(app)
     init_brand(app)
+    # The blueprint sets them on its own responses; standalone, every response gets them.
+    app.after_request(apply_security_headers)
+
+    from .web import server_error_page, template_context, unavailable_page
 
     @app.errorhandler(404)
     def not_found(error):
         # Outside the blueprint (unknown URLs): give the page the LMS's template context.
-        from .web import template_context
-
         return render_template("lms/errors/error.html", error=error, **template_context()), 404
+
+    app.register_error_handler(500, server_error_page)
+    for error in UNAVAILABLE:
+        app.register_error_handler(error, unavailable_page)
 
     if app.config["LMS_URL_PREFIX"]:
         @app.get("/")

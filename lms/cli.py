@@ -11,20 +11,43 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
+from sqlalchemy import exc
 
 from .content import ContentErrors, load_courses
+from .database import UNAVAILABLE, problem_sentence, sqlite_path, sqlite_problem
 from .progress import progress
 
 
 def _create_app():
     from .app import create_app
 
-    return create_app()
+    # Commands (imports, migrations, statistics) may run long statements: no statement timeout.
+    return create_app({"LMS_DB_STATEMENT_TIMEOUT": 0})
+
+
+def _database_file() -> Path | None:
+    from .db import engine
+
+    return sqlite_path(engine().url)
+
+
+@click.pass_context
+def _check_database(ctx: click.Context) -> None:
+    """Before any command: a SQLite file that is empty or not a database is said in one sentence
+    (``lms init`` decides itself, as it may replace the file with ``--force``)."""
+    if ctx.invoked_subcommand in (None, "init"):
+        return
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        path = _database_file()
+    problem = sqlite_problem(path) if path is not None else None
+    if problem:
+        raise click.ClickException(problem_sentence(path, problem))
 
 
 @click.group("lms", help="Collector training: schema, content, accounts.")
 def lms_group() -> None:
-    pass
+    _check_database()
 
 
 def product_version() -> str:
@@ -37,7 +60,7 @@ def product_version() -> str:
 def build_cli() -> click.Group:
     """The ``lms`` console script: this product's commands only (not Flask's ``run``/``shell``/
     ``routes`` nor other extensions' commands), run against the standalone app."""
-    cli = click.Group("lms", commands=lms_group.commands, help=lms_group.help)
+    cli = click.Group("lms", commands=lms_group.commands, help=lms_group.help, callback=_check_database)
     return click.version_option(product_version(), "--version", prog_name="lms",
                                 message="%(prog)s %(version)s")(cli)
 
@@ -48,8 +71,22 @@ def main() -> None:
     # a person at a terminal reads text; cron mail and log collectors get JSON lines
     default_format = "text" if sys.stderr.isatty() else "json"
     configure_logging({"LMS_LOG_FORMAT": default_format, **os.environ})
-    build_cli().main(prog_name="lms", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False,
-                                                     load_dotenv_defaults=False))
+    try:
+        build_cli().main(prog_name="lms", obj=ScriptInfo(create_app=_create_app, set_debug_flag=False,
+                                                         load_dotenv_defaults=False))
+    except exc.DatabaseError as error:  # said in one sentence, not a page of traceback
+        click.echo(f"Error: {database_error_sentence(error)}", err=True)
+        sys.exit(1)
+
+
+def database_error_sentence(error: exc.DatabaseError) -> str:
+    detail = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+    if isinstance(error, UNAVAILABLE):
+        return (f"the database cannot be reached ({detail}); check LMS_DATABASE_URL and that the "
+                "database server is running, then try again.")
+    if "malformed" in detail or "not a database" in detail:
+        return f"the database is not valid ({detail}); run `lms audit verify` to see where."
+    raise error
 
 
 def _load(paths: tuple[str, ...]):
@@ -67,13 +104,35 @@ def _report_errors(errors: ContentErrors) -> None:
 
 
 @lms_group.command("init")
+@click.option("--force", is_flag=True,
+              help="Build a new database in place of a file that is empty or not a valid database "
+                   "(that file is kept beside it, renamed).")
 @with_appcontext
-def init_command() -> None:
-    """Create or upgrade the database schema."""
+def init_command(force: bool) -> None:
+    """Create or upgrade the database schema; never over a file that is not a valid database
+    without --force."""
     from .migrate import upgrade
 
+    path = _database_file()
+    problem = sqlite_problem(path, thorough=True) if path is not None else None
+    if problem:
+        if not force:
+            raise click.ClickException(problem_sentence(path, problem))
+        click.echo(f"{path}: {problem}; kept as {_move_aside(path)}")
     upgrade()
     click.echo("database schema is up to date")
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename a broken database file (and its WAL files, which belong to it) out of the way."""
+    from .db import utcnow
+
+    kept = path.with_name(f"{path.name}.broken-{utcnow():%Y%m%dT%H%M%S}")
+    for suffix in ("", "-wal", "-shm"):
+        companion = Path(f"{path}{suffix}")
+        if companion.exists():
+            companion.rename(f"{kept}{suffix}")
+    return kept
 
 
 @lms_group.command("check")

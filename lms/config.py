@@ -59,6 +59,12 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_QUEUE_URL": None,  # None: SQLite in the instance folder; redis://…; "immediate": no worker
     "LMS_EXPORT_DAYS": 7,  # HR's finished exports can be downloaded this long, then are deleted
     "LMS_ACTIVATION_DAYS": 7,  # how long an activation (or password) link works
+    # Database timeouts, in seconds (applied when the LMS creates the engine, i.e. not under a host
+    # that brings its own Flask-SQLAlchemy): past them a page answers 503 instead of hanging.
+    "LMS_DB_CONNECT_TIMEOUT": 5,
+    "LMS_DB_POOL_TIMEOUT": 5,  # waiting for a free connection
+    "LMS_DB_STATEMENT_TIMEOUT": 10,  # PostgreSQL statement_timeout (0: none; `lms` commands use 0)
+    "LMS_RETRY_AFTER": 30,  # the Retry-After of a 503 while the database is unavailable
 }
 
 #: Environment variables read by ``create_app``: name -> (config key, parser).
@@ -92,6 +98,9 @@ ENVIRONMENT = {
     "LMS_QUEUE_URL": ("LMS_QUEUE_URL", str),
     "LMS_EXPORT_DAYS": ("LMS_EXPORT_DAYS", int),
     "LMS_ACTIVATION_DAYS": ("LMS_ACTIVATION_DAYS", int),
+    "LMS_DB_CONNECT_TIMEOUT": ("LMS_DB_CONNECT_TIMEOUT", int),
+    "LMS_DB_POOL_TIMEOUT": ("LMS_DB_POOL_TIMEOUT", float),
+    "LMS_DB_STATEMENT_TIMEOUT": ("LMS_DB_STATEMENT_TIMEOUT", float),
 }
 
 

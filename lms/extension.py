@@ -10,6 +10,7 @@ from flask_babel import Babel
 from sqlalchemy import event
 
 from .config import EXTENSION_DEFAULTS
+from .database import engine_options
 from .extensions import db, login_manager
 from .health import QUEUE_CHECK
 from .i18n import select_locale
@@ -56,6 +57,7 @@ class LMS:
         app.extensions.setdefault(QUEUE_CHECK, check_queue)
 
         if "sqlalchemy" not in app.extensions:
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
             db.init_app(app)
             with app.app_context():
                 _tune_sqlite(db.engine)

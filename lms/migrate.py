@@ -22,6 +22,8 @@ def alembic_config(connection=None) -> Config:
 
 def upgrade(revision: str = "head") -> None:
     with engine().begin() as connection:
+        if connection.dialect.name == "postgresql":  # building an index may take longer than a page
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")  # (e.g. `flask lms init`)
         command.upgrade(alembic_config(connection), revision)
 
 

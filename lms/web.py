@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, g, make_response, render_template, request
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from markupsafe import Markup
+from werkzeug.exceptions import ServiceUnavailable
 from wtforms import ValidationError
 
 from .accounts.identity import load_current_user
 from .accounts.models import ADMIN, HR, TRAINER
 from .accounts.views import bp as accounts_bp
 from .brand import brand_urls
-from .db import utcnow
+from .database import UNAVAILABLE
+from .db import session, utcnow
+from .headers import apply_security_headers
 from .i18n import current_locale, gettext, html_lang, ngettext
 
 blueprint = Blueprint("lms", __name__, template_folder="templates", static_folder="static",
@@ -42,6 +45,8 @@ def _markdown_filter(text: str) -> Markup:
 
 @blueprint.before_request
 def _before_request() -> None:
+    if request.endpoint == "lms.static":
+        return  # files need no user (nor the database, which may be down)
     load_current_user()
     if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
         _check_csrf()
@@ -61,12 +66,7 @@ def _check_csrf() -> None:
         raise CSRFError(error.args[0]) from None
 
 
-@blueprint.after_request
-def _security_headers(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    return response
+blueprint.after_request(apply_security_headers)
 
 
 @blueprint.context_processor
@@ -92,6 +92,37 @@ def _error_page(error, status: int):
     return render_template("lms/errors/error.html", error=error), status, headers
 
 
+def _discard_transaction() -> None:
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the page must still answer
+        current_app.logger.debug("rollback failed", exc_info=True)
+
+
+def unavailable_page(error):
+    """503 while the database cannot answer (down, hanging, too slow, no free connection): a page
+    that asks the database nothing, with a retry hint and ``Retry-After``."""
+    current_app.logger.error("database unavailable (%s): %s", request.path, error)
+    _discard_transaction()
+    # Nothing on the page may ask the database who is signed in (Flask-Login's template context does)
+    g.lms_user = None
+    if hasattr(current_app, "login_manager"):
+        g._login_user = current_app.login_manager.anonymous_user()
+    response = make_response(render_template("lms/errors/error.html", error=ServiceUnavailable(),
+                                             **template_context()), 503)
+    response.headers["Retry-After"] = str(current_app.config["LMS_RETRY_AFTER"])
+    return response
+
+
+def server_error_page(error):
+    """500 with the LMS's own page, or 503 when the cause is the database being unavailable."""
+    cause = getattr(error, "original_exception", None)
+    if isinstance(cause, UNAVAILABLE):
+        return unavailable_page(cause)
+    _discard_transaction()
+    return render_template("lms/errors/error.html", error=error, **template_context()), 500
+
+
 @blueprint.errorhandler(CSRFError)
 def _csrf_error(error):
     return _error_page(error, 400)
@@ -99,3 +130,6 @@ def _csrf_error(error):
 
 for _status in (400, 401, 403, 404, 405, 409, 429):
     blueprint.register_error_handler(_status, lambda error, s=_status: _error_page(error, s))
+blueprint.register_error_handler(500, server_error_page)
+for _error in UNAVAILABLE:
+    blueprint.register_error_handler(_error, unavailable_page)

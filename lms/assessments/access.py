@@ -1,4 +1,5 @@
-"""Loading what a URL names, and who may see it: 404 for unknown, 403 for someone else's."""
+"""Loading what a URL names, and who may see it: 404 for unknown and for someone else's (so a
+status code never tells which ids exist), 403 for what the user's role or progress forbids."""
 
 from __future__ import annotations
 
@@ -56,18 +57,16 @@ def load_activity(course: Course, slug: str, kinds: tuple[str, ...],
 
 
 def own_open(record: QuizAttempt | ScenarioPlay | None):
-    """The current user's attempt or play (404/403 as ``own``), 403 while its activity is locked."""
+    """The current user's attempt or play (404 as ``own``), 403 while its activity is locked."""
     record = own(record)
     require_open(record.activity.course, record.enrolment, record.activity.slug)
     return record
 
 
 def own(record: QuizAttempt | ScenarioPlay | TrainingSummary | None):
-    """The record when it belongs to the current user; 404 when missing, 403 when not theirs."""
-    if record is None:
+    """The record when it belongs to the current user; 404 when missing or not theirs."""
+    if record is None or record.enrolment.user_id != load_current_user().id:
         abort(404)
-    if record.enrolment.user_id != load_current_user().id:
-        abort(403)
     return record
 
 

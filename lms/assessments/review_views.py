@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..accounts.access import roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import TRAINER
-from ..audit.services import record
+from ..audit.downloads import audited_download
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
@@ -133,9 +133,6 @@ def export_results(course_slug: str, fmt: str):
     course = learning.get_course(course_slug) or abort(404)
     now = utcnow()
     found = results.course_results(course, _results_filter(), now, per_page=None)
-    record(f"export.results_{fmt}", course.slug, load_current_user(),
-           {"rows": found.total, "filters": dict(request.args)})
-    session.commit()
     headers, rows = results.export_headers(found.columns), results.export_rows(found)
     if fmt == "csv":
         body, mimetype = write_csv(headers, rows), "text/csv; charset=utf-8"
@@ -143,8 +140,10 @@ def export_results(course_slug: str, fmt: str):
         body = write_xlsx(course.title, headers, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     name = f"{course.slug}-results-{now:%Y%m%d}.{fmt}"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return audited_download(body, action=f"export.results_{fmt}", subject=course.slug,
+                            actor=load_current_user(),
+                            details={"rows": found.total, "filters": dict(request.args)},
+                            mimetype=mimetype, disposition=f'attachment; filename="{name}"')
 
 
 @bp.get("/courses/<course_slug>/activities/<slug>/")

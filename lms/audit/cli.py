@@ -9,6 +9,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..database import problem_sentence, sqlite_path, sqlite_problem
+from ..db import engine
 from ..progress import progress
 from ..reminders.mail import Email, Mailer, MailError
 from . import chain, services
@@ -28,6 +30,11 @@ def audit_group() -> None:
 def audit_verify(csv_file: Path | None, anchor_file: Path | None) -> None:
     """Exit 0 only when the audit chain is intact (and agrees with the anchor, if given)."""
     source = "the CSV" if csv_file else "the audit log"
+    database_file = None if csv_file else sqlite_path(engine().url)
+    damage = sqlite_problem(database_file, thorough=True) if database_file else None
+    if damage:  # a damaged file can read as a shorter, "intact" chain
+        click.echo(f"error: {problem_sentence(database_file, damage)}", err=True)
+        sys.exit(1)
     try:
         anchor = chain.Anchor.parse(anchor_file.read_text(encoding="utf-8")) if anchor_file else None
         entries = (list(chain.read_csv(csv_file.read_text(encoding="utf-8-sig"))) if csv_file

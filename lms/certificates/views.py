@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from werkzeug.exceptions import TooManyRequests
 
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import ADMIN, HR, TRAINER
-from ..audit.services import record
+from ..audit.downloads import audited_download
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..throttle import address_key
@@ -69,15 +69,12 @@ def _may_download(certificate: Certificate) -> bool:
 @bp.get("/certificates/<serial>.pdf")
 @login_required
 def download(serial: str):
-    certificate = services.find(serial) or abort(404)
-    if not _may_download(certificate):
-        abort(403)
-    record("certificate.downloaded", certificate.serial, load_current_user())
-    session.commit()
-    response = Response(certificate.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    certificate = services.find(serial)
+    if certificate is None or not _may_download(certificate):
+        abort(404)  # someone else's answers like a missing one
+    return audited_download(certificate.pdf, action="certificate.downloaded", subject=certificate.serial,
+                            actor=load_current_user(), mimetype="application/pdf",
+                            disposition=f'attachment; filename="{certificate.serial}.pdf"')
 
 
 @bp.route("/hr/certificates/<serial>", methods=["GET", "POST"])

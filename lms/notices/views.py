@@ -15,10 +15,10 @@ bp = Blueprint("notices", __name__, url_prefix="/notices")
 
 
 def _load(notice_id: int) -> Notice:
-    """The notice (404 unknown), when it is the current user's (403 otherwise)."""
-    notice = session.get(Notice, notice_id) or abort(404)
-    if notice.user_id != load_current_user().id:
-        abort(403)
+    """The notice when it is the current user's; 404 when unknown or someone else's."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or notice.user_id != load_current_user().id:
+        abort(404)
     return notice
 
 

@@ -3,6 +3,7 @@ assigning courses; and the administrators' audit log."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import quote
 
@@ -15,8 +16,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
-    stream_with_context,
     url_for,
 )
 from flask_babel import format_date
@@ -29,8 +28,9 @@ from ..accounts.identity import load_current_user
 from ..accounts.models import ADMIN, HR, TRAINER, User
 from ..accounts.views import flash_sending
 from ..audit import chain as audit_chain
+from ..audit.downloads import audited_download
 from ..audit.labels import ACTIONS, action_label, readable_details
-from ..audit.services import audit_count, chain_entries, entries, record
+from ..audit.services import audit_count, chain_entries, entries
 from ..certificates.models import CertificateStatus
 from ..db import session, utcnow
 from ..i18n import gettext as _
@@ -94,17 +94,15 @@ def course(course_slug: str):
 def export(course_slug: str, fmt: str):
     course, _rows, found, _now = _filtered(course_slug)
     data = hr.export_rows(found)
-    record(f"export.{fmt}", course.slug, load_current_user(),
-           {"rows": len(found), "filters": dict(request.args)})
-    session.commit()
     name = f"{course.slug}-{utcnow():%Y%m%d}.{fmt}"
     if fmt == "csv":
         body, mimetype = write_csv(hr.export_headers(course), data), "text/csv; charset=utf-8"
     else:
         body = write_xlsx(course.title, hr.export_headers(course), data)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return audited_download(body, action=f"export.{fmt}", subject=course.slug, actor=load_current_user(),
+                            details={"rows": len(found), "filters": dict(request.args)},
+                            mimetype=mimetype, disposition=f'attachment; filename="{name}"')
 
 
 @bp.get("/hr/courses/<course_slug>/certificates.zip")
@@ -114,11 +112,10 @@ def certificates_zip(course_slug: str):
     ``include=all`` also their revoked, replaced and expired ones; with ``manifest.csv``."""
     course = learning.get_course(course_slug) or abort(404)
     name, entries, files = exports.certificates_archive(course, request.args, utcnow())
-    record("export.certificates_zip", course.slug, load_current_user(),
-           {"certificates": len(entries), "filters": dict(request.args)})
-    session.commit()
-    return Response(stream_with_context(stream_zip(files)), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return audited_download(stream_zip(files), action="export.certificates_zip", subject=course.slug,
+                            actor=load_current_user(),
+                            details={"certificates": len(entries), "filters": dict(request.args)},
+                            mimetype="application/zip", disposition=f'attachment; filename="{name}"')
 
 
 @bp.post("/hr/courses/<course_slug>/activation-links")
@@ -227,11 +224,10 @@ def extend_due(enrolment_id: int):
 def audit_log():
     action = request.args.get("action", "")
     if request.args.get("format") == "csv":
-        record("export.audit_csv", "audit", load_current_user(), {"rows": audit_count()})
-        session.commit()
-        return Response(stream_with_context(audit_chain.write_csv(chain_entries())),
-                        mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
+        return audited_download(audit_chain.write_csv(chain_entries()), action="export.audit_csv",
+                                subject="audit", actor=load_current_user(), details={"rows": audit_count()},
+                                mimetype="text/csv; charset=utf-8",
+                                disposition='attachment; filename="audit-log.csv"')
     return render_template("lms/hr/audit.html", entries=entries(action or None, limit=500), action=action,
                            action_label=action_label, readable_details=readable_details,
                            actions=sorted(ACTIONS.items(), key=lambda item: item[0]))
@@ -239,13 +235,13 @@ def audit_log():
 
 # --- training summary reports (PDF) ----------------------------------------------------------
 
-def _pdf(data: bytes, name: str, title: str | None = None) -> Response:
-    """A PDF download named ``name`` (ASCII); browsers that can show ``title`` + the date use it."""
+def _pdf(data: bytes, name: str, title: str | None = None, **audit) -> Response:
+    """A PDF download named ``name`` (ASCII); browsers that can show ``title`` + the date use it.
+    ``audit``: the entry recorded once it has been sent (``action``, ``subject``, ``actor``, ``details``)."""
     disposition = f'attachment; filename="{name}"'
     if title:
         disposition += f"; filename*=UTF-8''{quote(title)}"
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
+    return audited_download(data, mimetype="application/pdf", disposition=disposition, **audit)
 
 
 @bp.get("/hr/people/<int:user_id>")
@@ -264,16 +260,15 @@ def person(user_id: int):
 @login_required
 def trainee_report(enrolment_id: int):
     """A trainee's training summary report: their own, or anyone's for HR and trainers."""
-    enrolment = session.get(Enrolment, enrolment_id) or abort(404)
+    enrolment = session.get(Enrolment, enrolment_id)
     user = load_current_user()
-    if enrolment.user_id != user.id and not user.has_role(HR, TRAINER):
-        abort(403)
+    if enrolment is None or enrolment.user_id != user.id and not user.has_role(HR, TRAINER):
+        abort(404)  # someone else's answers like a missing one
     context = summaries.trainee_report(enrolment)
     data = summaries.render_report_pdf("lms/reports/trainee.html", **context)
     subject = f"{enrolment.user.employee_no or enrolment.user.username}/{enrolment.course.slug}"
-    record("report.trainee", subject, user)
-    session.commit()
-    return _pdf(data, f"report-{enrolment.user.employee_no or enrolment.user_id}-{enrolment.course.slug}.pdf")
+    return _pdf(data, f"report-{enrolment.user.employee_no or enrolment.user_id}-{enrolment.course.slug}.pdf",
+                action="report.trainee", subject=subject, actor=user)
 
 
 @bp.get("/courses/<course_slug>/report.pdf")
@@ -322,11 +317,10 @@ def cohort_pdf(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
     period = _period()
     name, data = exports.cohort_pdf(course, period, utcnow())
-    record("report.cohort", course.slug, load_current_user(),
-           {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None)
-    session.commit()
     suffix = period.tag if period else f"{utcnow():%Y%m%d}"
-    return _pdf(data, name, f"{summaries.COHORT_REPORT_TITLE}-{course.title}-{suffix}.pdf")
+    return _pdf(data, name, f"{summaries.COHORT_REPORT_TITLE}-{course.title}-{suffix}.pdf",
+                action="report.cohort", subject=course.slug, actor=load_current_user(),
+                details={"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None)
 
 
 @bp.get("/hr/courses/<course_slug>/audit-bundle.zip")
@@ -342,11 +336,11 @@ def audit_bundle(course_slug: str):
         abort(Response(render_template("lms/errors/error.html", error=BadRequest(),
                                        message=_("Give the period as two dates, YYYY-MM-DD.")), 400))
     name, entries, files = exports.audit_bundle(course, period, utcnow())
-    record("export.audit_bundle", course.slug, load_current_user(),
-           {"from": period.first.isoformat(), "to": period.last.isoformat(), "certificates": len(entries)})
-    session.commit()
-    return Response(stream_with_context(stream_zip(files)), mimetype="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return audited_download(stream_zip(files), action="export.audit_bundle", subject=course.slug,
+                            actor=load_current_user(),
+                            details={"from": period.first.isoformat(), "to": period.last.isoformat(),
+                                     "certificates": len(entries)},
+                            mimetype="application/zip", disposition=f'attachment; filename="{name}"')
 
 
 # --- large exports, made by the worker -------------------------------------------------------
@@ -407,12 +401,17 @@ def export_download(token: str):
     details = {key: params[key] for key in ("from", "to") if key in params}
     if export.kind != exports.AUDIT_BUNDLE:
         details["filters"] = {k: v for k, v in params.items() if k not in ("from", "to")}
-    record(EXPORT_ACTIONS[export.kind], export.course.slug, user,
-           {**details, "file": export.file_name, "bytes": export.size})
-    session.commit()
     mimetype = "application/pdf" if export.kind == exports.COHORT_PDF else "application/zip"
-    return send_file(exports.file_of(export), mimetype=mimetype, as_attachment=True,
-                     download_name=export.file_name, max_age=0)
+    return audited_download(_file_chunks(exports.file_of(export)), action=EXPORT_ACTIONS[export.kind],
+                            subject=export.course.slug, actor=user,
+                            details={**details, "file": export.file_name, "bytes": export.size},
+                            mimetype=mimetype, disposition=f'attachment; filename="{export.file_name}"')
+
+
+def _file_chunks(path, size: int = 1 << 16) -> Iterator[bytes]:
+    with open(path, "rb") as file:
+        while chunk := file.read(size):
+            yield chunk
 
 
 EXPORT_ACTIONS = {exports.CERTIFICATES_ZIP: "export.certificates_zip",

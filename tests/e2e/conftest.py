@@ -93,6 +93,24 @@ def tiny_server(tmp_path_factory) -> Iterator[tuple[str, object]]:
     server.shutdown()
 
 
+class CspWatchingBrowser:
+    """Chromium whose contexts note every Content-Security-Policy violation the console reports:
+    an inline script or style the policy blocked is a page that silently does not work."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("console", lambda message: self.violations.append(message.text)
+                   if "Content Security Policy" in message.text else None)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
@@ -101,8 +119,17 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield CspWatchingBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    yield
+    if "browser" in request.fixturenames:
+        watcher = request.getfixturevalue("browser")
+        violations, watcher.violations = watcher.violations, []
+        assert not violations, violations
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_the_results_table_scrolls_inside_its_frame(browser, live_server, artifa
     last_cell = page.locator("tbody tr").first.locator("td").last
     before = last_cell.bounding_box()
     frame.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
-    page.wait_for_function("document.querySelector('.results-wrap').scrollLeft > 0")
+    page.wait_for_function("() => document.querySelector('.results-wrap').scrollLeft > 0")
     after = last_cell.bounding_box()
     assert after["x"] < before["x"], "the table did not scroll"
     assert names.first.bounding_box()["x"] == pytest.approx(first["x"], abs=1)

@@ -87,7 +87,7 @@ def test_completing_the_last_requirement_issues_the_certificate(app, client, iss
 def test_only_the_holder_and_staff_may_download(app, client, issued, make_user, login):
     _, serial = issued
     login(make_user("trainee"))
-    assert client.get(f"/certificates/{serial}.pdf").status_code == 403
+    assert client.get(f"/certificates/{serial}.pdf").status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("hr"))
     assert client.get(f"/certificates/{serial}.pdf").status_code == 200

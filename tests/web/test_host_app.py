@@ -120,6 +120,17 @@ def test_a_host_user_takes_a_module_under_the_prefix(host_app):
         assert stylesheet.status_code == 200
 
 
+def test_the_lms_sets_its_headers_on_its_own_responses_only(host_app):
+    client = host_app.test_client()
+    client.post("/sign-in", data={"staff_id": "7"})
+    for url in ("/training/", "/training/attempts/999999", "/training/admin/users"):
+        response = client.get(url)
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"], url
+        assert response.headers["Cache-Control"] == "no-store", url
+    host_page = client.get("/sign-in")
+    assert "Content-Security-Policy" not in host_page.headers  # the host's pages are the host's
+
+
 def test_host_roles_are_respected(host_app):
     client = host_app.test_client()
     client.post("/sign-in", data={"staff_id": "7"})

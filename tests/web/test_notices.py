@@ -195,9 +195,9 @@ def test_dismissing_is_a_post_by_the_owner(app, client, trainee, make_user, logi
     dismiss = f"/notices/{notice_id}/dismiss"
 
     login(make_user("trainee"))
-    assert client.post(dismiss, data={"csrf_token": csrf_token(client, "/")}).status_code == 403
+    assert client.post(dismiss, data={"csrf_token": csrf_token(client, "/")}).status_code == 404
     assert client.post(f"/notices/{notice_id}/open",
-                       data={"csrf_token": csrf_token(client, "/")}).status_code == 403
+                       data={"csrf_token": csrf_token(client, "/")}).status_code == 404
     logout(client)
 
     login(trainee)

@@ -44,7 +44,7 @@ def test_reports_are_private_to_the_trainee_and_staff(app, client, tiny, make_us
     with app.app_context():
         enrolment_id = session.query(Enrolment).filter_by(user_id=owner.id).one().id
     login(make_user("trainee"))
-    assert client.get(f"/reports/enrolments/{enrolment_id}.pdf").status_code == 403
+    assert client.get(f"/reports/enrolments/{enrolment_id}.pdf").status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("hr"))
     assert client.get(f"/reports/enrolments/{enrolment_id}.pdf").status_code == 200

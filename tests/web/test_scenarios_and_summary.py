@@ -95,7 +95,7 @@ def test_a_trainer_sees_every_choice_and_others_cannot(app, client, trainee, mak
     choose(app, client, play_id, "start", 2)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("trainee"))
-    assert client.get(f"/plays/{play_id}").status_code == 403
+    assert client.get(f"/plays/{play_id}").status_code == 404
     assert client.get(f"/review/plays/{play_id}").status_code == 403
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("trainer"))
