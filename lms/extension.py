@@ -13,6 +13,7 @@ from .config import EXTENSION_DEFAULTS
 from .extensions import db, login_manager
 from .i18n import select_locale
 from .throttle import Throttle
+from .transaction import own_sqlite_transactions
 
 if TYPE_CHECKING:
     from .accounts.identity import HostUser
@@ -89,3 +90,5 @@ def _tune_sqlite(engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, far fewer fsyncs
             cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+    own_sqlite_transactions(engine)

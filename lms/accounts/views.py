@@ -115,7 +115,6 @@ def set_language():
         user = load_current_user()
         if user is not None:
             user.locale = form.locale.data
-            db_session.commit()
     return redirect(target)
 
 
@@ -147,7 +146,6 @@ def new_user():
             except services.AccountError as error:
                 getattr(form, error.field).errors.append(error.message)
             else:
-                db_session.commit()
                 flash(_("User %(name)s created.", name=user.display_name), "success")
                 return redirect(url_for(".users"))
     status = 400 if request.method == "POST" else 200
@@ -177,7 +175,6 @@ def edit_user(user_id: int):
         except services.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            db_session.commit()
             flash(_("Changes to %(name)s saved.", name=user.display_name), "success")
             return redirect(url_for(".users"))
     status = 400 if request.method == "POST" else 200

@@ -1,7 +1,8 @@
 """Completing a course and issuing its certificate; revoking and re-issuing; verifying.
 
 Completion and issuing happen together in a savepoint: a failure (say, the PDF) leaves the
-enrolment incomplete and issues nothing, and the next progress event or dashboard visit retries.
+enrolment incomplete and issues nothing; the next progress event, or the trainee's "try again" on
+the dashboard, retries.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from ..assessments.models import CASE, GRADED, QUIZ, SCENARIO, QuizAttempt, Scen
 from ..assessments.summaries import SUMMARY_SLUG
 from ..audit.services import record
 from ..content.course import DEFAULT_CERTIFICATE, DEFAULT_COMPLETION
-from ..db import session, utcnow
+from ..db import locked, session, utcnow
 from ..learning import services as learning
 from ..learning.models import Enrolment
 from ..signals import enrolled, progress_changed
-from ..urls import PublicUrlMissing, public_url
+from ..urls import public_url
 from .models import Certificate
 from .signing import SignatureCheck
 
@@ -84,23 +85,27 @@ class CertificateLines:
 
 
 def certificates_of(statuses: list[learning.CourseStatus]) -> CertificateLines:
-    """Issuing is retried for a complete enrolment whose certificate failed to issue earlier; a
-    failure never breaks the page: the enrolment is listed as pending, with the reason."""
+    """Read only: a complete enrolment without a certificate (its issue failed) is listed as
+    pending, with the reason; :func:`retry_issue` tries again when the trainee asks."""
     issued, pending = {}, {}
     for status in statuses:
         certificate = current_certificate(status.enrolment)
-        if certificate is None and status.is_complete:
-            try:
-                certificate = issue_if_complete(status.enrolment)
-            except Exception as error:
-                current_app.logger.exception("issuing the certificate of enrolment %s failed",
-                                             status.enrolment.id)
-                pending[status.enrolment.id] = (PENDING_CONFIGURATION if isinstance(error, PublicUrlMissing)
-                                                else PENDING_ERROR)
-                continue
         if certificate is not None:
             issued[status.enrolment.id] = certificate
+        elif status.is_complete:
+            pending[status.enrolment.id] = (PENDING_ERROR if current_app.config.get("LMS_PUBLIC_URL")
+                                            else PENDING_CONFIGURATION)
     return CertificateLines(issued, pending)
+
+
+def retry_issue(status: learning.CourseStatus) -> Certificate | None:
+    """Issue the certificate of a complete enrolment whose issue failed earlier; a failure is
+    logged and recorded, and the enrolment stays pending."""
+    try:
+        return issue_if_complete(status.enrolment)
+    except Exception as error:
+        _issue_failed(status.enrolment, error)
+        return None
 
 
 def current_certificate(enrolment: Enrolment) -> Certificate | None:
@@ -112,6 +117,11 @@ def current_certificate(enrolment: Enrolment) -> Certificate | None:
 
 def issue_if_complete(enrolment: Enrolment, now: datetime | None = None) -> Certificate | None:
     """Complete the enrolment and issue its certificate once every requirement is met."""
+    if enrolment.is_archived:
+        return None
+    # One at a time per enrolment: a second request that completes the course at the same moment
+    # waits here, then finds the certificate the first one issued.
+    locked(Enrolment, enrolment.id)
     if enrolment.is_archived or current_certificate(enrolment) is not None:
         return None
     now = now or utcnow()
@@ -216,11 +226,15 @@ def course_versions(enrolment: Enrolment, status: learning.CourseStatus) -> dict
 def _on_progress(enrolment: Enrolment, **_: object) -> None:
     try:
         issue_if_complete(enrolment)
-    except Exception as error:  # the action that made progress stands; the next visit retries
-        current_app.logger.exception("issuing the certificate of enrolment %s failed", enrolment.id)
-        user = enrolment.user
-        record("certificate.issue_failed", f"{user.employee_no or user.username}/{enrolment.course.slug}",
-               None, {"holder": user.display_name, "error": f"{type(error).__name__}: {error}"[:500]})
+    except Exception as error:  # the action that made progress stands; the trainee may retry
+        _issue_failed(enrolment, error)
+
+
+def _issue_failed(enrolment: Enrolment, error: Exception) -> None:
+    current_app.logger.exception("issuing the certificate of enrolment %s failed", enrolment.id)
+    user = enrolment.user
+    record("certificate.issue_failed", f"{user.employee_no or user.username}/{enrolment.course.slug}",
+           None, {"holder": user.display_name, "error": f"{type(error).__name__}: {error}"[:500]})
 
 
 # --- serials, dates, URLs ----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from ..accounts.models import ADMIN, HR, TRAINER
 from ..audit.services import record
 from ..db import session, utcnow
 from ..i18n import gettext as _
+from ..transaction import begin_writing
 from . import services
 from .models import Certificate
 
@@ -70,8 +71,8 @@ def download(serial: str):
     certificate = services.find(serial) or abort(404)
     if not _may_download(certificate):
         abort(403)
+    begin_writing()
     record("certificate.downloaded", certificate.serial, load_current_user())
-    session.commit()
     response = Response(certificate.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{certificate.serial}.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -107,10 +108,8 @@ def manage(serial: str):
                         date=format_date(fresh.due_at, "long")), "success")
             elif action == "reissue":
                 new = services.reissue(certificate, load_current_user())
-                session.commit()
                 flash(_("Re-issued as %(serial)s.", serial=new.serial), "success")
                 return redirect(url_for(".manage", serial=new.serial))
-            session.commit()
             return redirect(url_for(".manage", serial=certificate.serial))
         except services.CertificateError as problem:
             session.rollback()

@@ -46,7 +46,6 @@ def dashboard():
     user = load_current_user()
     courses = services.dashboard(user)
     certificates = certificate_services.certificates_of(courses)
-    session.commit()  # a certificate that failed to issue earlier may have been issued now
     enrolled = {status.course.id for status in courses}
     previews = ([c for c in services.all_courses() if c.id not in enrolled]
                 if user.has_role(TRAINER, HR) else [])
@@ -79,17 +78,14 @@ def module(course_slug: str, module_slug: str):
         flash(_("Finish the modules before “%(title)s” first: this course is taken in order.",
                 title=module.current_revision.title), "warning")
         return redirect(url_for(".course", course_slug=course.slug))
-    reading = None
-    if status.enrolment is not None:
-        row = services.open_module(status.enrolment, module, utcnow())
-        reading = services.module_time(course, row, module)
+    # Opening the page records nothing: the page's first progress report is the visit.
+    reading = (services.module_time(course, module_status.progress, module)
+               if status.enrolment is not None else None)
     previous, following = status.neighbours(module)
-    page = render_template("lms/learning/module.html", course=course, status=status,
+    return render_template("lms/learning/module.html", course=course, status=status,
                            module=module, revision=module.current_revision,
                            module_status=module_status, previous=previous, following=following,
                            reading=reading)
-    session.commit()  # after rendering, so the page is not built from expired objects
-    return page
 
 
 @bp.post("/courses/<course_slug>/<module_slug>/progress")
@@ -107,7 +103,6 @@ def report_progress(course_slug: str, module_slug: str):
     row = services.record_reading(status.enrolment, module, form.seconds.data or 0,
                                   bool(form.reached_end.data), form.revision.data, utcnow())
     reading = services.module_time(course, row, module)
-    session.commit()
     updated = services.course_status(course, status.enrolment)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(completed=row.is_complete, reached_end=row.reached_end_at is not None,
@@ -122,6 +117,17 @@ def report_progress(course_slug: str, module_slug: str):
     if following is not None:
         return redirect(url_for(".module", course_slug=course.slug, module_slug=following.module.slug))
     return redirect(url_for(".course", course_slug=course.slug))
+
+
+@bp.post("/courses/<course_slug>/certificate")
+@login_required
+def issue_certificate(course_slug: str):
+    """Try again to issue the certificate of a complete course whose issue failed earlier."""
+    course, status = _load_course(course_slug)
+    if status.enrolment is None:
+        abort(403)
+    certificate_services.retry_issue(status)
+    return redirect(url_for(".dashboard"), 303)
 
 
 @bp.get("/courses/<course_slug>/assets/<path:asset_path>")

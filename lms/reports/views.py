@@ -34,6 +34,7 @@ from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Enrolment
+from ..transaction import begin_writing
 from . import hr, people, summaries
 from .archives import ArchiveFile, certificate_files, course_certificates, stream_zip, with_manifest
 from .spreadsheets import parse_employees, write_csv, write_xlsx
@@ -101,9 +102,9 @@ def course(course_slug: str):
 def export(course_slug: str, fmt: str):
     course, _rows, found, _now = _filtered(course_slug)
     data = hr.export_rows(found)
+    begin_writing()
     record(f"export.{fmt}", course.slug, load_current_user(),
            {"rows": len(found), "filters": dict(request.args)})
-    session.commit()
     name = f"{course.slug}-{utcnow():%Y%m%d}.{fmt}"
     if fmt == "csv":
         body, mimetype = write_csv(hr.export_headers(course), data), "text/csv; charset=utf-8"
@@ -123,9 +124,9 @@ def certificates_zip(course_slug: str):
     include_all = request.args.get("include") == "all"
     entries = course_certificates(course, now, user_ids={row.user_id for row in found},
                                   include_all=include_all)
+    begin_writing()
     record("export.certificates_zip", course.slug, load_current_user(),
            {"certificates": len(entries), "filters": dict(request.args)})
-    session.commit()
     name = f"{course.slug}-certificates{'-all' if include_all else ''}-{now:%Y%m%d}.zip"
     return Response(stream_with_context(stream_zip(with_manifest(certificate_files(entries)))),
                     mimetype="application/zip",
@@ -146,7 +147,6 @@ def import_employees():
                 problems = parsed.errors  # nothing is saved while any row is wrong
             else:
                 result = hr.import_employees(parsed.rows, load_current_user())
-                session.commit()
     status = 400 if problems else 200
     return render_template("lms/hr/import.html", result=result, problems=problems), status
 
@@ -175,7 +175,6 @@ def assign(course_slug: str):
                 course, chosen_departments, chosen_cohorts, due_on, load_current_user(),
                 enrol_ids=set(request.form.getlist("enrol", type=int)),
                 change_ids=set(request.form.getlist("change", type=int)))
-            session.commit()
             flash(_("%(enrolled)d enrolled, %(changed)d due dates changed.", enrolled=enrolled,
                     changed=changed), "success")
             return redirect(url_for(".course", course_slug=course.slug))
@@ -198,7 +197,6 @@ def extend_due(enrolment_id: int):
             if due_on is None:
                 raise hr.DueDateError("no_date")
             hr.extend_due_date(enrolment, due_on, request.form.get("reason", ""), load_current_user())
-            session.commit()
             flash(_("%(name)s is now due %(date)s.", name=enrolment.user.display_name,
                     date=format_date(enrolment.due_at, "long")), "success")
             return redirect(url_for(".course", course_slug=enrolment.course.slug))
@@ -218,8 +216,8 @@ def extend_due(enrolment_id: int):
 def audit_log():
     action = request.args.get("action", "")
     if request.args.get("format") == "csv":
+        begin_writing()
         record("export.audit_csv", "audit", load_current_user(), {"rows": audit_count()})
-        session.commit()
         return Response(stream_with_context(audit_chain.write_csv(chain_entries())),
                         mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
@@ -260,8 +258,8 @@ def trainee_report(enrolment_id: int):
     context = summaries.trainee_report(enrolment)
     data = summaries.render_report_pdf("lms/reports/trainee.html", **context)
     subject = f"{enrolment.user.employee_no or enrolment.user.username}/{enrolment.course.slug}"
+    begin_writing()
     record("report.trainee", subject, user)
-    session.commit()
     return _pdf(data, f"report-{enrolment.user.employee_no or enrolment.user_id}-{enrolment.course.slug}.pdf")
 
 
@@ -311,9 +309,9 @@ def cohort_pdf(course_slug: str):
     period = _period()
     data = summaries.render_report_pdf("lms/reports/cohort.html",
                                        **summaries.cohort_report(course, period=period, statistics=True))
+    begin_writing()
     record("report.cohort", course.slug, load_current_user(),
            {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else None)
-    session.commit()
     suffix = period.tag if period else f"{utcnow():%Y%m%d}"
     return _pdf(data, f"training-statistics-{course.slug}-{suffix}.pdf",
                 f"{summaries.COHORT_REPORT_TITLE}-{course.title}-{suffix}.pdf")
@@ -335,9 +333,9 @@ def audit_bundle(course_slug: str):
     completed = [row for row in hr.course_roster(course, now, period) if row.completed_at in period]
     entries = course_certificates(course, now, issued_in=period, include_all=True)
     html = render_template("lms/reports/cohort.html", **summaries.cohort_report(course, now, period))
+    begin_writing()
     record("export.audit_bundle", course.slug, load_current_user(),
            {"from": period.first.isoformat(), "to": period.last.isoformat(), "certificates": len(entries)})
-    session.commit()
 
     def report() -> Iterator[ArchiveFile]:  # rendered once the download has begun
         yield ArchiveFile(f"{summaries.COHORT_REPORT_TITLE}-{period.tag}.pdf", summaries.report_pdf(html))

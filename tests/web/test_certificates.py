@@ -179,6 +179,10 @@ def test_without_a_public_url_nothing_is_issued_and_the_trainee_sees_pending(
     assert page.status_code == 200
     assert 'data-testid="certificate-pending"' in page.get_data(as_text=True)
     app.config["LMS_PUBLIC_URL"] = "https://training.example.com"
+    assert "/certificates/" not in client.get("/").get_data(as_text=True)  # a GET issues nothing
+    assert Certificate_count(app) == 0
+    response = client.post("/courses/tiny/certificate", data={"csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 303 and response.location == "/"
     assert "/certificates/" in client.get("/").get_data(as_text=True)
     assert Certificate_count(app) == 1
 
@@ -319,7 +323,9 @@ def test_a_certificate_that_cannot_render_is_reported_and_issued_later(app, clie
         session.get(User, trainee.id).display_name = "王小明"  # HR fixes the name
         session.commit()
     login(trainee)
-    assert "下载证书" in client.get("/").get_data(as_text=True)  # issued on this visit
+    assert 'data-testid="certificate-retry"' in client.get("/").get_data(as_text=True)
+    client.post("/courses/tiny/certificate", data={"csrf_token": csrf_token(client, "/")})
+    assert "下载证书" in client.get("/").get_data(as_text=True)  # issued when the trainee retried
     with app.app_context():
         assert session.query(Certificate).one().snapshot["holder_name"] == "王小明"
 
