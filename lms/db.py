@@ -73,8 +73,9 @@ def insert_missing(model: type[Base], values: dict[str, Any], keys: tuple[str, .
     when it was there already (or another request inserted it first). Objects of ``model``
     already in the session are not updated: load the row afterwards."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    return session.execute(statement).rowcount == 1
+    statement = (dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+                 .returning(*model.__table__.primary_key.columns))  # rowcount is not reliable here
+    return session.execute(statement).first() is not None
 
 
 def locked(model: type[Base], ident: Any, of: Any = None) -> Any:
