@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from .content import ContentErrors, load_courses
+from .transaction import writing_command
 
 
 def _create_app():
@@ -91,6 +92,7 @@ def check_command(paths: tuple[str, ...], strict: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--author", default=None, help="Recorded on new revisions (default: your login).")
 @with_appcontext
+@writing_command
 def import_command(paths: tuple[str, ...], author: str | None) -> None:
     """Validate, then load content in one transaction."""
     from .db import session

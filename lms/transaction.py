@@ -17,6 +17,7 @@ done calls :func:`begin_writing` first.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -105,6 +106,18 @@ def immediate() -> Iterator[None]:
         yield
     finally:
         _immediate.reset(token)
+
+
+def writing_command(command: F) -> F:
+    """A CLI command that changes the database: its transactions take SQLite's write lock from
+    the start, as a writing request's do, since the site may be writing at the same moment."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with immediate():
+            return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def own_sqlite_transactions(engine: Engine) -> None:

@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..db import session, utcnow
+from ..transaction import writing_command
 from . import services
 from .models import CertificateStatus
 
@@ -121,6 +122,7 @@ def signer() -> None:
 @click.argument("serial")
 @click.option("--reason", required=True)
 @with_appcontext
+@writing_command
 def revoke(serial: str, reason: str) -> None:
     try:
         services.revoke(_get(serial), reason, None)
@@ -134,6 +136,7 @@ def revoke(serial: str, reason: str) -> None:
 @certificates_group.command("reissue")
 @click.argument("serial")
 @with_appcontext
+@writing_command
 def reissue(serial: str) -> None:
     try:
         new = services.reissue(_get(serial), None)
@@ -148,6 +151,7 @@ def reissue(serial: str) -> None:
 @click.option("--within", "within_days", default=60, show_default=True,
               help="Start refreshers for certificates expiring within this many days.")
 @with_appcontext
+@writing_command
 def recertify(within_days: int) -> None:
     """Enrol holders of expiring certificates for the refresher (run from cron)."""
     started = services.start_refreshers(within_days)
