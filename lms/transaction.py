@@ -10,9 +10,8 @@ On SQLite, a transaction that reads and then writes cannot always upgrade its re
 writer committed in between: "database is locked" at once, busy timeout or not). So a request
 that may write starts with ``BEGIN IMMEDIATE``: it waits for the write lock up front, and writers
 queue instead of failing. That is every request other than GET/HEAD/OPTIONS, and the few GET
-views marked :func:`writes`. A plain GET stays
-``BEGIN`` (deferred) and never blocks anyone; a GET that records an audit entry once its work is
-done calls :func:`begin_writing` first.
+views marked :func:`writes`. A plain GET stays ``BEGIN`` (deferred) and never blocks anyone; a GET
+that records an audit entry once its work is done calls :func:`begin_writing` first.
 """
 
 from __future__ import annotations
@@ -38,8 +37,9 @@ _immediate: ContextVar[bool] = ContextVar("lms_immediate", default=False)
 
 
 def writes(view: F) -> F:
-    """Mark a GET view that writes (e.g. the audit entry of a download): an explicit exception to
-    "a GET never writes", whose transaction takes SQLite's write lock from the start."""
+    """Mark a GET view that may write (a trainee's quiz page closing their attempt whose time ran
+    out): an explicit exception to "a GET never writes", whose transaction takes SQLite's write
+    lock from the start."""
     view.lms_writes = True  # type: ignore[attr-defined]
     return view
 
