@@ -16,6 +16,7 @@ from sqlalchemy import exc
 from .content import ContentErrors, load_courses
 from .database import UNAVAILABLE, problem_sentence, sqlite_path, sqlite_problem
 from .progress import progress
+from .transaction import writing_command
 
 
 def _create_app():
@@ -169,6 +170,7 @@ def check_command(paths: tuple[str, ...], strict: bool) -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--author", default=None, help="Recorded on new revisions (default: your login).")
 @with_appcontext
+@writing_command
 def import_command(paths: tuple[str, ...], author: str | None) -> None:
     """Validate, then load content in one transaction."""
     from .db import session

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, DateTime, MetaData, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, scoped_session
 from sqlalchemy.types import TypeDecorator
 from werkzeug.local import LocalProxy
@@ -63,3 +64,25 @@ session: scoped_session = LocalProxy(_current_session)  # type: ignore[assignmen
 
 def engine():
     return current_app.extensions["sqlalchemy"].engine
+
+
+# --- get-or-create and locks that hold under concurrent requests --------------------------------
+
+def insert_missing(model: type[Base], values: dict[str, Any], keys: tuple[str, ...]) -> bool:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING``: True when this call inserted the row, False
+    when it was there already (or another request inserted it first). Objects of ``model``
+    already in the session are not updated: load the row afterwards."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys))
+                 .returning(*model.__table__.primary_key.columns))  # rowcount is not reliable here
+    return session.execute(statement).first() is not None
+
+
+def locked(model: type[Base], ident: Any, of: Any = None) -> Any:
+    """The row with primary key ``ident``, read afresh and locked for the rest of the transaction
+    (``SELECT … FOR UPDATE`` on PostgreSQL: a second request doing the same waits, then sees what
+    the first committed). On SQLite, the request's ``BEGIN IMMEDIATE`` already made it the only
+    writer."""
+    return session.scalar(select(model).where(model.id == ident)  # type: ignore[attr-defined]
+                          .with_for_update(of=of if of is not None else model)
+                          .execution_options(populate_existing=True))

@@ -16,11 +16,15 @@ from .health import QUEUE_CHECK
 from .i18n import select_locale
 from .jobs import check_queue
 from .throttle import Throttles
+from .transaction import own_sqlite_transactions
 
 if TYPE_CHECKING:
     from .accounts.identity import HostUser
 
 IdentityLoader = Callable[[], "HostUser | None"]
+
+#: How long a SQLite writer waits for the write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class LMS:
@@ -89,5 +93,9 @@ def _tune_sqlite(engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")  # durable enough with WAL, far fewer fsyncs
-            cursor.execute("PRAGMA busy_timeout=5000")
+            # writers queue for the write lock (BEGIN IMMEDIATE); one that renders a certificate
+            # holds it for a second or more, so the queue must be allowed to wait that long
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+
+    own_sqlite_transactions(engine)

@@ -16,6 +16,7 @@ from .database import UNAVAILABLE
 from .db import session, utcnow
 from .headers import apply_security_headers
 from .i18n import current_locale, gettext, html_lang, ngettext
+from .transaction import begin, finish, teardown
 
 blueprint = Blueprint("lms", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
@@ -47,6 +48,7 @@ def _markdown_filter(text: str) -> Markup:
 def _before_request() -> None:
     if request.endpoint == "lms.static":
         return  # files need no user (nor the database, which may be down)
+    begin()  # before the first query: it decides how the request's transaction starts
     load_current_user()
     if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
         _check_csrf()
@@ -67,6 +69,8 @@ def _check_csrf() -> None:
 
 
 blueprint.after_request(apply_security_headers)
+blueprint.after_request(finish)
+blueprint.teardown_request(teardown)
 
 
 @blueprint.context_processor

@@ -234,6 +234,17 @@ def let_time_pass(app: Flask, module: str, minutes: float) -> None:
         session.commit()
 
 
+def open_module(client: FlaskClient, url: str) -> str:
+    """Open a module page as a browser does: GET it (which records nothing), then send the visit
+    its script reports first. Returns the page's CSRF token."""
+    page = client.get(url)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    token = match.group(1) if match else csrf_token(client, "/")  # a locked module redirects
+    client.post(f"{url}/progress", data={"csrf_token": token, "seconds": "0"},
+                headers={"Accept": "application/json"})
+    return token
+
+
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     page = client.get(path).get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)

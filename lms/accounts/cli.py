@@ -9,6 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..db import session
+from ..transaction import writing_command
 from . import services
 from .models import ROLES
 
@@ -48,6 +49,7 @@ def _get(username: str):
 @click.option("--department", default=None)
 @click.option("--email", default=None)
 @with_appcontext
+@writing_command
 def add_user(username, password, roles, name, employee_no, department, email) -> None:
     """Create an account."""
     try:
@@ -76,6 +78,7 @@ def list_users(role) -> None:
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES),
               help="The user's roles from now on; repeat for several.")
 @with_appcontext
+@writing_command
 def set_role(username, roles) -> None:
     """Replace a user's roles."""
     user = _get(username)
@@ -88,6 +91,7 @@ def set_role(username, roles) -> None:
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
+@writing_command
 def set_password(username, password) -> None:
     """Set a user's password."""
     user = _get(username)

@@ -71,7 +71,7 @@ def sync_host_user(identity: HostUser) -> User:
         changed = True
     changed |= set_roles(user, [role for role in identity.roles if role in ROLES])
     if changed:
-        session.commit()
+        session.flush()  # committed with the request (see lms.transaction)
     return user
 
 

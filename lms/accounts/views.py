@@ -81,6 +81,9 @@ def login():
         return redirect(target)
     status, headers = 200, {}
     if form.validate_on_submit():
+        # The throttles count on a connection of their own: this request must hold no lock
+        # (SQLite's one writer) while they do. Nothing has been written yet.
+        db_session.rollback()
         throttles = current_app.extensions["lms.throttles"]
         username = services.normalise_username(form.username.data)
         address = address_key(request.remote_addr)
@@ -92,14 +95,15 @@ def login():
                 "Too many failed sign-in attempts. Try again in %(num)d minutes.", math.ceil(wait / 60)))
             status, headers = 429, {"Retry-After": str(wait)}
         elif (user := services.authenticate(form.username.data, form.password.data)) is None:
+            db_session.rollback()  # release the lock authenticating took, before counting
             throttles.login_user.hit(username)
             throttles.login_address.hit(address)
             form.form_errors.append(_("Wrong username or password."))
             status = 401
         else:
-            throttles.login_user.reset(username)  # only this user's count: the address's stays
             _start_session(user)
-            db_session.commit()
+            db_session.commit()  # before the throttle's own connection writes (SQLite's one writer)
+            throttles.login_user.reset(username)  # only this user's count: the address's stays
             return redirect(target)
     elif request.method == "POST":
         status = 400
@@ -195,7 +199,6 @@ def set_language():
         user = load_current_user()
         if user is not None:
             user.locale = form.locale.data
-            db_session.commit()
     return redirect(target)
 
 
@@ -227,7 +230,6 @@ def new_user():
             except services.AccountError as error:
                 getattr(form, error.field).errors.append(error.message)
             else:
-                db_session.commit()
                 flash(_("User %(name)s created.", name=user.display_name), "success")
                 return redirect(url_for(".users"))
     status = 400 if request.method == "POST" else 200
@@ -257,7 +259,7 @@ def edit_user(user_id: int):
         except services.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            db_session.commit()
+            db_session.flush()  # the new session version, for this admin's own session
             if user == load_current_user():  # an admin editing themselves keeps this session
                 _start_session(user)
             flash(_("Changes to %(name)s saved.", name=user.display_name), "success")

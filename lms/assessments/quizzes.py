@@ -26,7 +26,7 @@ from ..content.questions import (
     TRUEFALSE,
     Question,
 )
-from ..db import session
+from ..db import locked, session
 from ..learning.models import Enrolment
 from ..signals import attempt_graded_by_hand, progress_changed
 from .grading import QUESTION_TYPES, FormValues, answer_choices, is_scored, score_percent
@@ -132,7 +132,10 @@ def start_attempt(enrolment: Enrolment, activity: Activity, now: datetime,
     """The open attempt, or a new one with its questions drawn and ordered.
 
     ``rng`` decides the draw, the orders and the tokens; by default the system's secure source.
+    The enrolment is locked first: a double click starts one attempt, and the second request
+    returns it.
     """
+    locked(Enrolment, enrolment.id)
     existing = open_attempt(enrolment, activity, now)
     if existing is not None:
         return existing

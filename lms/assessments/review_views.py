@@ -9,7 +9,7 @@ from ..accounts.access import roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import TRAINER
 from ..audit.downloads import audited_download
-from ..db import session, utcnow
+from ..db import locked, session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..reports import hr
@@ -34,8 +34,6 @@ RESULTS_PER_PAGE = 50
 @bp.get("/")
 @roles_required(TRAINER)
 def queue():
-    quizzes.close_expired_attempts(utcnow())
-    session.commit()
     waiting = session.scalars(select(QuizAttempt).where(QuizAttempt.state == AWAITING_GRADING)
                               .order_by(QuizAttempt.submitted_at)).all()
     return render_template("lms/review/queue.html", attempts=waiting,
@@ -45,7 +43,8 @@ def queue():
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
 @roles_required(TRAINER)
 def attempt(attempt_id: int):
-    attempt = reviewable(session.get(QuizAttempt, attempt_id))
+    attempt = reviewable(locked(QuizAttempt, attempt_id) if request.method == "POST"
+                         else session.get(QuizAttempt, attempt_id))
     errors: dict[str, str] = {}
     if request.method == "POST":
         now = utcnow()
@@ -66,7 +65,6 @@ def attempt(attempt_id: int):
                                   request.form.get(f"comment-{item.key}", "").strip(),
                                   load_current_user(), now)
         if not errors:
-            session.commit()
             flash(_("Grades saved."), "success")
             return redirect(url_for(".attempt", attempt_id=attempt.id))
         session.rollback()
@@ -78,16 +76,18 @@ def attempt(attempt_id: int):
 @bp.route("/summaries/<int:summary_id>", methods=["GET", "POST"])
 @roles_required(TRAINER)
 def summary(summary_id: int):
-    record = reviewable(session.get(TrainingSummary, summary_id))
+    # A POST locks the summary: of two trainers deciding at once, the second sees the decision.
+    record = reviewable(locked(TrainingSummary, summary_id) if request.method == "POST"
+                        else session.get(TrainingSummary, summary_id))
     error = None
     if request.method == "POST":
         try:
             summaries.review(record, request.form.get("decision") == "approve",
                              request.form.get("comment", ""), load_current_user(), utcnow())
         except summaries.SummaryError as problem:
-            error = summaries.error_message(problem)
-        else:
-            session.commit()
+            if problem.code != "already_reviewed":  # the same decision twice: done already
+                error = summaries.error_message(problem)
+        if error is None:
             flash(_("Summary approved.") if record.status == "approved"
                   else _("Summary returned to the trainee."), "success")
             return redirect(url_for(".queue"))
@@ -116,8 +116,6 @@ def course_results(course_slug: str):
     sorted and paged in the database."""
     course = learning.get_course(course_slug) or abort(404)
     now = utcnow()
-    quizzes.close_expired_attempts(now)
-    session.commit()
     wanted = _results_filter()
     found = results.course_results(course, wanted, now, page=request.args.get("page", 1, type=int),
                                    per_page=RESULTS_PER_PAGE)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..content import scenario as engine
-from ..db import session
+from ..db import locked, session
 from ..learning.models import Enrolment
 from ..signals import progress_changed
 from .models import Activity, ActivityRevision, ScenarioChoice, ScenarioPlay
@@ -52,7 +52,9 @@ def start_play(enrolment: Enrolment, activity: Activity, now: datetime,
     """The unfinished play of this scenario, or a new one at its start.
 
     ``rng`` makes the play's salt (the order and tokens of its choices); by default a secure one.
+    The enrolment is locked first: a double click leaves one unfinished play, not two.
     """
+    locked(Enrolment, enrolment.id)
     unfinished = next((p for p in plays_of(enrolment, activity) if p.finished_at is None), None)
     if unfinished is not None:
         return unfinished

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..db import session
+from ..db import locked, session
 from ..i18n import gettext as _
 from ..learning.models import Course, Enrolment
 from ..signals import progress_changed, summary_reviewed
@@ -50,7 +50,15 @@ def summary_of(enrolment: Enrolment) -> TrainingSummary | None:
     return session.scalar(select(TrainingSummary).where(TrainingSummary.enrolment_id == enrolment.id))
 
 
+def current(enrolment: Enrolment) -> TrainingSummary:
+    """The enrolment's summary, or an empty draft that is stored only once the trainee saves."""
+    return summary_of(enrolment) or TrainingSummary(enrolment_id=enrolment.id, body="", status=DRAFT)
+
+
 def get_or_create(enrolment: Enrolment) -> TrainingSummary:
+    """The enrolment's summary, created if needed; the enrolment is locked, so two tabs saving
+    at once change it one after the other."""
+    locked(Enrolment, enrolment.id)
     summary = summary_of(enrolment)
     if summary is None:
         summary = TrainingSummary(enrolment_id=enrolment.id, body="", status=DRAFT)
@@ -75,6 +83,11 @@ def save_draft(enrolment: Enrolment, body: str, now: datetime) -> TrainingSummar
 
 
 def submit(enrolment: Enrolment, body: str, min_chars: int, actor: User, now: datetime) -> TrainingSummary:
+    """Submit the summary for review; the same text submitted again (a double click, a second
+    tab) changes nothing."""
+    summary = get_or_create(enrolment)
+    if summary.status == SUBMITTED and summary.body == body:
+        return summary
     summary = save_draft(enrolment, body, now)
     if counted_chars(body) < min_chars:
         raise SummaryError("too_short", minimum=min_chars, count=counted_chars(body))
@@ -89,7 +102,8 @@ def review(summary: TrainingSummary, approve: bool, comment: str, reviewer: User
            now: datetime) -> None:
     """Approve a submitted summary, or return it to the trainee with a comment."""
     if summary.status != SUBMITTED:
-        raise SummaryError("not_submitted")
+        raise SummaryError("already_reviewed" if summary.status == (APPROVED if approve else RETURNED)
+                           else "not_submitted")
     if not approve and not comment.strip():
         raise SummaryError("comment_required")
     summary.status = APPROVED if approve else RETURNED

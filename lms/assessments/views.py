@@ -8,9 +8,10 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from ..accounts.access import login_required
 from ..accounts.identity import load_current_user
-from ..db import session, utcnow
+from ..db import locked, session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
+from ..transaction import keep_changes, writes
 from . import quizzes, scenarios, summaries
 from .access import load_activity, load_enrolled_course, own, own_open, require_open
 from .models import CASE, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
@@ -21,12 +22,12 @@ bp = Blueprint("assessments", __name__)
 # --- quizzes and case studies ----------------------------------------------------------------
 
 @bp.get("/courses/<course_slug>/quizzes/<slug>/")
+@writes  # the trainee's own attempt whose time ran out is closed (and graded) here
 @login_required
 def quiz(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
     activity = load_activity(course, slug, (QUIZ, CASE), enrolment)
     status = quizzes.quiz_status(enrolment, activity, utcnow())
-    session.commit()  # an attempt past its deadline may have just been closed
     return render_template("lms/assessments/quiz.html", course=course, activity=activity,
                            revision=activity.current_revision, status=status,
                            settings=quizzes.Settings.of(activity.current_revision))
@@ -40,15 +41,15 @@ def start_attempt(course_slug: str, slug: str):
     try:
         attempt = quizzes.start_attempt(enrolment, activity, utcnow())
     except quizzes.AttemptRefused:
-        session.commit()
         return redirect(url_for(".quiz", course_slug=course.slug, slug=activity.slug))
-    session.commit()
     return redirect(url_for(".attempt", attempt_id=attempt.id))
 
 
-def _load_attempt(attempt_id: int) -> QuizAttempt:
-    """An attempt of the current user; its activity must be open (the review stays readable)."""
-    return own_open(session.get(QuizAttempt, attempt_id))
+def _load_attempt(attempt_id: int, lock: bool = False) -> QuizAttempt:
+    """An attempt of the current user; its activity must be open (the review stays readable).
+    With ``lock``, the attempt is read afresh and locked: two tabs saving or submitting at once
+    are handled one after the other, the second seeing what the first did."""
+    return own_open(locked(QuizAttempt, attempt_id) if lock else session.get(QuizAttempt, attempt_id))
 
 
 def _form_values(attempt: QuizAttempt):
@@ -57,13 +58,13 @@ def _form_values(attempt: QuizAttempt):
 
 
 @bp.get("/attempts/<int:attempt_id>")
+@writes  # closes the trainee's own attempt whose time ran out
 @login_required
 def attempt(attempt_id: int):
     attempt = _load_attempt(attempt_id)
     now = utcnow()
     if not quizzes.is_open(attempt, now):
         quizzes.close_if_expired(attempt, now)
-        session.commit()
         return redirect(url_for(".review", attempt_id=attempt.id))
     return render_template("lms/assessments/attempt.html", attempt=attempt,
                            course=attempt.activity.course, revision=attempt.revision,
@@ -73,21 +74,20 @@ def attempt(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/save")
 @login_required
 def save_attempt(attempt_id: int):
-    attempt = _load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id, lock=True)
     now = utcnow()
     try:
         saved = quizzes.save_responses(attempt, _form_values(attempt), now)
     except quizzes.AttemptClosed:
-        session.commit()
+        keep_changes()  # the attempt may just have been closed at its deadline
         return jsonify(saved=0, closed=True, review=url_for(".review", attempt_id=attempt.id)), 409
-    session.commit()
     return jsonify(saved=saved, saved_at=now.isoformat(), closed=False)
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit_attempt(attempt_id: int):
-    attempt = _load_attempt(attempt_id)
+    attempt = _load_attempt(attempt_id, lock=True)
     now = utcnow()
     if quizzes.is_open(attempt, now):
         quizzes.save_responses(attempt, _form_values(attempt), now)
@@ -96,7 +96,6 @@ def submit_attempt(attempt_id: int):
         quizzes.close_if_expired(attempt, now)
         if attempt.deadline_at is not None and now >= attempt.deadline_at:
             flash(_("The time limit had passed: answers sent after it were not counted."), "warning")
-    session.commit()
     return redirect(url_for(".review", attempt_id=attempt.id))
 
 
@@ -135,7 +134,6 @@ def start_play(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
     activity = load_activity(course, slug, (SCENARIO,), enrolment)
     play = scenarios.start_play(enrolment, activity, utcnow())
-    session.commit()
     return redirect(url_for(".play", play_id=play.id))
 
 
@@ -153,13 +151,12 @@ def play(play_id: int):
 @bp.post("/plays/<int:play_id>/choose")
 @login_required
 def choose(play_id: int):
-    play = own_open(session.get(ScenarioPlay, play_id))
+    play = own_open(locked(ScenarioPlay, play_id))
     if play.finished_at is None:
         # A second tab or a double click sends a stale choice: show where the play now stands.
         with suppress(scenarios.StaleChoice):
             scenarios.choose(play, request.form.get("step", ""), request.form.get("choice", ""),
                              utcnow())
-        session.commit()
     if play.finished_at is not None:
         return redirect(url_for(".debrief", play_id=play.id))
     return redirect(url_for(".play", play_id=play.id))
@@ -187,18 +184,15 @@ def summary(course_slug: str):
     course, enrolment = load_enrolled_course(course_slug)
     require_open(course, enrolment, summaries.SUMMARY_SLUG)
     min_chars = summaries.min_chars(course)
-    record = summaries.get_or_create(enrolment)
-    error = None
+    record = summaries.current(enrolment)
     if request.method == "POST":
         body = request.form.get("body", "")
         try:
             if request.form.get("action") == "submit":
                 summaries.submit(enrolment, body, min_chars, load_current_user(), utcnow())
-                session.commit()
                 flash(_("Your training summary was submitted to your trainer."), "success")
                 return redirect(url_for(".summary", course_slug=course.slug))
             summaries.save_draft(enrolment, body, utcnow())
-            session.commit()
             if request.accept_mimetypes.best == "application/json":
                 return jsonify(saved=True, count=summaries.counted_chars(body))
             flash(_("Draft saved."), "info")
@@ -207,7 +201,7 @@ def summary(course_slug: str):
             session.rollback()
             if request.accept_mimetypes.best == "application/json":
                 return jsonify(saved=False, error=problem.code), 409
-            record = summaries.get_or_create(enrolment)
+            record = summaries.current(enrolment)
             error = summaries.error_message(problem)
             return render_template("lms/assessments/summary.html", course=course, summary=record,
                                    body=body, min_chars=min_chars, error=error,

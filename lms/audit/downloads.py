@@ -9,6 +9,7 @@ from flask import Response, stream_with_context
 
 from ..accounts.models import User
 from ..db import session
+from ..transaction import immediate
 from .services import record
 
 
@@ -18,14 +19,16 @@ def audited_download(body: bytes | str | Iterable[bytes | str], *, action: str, 
     """A download (``Cache-Control: private, no-store``) whose audit entry is appended after its
     last byte was handed to the server. A download cut off on the way (the client gone, the
     worker killed or timed out) never reaches that point, so it is not recorded as made."""
+    actor_id = actor.id if actor is not None else None  # the stream may run in a fresh session
     whole = isinstance(body, (bytes, str))
     chunks: Iterable[bytes | str] = [body] if whole else body
 
     @stream_with_context
     def stream() -> Iterator[bytes | str]:
         yield from chunks
-        record(action, subject, actor, details)
-        session.commit()
+        with immediate():  # after the request's commit: a new transaction, with the write lock (SQLite)
+            record(action, subject, session.get(User, actor_id) if actor_id else None, details)
+            session.commit()
 
     response = Response(stream(), mimetype=mimetype,
                         headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})

@@ -2,6 +2,11 @@
 
 Each entry's hash covers its own fields and the previous entry's hash. ``record`` flushes in the
 caller's transaction, so an action and its entry are committed (or rolled back) together.
+
+Appends go through one writer at a time, so that two transactions never read the same head and
+fork the chain: on PostgreSQL a transaction-scoped advisory lock, taken before the head is read
+and held until commit; on SQLite the database's write lock, which every request that may write
+takes when it begins (``BEGIN IMMEDIATE``, see :mod:`lms.transaction`).
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ..accounts.models import User
 from ..db import session, utcnow
 from .chain import GENESIS, Anchor, ChainEntry, ChainProblem, check, entry_hash, timestamp
 from .models import AuditEntry
+
+#: The PostgreSQL advisory lock of the audit chain's writer: any constant bigint.
+CHAIN_LOCK_KEY = int.from_bytes(b"lmsaudit", "big")
 
 __all__ = ["GENESIS", "ChainProblem", "anchor", "audit_count", "chain_entries", "entries", "entry_hash",
            "record", "verify_chain"]
@@ -25,8 +33,8 @@ __all__ = ["GENESIS", "ChainProblem", "anchor", "audit_count", "chain_entries", 
 def record(action: str, subject: str, actor: User | None = None,
            details: dict[str, Any] | None = None, now: datetime | None = None) -> AuditEntry:
     """Append an entry: e.g. ``record("certificate.revoked", serial, hr_user, {"reason": …})``."""
-    last = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
-                          .with_for_update())
+    _serialise_appends()
+    last = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
     prev_hash = last.hash if last is not None else GENESIS
     created_at = now or utcnow()
     details = json.loads(json.dumps(details or {}, ensure_ascii=False, default=str))
@@ -39,6 +47,12 @@ def record(action: str, subject: str, actor: User | None = None,
     session.add(entry)
     session.flush()
     return entry
+
+
+def _serialise_appends() -> None:
+    """Wait until no other transaction is appending (see the module's docstring)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
 
 
 def chain_entries() -> Iterator[ChainEntry]:

@@ -12,6 +12,7 @@ from ..audit.services import record
 from ..db import session, utcnow
 from ..jobs import enqueue as put
 from ..progress import progress
+from ..transaction import writing_command
 from . import services
 from .models import CertificateStatus
 
@@ -210,6 +211,7 @@ def sign(serials: tuple[str, ...], all_unsigned: bool) -> None:
 @click.argument("serial")
 @click.option("--reason", required=True)
 @with_appcontext
+@writing_command
 def revoke(serial: str, reason: str) -> None:
     try:
         services.revoke(_get(serial), reason, None)
@@ -225,6 +227,7 @@ def revoke(serial: str, reason: str) -> None:
 @click.option("--course", "course_slug", help="Every current (valid or expiring) certificate of this course.")
 @click.option("--enqueue", is_flag=True, help="Leave the rendering to the worker (`lms worker`).")
 @with_appcontext
+@writing_command
 def reissue(serials: tuple[str, ...], course_slug: str | None, enqueue: bool) -> None:
     """New certificates from the holders' current details; the old ones are superseded."""
     from . import jobs
@@ -236,9 +239,11 @@ def reissue(serials: tuple[str, ...], course_slug: str | None, enqueue: bool) ->
         click.echo("error: name certificates (SERIAL…) or --course", err=True)
         sys.exit(1)
     if enqueue:
-        for certificate in certificates:
-            put(jobs.reissue_certificate, certificate.id)
-        click.echo(f"{len(certificates)} re-issue(s) queued")
+        ids = [certificate.id for certificate in certificates]
+        session.rollback()  # only read: hold no lock while the jobs are handed over
+        for certificate_id in ids:
+            put(jobs.reissue_certificate, certificate_id)
+        click.echo(f"{len(ids)} re-issue(s) queued")
         return
     with click.progressbar(certificates, label="re-issuing", file=sys.stderr) as bar:
         for certificate in bar:
@@ -256,6 +261,7 @@ def reissue(serials: tuple[str, ...], course_slug: str | None, enqueue: bool) ->
               help="Start refreshers for certificates expiring within this many days.")
 @click.option("--enqueue", is_flag=True, help="Leave it to the worker (`lms worker`).")
 @with_appcontext
+@writing_command
 def recertify(within_days: int, enqueue: bool) -> None:
     """Enrol holders of expiring certificates for the refresher (run from cron)."""
     if enqueue:

@@ -106,10 +106,8 @@ def manage(serial: str):
                         date=format_date(fresh.due_at, "long")), "success")
             elif action == "reissue":
                 new = services.reissue(certificate, load_current_user())
-                session.commit()
                 flash(_("Re-issued as %(serial)s.", serial=new.serial), "success")
                 return redirect(url_for(".manage", serial=new.serial))
-            session.commit()
             return redirect(url_for(".manage", serial=certificate.serial))
         except services.CertificateError as problem:
             session.rollback()

@@ -21,6 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..health import OK, Check
+from ..transaction import immediate
 
 #: the modules that declare jobs, imported when a queue is built
 JOB_MODULES = ("lms.certificates.jobs", "lms.reports.exports", "lms.reminders.jobs")
@@ -92,7 +93,7 @@ def _in_app_context(app: Flask, function: Callable[..., Any]) -> Callable[..., A
     def run(*args: Any, **kwargs: Any) -> Any:
         from ..db import session
 
-        with app.app_context():
+        with app.app_context(), immediate():  # SQLite: take the write lock up front, as requests do
             try:
                 result = function(*args, **kwargs)
                 session.commit()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import TRAINEE, User, UserRole
 from ..assessments.progress import ActivityStatus, activity_statuses
-from ..db import session, utcnow
+from ..db import insert_missing, locked, session, utcnow
 from ..signals import enrolled, progress_changed, roles_changed
 from ..statuses import COMPLETED, IN_PROGRESS, LOCKED, NOT_STARTED
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
@@ -29,17 +29,24 @@ def _due_at(course: Course, start: datetime) -> datetime | None:
 
 
 def enrol(user: User, course: Course, source: str = "default") -> tuple[Enrolment, bool]:
-    """The user's current enrolment in ``course``, creating it if needed."""
+    """The user's current enrolment in ``course``, creating it if needed (once, however many
+    requests ask at the same moment: an insert that does nothing when the cycle exists)."""
     enrolment = current_enrolment(user, course)
     if enrolment is not None:
         return enrolment, False
     now = utcnow()
-    enrolment = Enrolment(user=user, course=course, source=source, enrolled_at=now,
-                          due_at=_due_at(course, now))
-    session.add(enrolment)
-    session.flush()
-    enrolled.send(enrolment)
-    return enrolment, True
+    cycle = (session.scalar(select(func.max(Enrolment.cycle)).where(
+        Enrolment.user_id == user.id, Enrolment.course_id == course.id)) or 0) + 1
+    created = insert_missing(Enrolment, {
+        "user_id": user.id, "course_id": course.id, "cycle": cycle, "source": source,
+        "enrolled_at": now, "due_at": _due_at(course, now), "is_archived": False,
+    }, ("user_id", "course_id", "cycle"))
+    enrolment = current_enrolment(user, course)
+    if enrolment is None:  # the cycle was taken by a re-enrolment that archived it meanwhile
+        raise RuntimeError(f"no current enrolment of user {user.id} in {course.slug}")
+    if created:
+        enrolled.send(enrolment)
+    return enrolment, created
 
 
 def enrol_all_trainees(course: Course) -> int:
@@ -262,20 +269,22 @@ def find_module(course: Course, slug: str) -> Module | None:
 # --- reading ---------------------------------------------------------------------------------
 
 def open_module(enrolment: Enrolment, module: Module, now: datetime | None = None) -> ModuleProgress:
-    """Record that the trainee opened ``module`` now."""
-    row = next((p for p in enrolment.progress if p.module_id == module.id), None)
-    now = now or utcnow()
-    if row is None:
-        row = ModuleProgress(enrolment=enrolment, module_id=module.id,
-                             revision_id=module.current_revision_id,
-                             first_opened_at=now, last_seen_at=now)
-        session.add(row)
-    else:
-        row.last_seen_at = now
-        if not row.is_complete:
-            row.revision_id = module.current_revision_id
-    session.flush()
-    return row
+    """Record that the trainee has ``module`` open now (the progress beacon's visit)."""
+    return _visit(enrolment, module, now or utcnow())[0]
+
+
+def _visit(enrolment: Enrolment, module: Module, now: datetime) -> tuple[ModuleProgress, bool]:
+    """The progress row, created once however many tabs report at the same moment (and whether
+    this call created it), locked so that the reports of two tabs count one after the other."""
+    created = insert_missing(ModuleProgress, {
+        "enrolment_id": enrolment.id, "module_id": module.id, "revision_id": module.current_revision_id,
+        "first_opened_at": now, "last_seen_at": now, "seconds_spent": 0,
+    }, ("enrolment_id", "module_id"))
+    row_id = session.scalar(select(ModuleProgress.id).where(
+        ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.module_id == module.id))
+    row = locked(ModuleProgress, row_id)
+    session.expire(enrolment, ["progress"])  # the collection loaded earlier may lack the new row
+    return row, created
 
 
 def record_reading(enrolment: Enrolment, module: Module, seconds: int, reached_end: bool,
@@ -284,13 +293,12 @@ def record_reading(enrolment: Enrolment, module: Module, seconds: int, reached_e
     complete the module once both hold: the end reached and the module's minimum time spent.
 
     The time counted is bounded by the wall-clock time that has really passed since the last
-    report (or since the page was opened).
+    report (or since the first report, the visit the page sends when it opens).
     """
-    row = next((p for p in enrolment.progress if p.module_id == module.id), None)
-    if row is None:
-        row = open_module(enrolment, module, now)
     now = now or utcnow()
-    elapsed = (now - row.last_seen_at).total_seconds() + REPORT_SLACK_SECONDS
+    row, created = _visit(enrolment, module, now)
+    # the first report opens the row: no time has passed on record before it
+    elapsed = 0 if created else (now - row.last_seen_at).total_seconds() + REPORT_SLACK_SECONDS
     row.seconds_spent += int(max(0, min(seconds, elapsed, MAX_REPORT_SECONDS)))
     row.last_seen_at = max(now, row.last_seen_at)
     if row.is_complete:
@@ -299,6 +307,8 @@ def record_reading(enrolment: Enrolment, module: Module, seconds: int, reached_e
     shown = session.get(ModuleRevision, revision_id) if revision_id else None
     if shown is not None and shown.module_id == module.id:
         row.revision = shown
+    elif revision_id is None:
+        row.revision_id = module.current_revision_id
     if reached_end and row.reached_end_at is None:
         row.reached_end_at = now
     if row.reached_end_at is not None and module_time(enrolment.course, row, module).is_enough:

@@ -80,17 +80,14 @@ def module(course_slug: str, module_slug: str):
         flash(_("Finish the modules before “%(title)s” first: this course is taken in order.",
                 title=module.current_revision.title), "warning")
         return redirect(url_for(".course", course_slug=course.slug))
-    reading = None
-    if status.enrolment is not None:
-        row = services.open_module(status.enrolment, module, utcnow())
-        reading = services.module_time(course, row, module)
+    # Opening the page records nothing: the page's first progress report is the visit.
+    reading = (services.module_time(course, module_status.progress, module)
+               if status.enrolment is not None else None)
     previous, following = status.neighbours(module)
-    page = render_template("lms/learning/module.html", course=course, status=status,
+    return render_template("lms/learning/module.html", course=course, status=status,
                            module=module, revision=module.current_revision,
                            module_status=module_status, previous=previous, following=following,
                            reading=reading)
-    session.commit()  # after rendering, so the page is not built from expired objects
-    return page
 
 
 @bp.post("/courses/<course_slug>/<module_slug>/progress")
@@ -108,7 +105,6 @@ def report_progress(course_slug: str, module_slug: str):
     row = services.record_reading(status.enrolment, module, form.seconds.data or 0,
                                   bool(form.reached_end.data), form.revision.data, utcnow())
     reading = services.module_time(course, row, module)
-    session.commit()
     updated = services.course_status(course, status.enrolment)
     if request.accept_mimetypes.best == "application/json":
         return jsonify(completed=row.is_complete, reached_end=row.reached_end_at is not None,

@@ -28,7 +28,6 @@ def open_notice(notice_id: int):
     notice = _load(notice_id)
     services.mark_opened(notice, utcnow())
     endpoint, values = notice.target
-    session.commit()
     return redirect(url_for(endpoint, **values), 303)
 
 
@@ -37,5 +36,4 @@ def open_notice(notice_id: int):
 def dismiss(notice_id: int):
     notice = _load(notice_id)
     services.dismiss(notice, utcnow())
-    session.commit()
     return redirect(url_for("lms.learning.dashboard"), 303)

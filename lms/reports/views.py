@@ -152,7 +152,6 @@ def import_employees():
                 problems = parsed.errors  # nothing is saved while any row is wrong
             else:
                 result = hr.import_employees(parsed.rows, load_current_user())
-                session.commit()
     status = 400 if problems else 200
     return render_template("lms/hr/import.html", result=result, problems=problems), status
 
@@ -181,7 +180,6 @@ def assign(course_slug: str):
                 course, chosen_departments, chosen_cohorts, due_on, load_current_user(),
                 enrol_ids=set(request.form.getlist("enrol", type=int)),
                 change_ids=set(request.form.getlist("change", type=int)))
-            session.commit()
             flash(_("%(enrolled)d enrolled, %(changed)d due dates changed.", enrolled=enrolled,
                     changed=changed), "success")
             return redirect(url_for(".course", course_slug=course.slug))
@@ -204,7 +202,6 @@ def extend_due(enrolment_id: int):
             if due_on is None:
                 raise hr.DueDateError("no_date")
             hr.extend_due_date(enrolment, due_on, request.form.get("reason", ""), load_current_user())
-            session.commit()
             flash(_("%(name)s is now due %(date)s.", name=enrolment.user.display_name,
                     date=format_date(enrolment.due_at, "long")), "success")
             return redirect(url_for(".course", course_slug=enrolment.course.slug))

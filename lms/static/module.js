@@ -109,6 +109,7 @@
   }
 
   if (form && end) {
+    report();  // the visit: opening the page records nothing, its first report does
     ["scroll", "keydown", "pointerdown", "pointermove", "touchstart", "wheel"].forEach(function (name) {
       window.addEventListener(name, activity, { passive: true, capture: true });
     });

@@ -9,7 +9,7 @@ import pytest
 from lms.db import session
 from lms.learning.models import Module, ModuleProgress, ModuleRevision
 
-from ..conftest import COURSE, SHIPPED_COURSES, csrf_token, let_time_pass
+from ..conftest import COURSE, SHIPPED_COURSES, let_time_pass, open_module
 
 
 @pytest.fixture
@@ -61,7 +61,7 @@ def test_a_changed_module_gets_a_new_revision_and_progress_keeps_the_old(
     runner.invoke(args=["lms", "import", str(courses)])
     login(make_user("trainee"))
     url = f"/courses/{COURSE}/overview-and-process"
-    token = csrf_token(client, url)
+    token = open_module(client, url)
     let_time_pass(app, "overview-and-process", 7)  # the module asks for 7 minutes of reading
     client.post(f"{url}/progress", data={"csrf_token": token, "reached_end": "y", "seconds": "420"})
 

@@ -8,7 +8,7 @@ from lms.db import session, utcnow
 from lms.learning import services
 from lms.learning.models import Enrolment, ModuleProgress
 
-from ..conftest import COURSE, csrf_token, let_time_pass
+from ..conftest import COURSE, csrf_token, let_time_pass, open_module
 
 MODULES = ["overview-and-process", "communication-techniques", "precautions", "field-visits",
            "working-guidelines", "training-summary"]
@@ -27,7 +27,7 @@ def report(client, module, seconds, reached_end=True):
 
 def finish(client, app, module):
     """Open the module, spend its minimum time reading it engaged, and reach its end."""
-    client.get(f"/courses/{COURSE}/{module}")
+    open_module(client, f"/courses/{COURSE}/{module}")
     minutes = REQUIRED_MINUTES[module]
     let_time_pass(app, module, minutes)
     return report(client, module, 60 * minutes)
@@ -66,7 +66,7 @@ def test_reading_to_the_end_completes_the_module(app, client, shipped_course, ma
 def test_reported_time_is_bounded_by_real_time(app, client, shipped_course, make_user, login):
     login(make_user("trainee"))
     url = f"/courses/{COURSE}/{MODULES[0]}"
-    token = csrf_token(client, url)
+    token = open_module(client, url)
     with app.app_context():
         row = session.query(ModuleProgress).one()
         row.last_seen_at = utcnow() - timedelta(minutes=2)
@@ -76,6 +76,22 @@ def test_reported_time_is_bounded_by_real_time(app, client, shipped_course, make
         row = session.query(ModuleProgress).one()
         assert 120 <= row.seconds_spent <= 130
         assert row.completed_at is None
+
+
+def test_opening_a_module_records_nothing_until_its_first_report(app, client, shipped_course,
+                                                                 make_user, login):
+    login(make_user("trainee"))
+    url = f"/courses/{COURSE}/{MODULES[0]}"
+    token = csrf_token(client, url)
+    with app.app_context():
+        assert session.query(ModuleProgress).count() == 0
+    response = client.post(f"{url}/progress", data={"csrf_token": token, "seconds": "600"},
+                           headers={"Accept": "application/json"})
+    assert response.json["completed"] is False
+    with app.app_context():
+        row = session.query(ModuleProgress).one()
+        assert row.seconds_spent == 0  # the visit: no time on record had passed before it
+    assert "module-item--in_progress" in client.get(f"/courses/{COURSE}/").get_data(as_text=True)
 
 
 def test_modules_open_in_order(app, client, shipped_course, make_user, login):
@@ -130,6 +146,7 @@ def test_a_module_scrolled_to_the_end_in_seconds_is_not_complete(app, client, sh
     url = f"/courses/{COURSE}/{MODULES[0]}"
     page = client.get(url).get_data(as_text=True)
     assert "完成本单元还需有效学习 7 分钟" in page and "至少有效学习 7 分钟" in page
+    open_module(client, url)
     result = report(client, MODULES[0], 600).json  # claims ten minutes, a few moments after opening
     assert result["completed"] is False and result["reached_end"] is True
     assert 7 * 60 - 10 <= result["remaining_seconds"] < 7 * 60 and result["remaining_minutes"] == 7

@@ -156,7 +156,8 @@ def test_course_page_lists_activities_with_their_state(app, client, trainee):
     assert 'data-activity="mini-scenario"' in page and 'data-activity="training-summary"' in page
 
 
-def test_trainer_pages_close_attempts_left_past_their_deadline(app, client, trainee, make_user, login):
+def test_an_attempt_left_past_its_deadline_is_closed_by_its_trainee_not_by_trainer_pages(
+        app, client, trainee, make_user, login):
     attempt_id = start(client, "timed-quiz")
     with app.app_context():
         attempt = session.get(QuizAttempt, attempt_id)
@@ -165,6 +166,12 @@ def test_trainer_pages_close_attempts_left_past_their_deadline(app, client, trai
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("trainer"))
     assert client.get("/review/courses/mini/").status_code == 200
+    assert client.get("/review/").status_code == 200
+    with app.app_context():
+        assert session.get(QuizAttempt, attempt_id).state == "in_progress"  # a GET writes nothing
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(trainee)
+    assert client.get("/courses/mini/quizzes/timed-quiz/").status_code == 200
     with app.app_context():
         attempt = session.get(QuizAttempt, attempt_id)
         assert attempt.state == "graded" and attempt.submitted_at == attempt.deadline_at

@@ -14,7 +14,7 @@ from lms.certificates.models import Certificate
 from lms.db import session
 
 from ..answering import attempt_form
-from ..conftest import csrf_token, import_content, let_time_pass, write_content
+from ..conftest import csrf_token, import_content, let_time_pass, open_module, write_content
 from .conftest import TINY_COURSE, TINY_MODULE, TINY_QUIZ
 from .test_reports import pdf_text
 
@@ -36,7 +36,7 @@ def timed(app, tmp_path):
 def read(app, client, module, minutes, seconds):
     """Open the module, let ``minutes`` pass on the server's clock, report ``seconds`` and the end."""
     url = f"/courses/tiny/{module}"
-    token = csrf_token(client, url)
+    token = open_module(client, url)
     let_time_pass(app, module, minutes)
     return client.post(f"{url}/progress", data={"csrf_token": token, "seconds": str(seconds),
                                                 "reached_end": "y"},

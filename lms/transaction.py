@@ -1,0 +1,137 @@
+"""One transaction per request, committed in one place.
+
+Every request the LMS blueprint answers runs in one database transaction: views and services
+flush, and :func:`finish` commits once the view has produced a successful response (status below
+400) or rolls back otherwise; an exception rolls back too. Only the LMS's own requests are
+handled, so a host app's views keep their own habits. A streamed body runs after the commit: a
+generator that writes must commit what it writes itself.
+
+On SQLite, a transaction that reads and then writes cannot always upgrade its read lock (another
+writer committed in between: "database is locked" at once, busy timeout or not). So a request
+that may write starts with ``BEGIN IMMEDIATE``: it waits for the write lock up front, and writers
+queue instead of failing. That is every request other than GET/HEAD/OPTIONS, and the few GET
+views marked :func:`writes`. A plain GET stays ``BEGIN`` (deferred) and never blocks anyone; a GET
+that records an audit entry once its work is done calls :func:`begin_writing` first.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
+
+from flask import current_app, g, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .db import session
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+F = TypeVar("F", bound=Callable)
+
+#: Whether the transactions begun now take SQLite's write lock from the start.
+_immediate: ContextVar[bool] = ContextVar("lms_immediate", default=False)
+
+
+def writes(view: F) -> F:
+    """Mark a GET view that may write (a trainee's quiz page closing their attempt whose time ran
+    out): an explicit exception to "a GET never writes", whose transaction takes SQLite's write
+    lock from the start."""
+    view.lms_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_writing_request() -> bool:
+    if request.method not in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(view, "lms_writes", False))
+
+
+def begin() -> None:
+    """Before anything of the request touches the database: choose how its transaction begins."""
+    if is_writing_request():
+        g.lms_immediate_token = _immediate.set(True)
+
+
+def begin_writing() -> None:
+    """In a GET that writes once its work is done (the audit entry of a download or export):
+    end the reading transaction and begin the next one with the write lock, so that rendering
+    a PDF or building an export holds no lock. Objects read so far are reloaded when next used."""
+    if "lms_immediate_token" in g:
+        return
+    session.commit()  # nothing is written yet: this only ends the read
+    g.lms_immediate_token = _immediate.set(True)
+
+
+def keep_changes() -> None:
+    """Commit this request's changes even though its response is an error (e.g. a 409 that
+    closed an attempt whose time had run out)."""
+    g.lms_keep_changes = True
+
+
+def finish(response):
+    """After the view: commit a successful response's transaction, roll back anything else."""
+    try:
+        if response.status_code < 400 or g.get("lms_keep_changes"):
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        _reset()
+    return response
+
+
+def teardown(error: BaseException | None) -> None:
+    if error is not None:
+        session.rollback()
+    _reset()
+
+
+def _reset() -> None:
+    token = g.pop("lms_immediate_token", None)
+    if token is not None:
+        _immediate.reset(token)
+
+
+@contextmanager
+def immediate() -> Iterator[None]:
+    """Transactions begun inside the block take SQLite's write lock from the start (for a CLI
+    command that reads and then writes while the site runs)."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
+def writing_command(command: F) -> F:
+    """A CLI command that changes the database: its transactions take SQLite's write lock from
+    the start, as a writing request's do, since the site may be writing at the same moment."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with immediate():
+            try:
+                return command(*args, **kwargs)
+            finally:
+                # what it read after its commit (an echo) must not keep holding the write lock
+                session.close()
+
+    return wrapper  # type: ignore[return-value]
+
+
+def own_sqlite_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, begin SQLite transactions, so that they can be IMMEDIATE
+    (and SAVEPOINTs work): SQLAlchemy's documented recipe for pysqlite."""
+
+    @event.listens_for(engine, "connect")
+    def _no_pysqlite_transactions(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")

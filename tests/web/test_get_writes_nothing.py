@@ -1,0 +1,92 @@
+"""A GET never writes: every main page of every role runs no INSERT, UPDATE or DELETE.
+
+The few GETs that do write are explicit: a download or export records its audit entry, and a
+trainee's own quiz or attempt page closes their attempt whose time ran out.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from lms.assessments.models import QuizAttempt, ScenarioPlay, TrainingSummary
+from lms.db import session
+
+from ..answering import attempt_form
+from ..conftest import PASSWORD, counted_queries, csrf_token, open_module
+
+WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def signed_in(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def people(app, mini, make_user):
+    """A trainee part-way through the mini course (a module opened, a quiz passed, an attempt
+    open, a play started, a summary submitted), and a trainer, HR and an admin."""
+    mini()
+    trainee = make_user("trainee")
+    client = signed_in(app, trainee.username)
+    open_module(client, "/courses/mini/intro")
+    token = csrf_token(client, "/")
+    graded = int(client.post("/courses/mini/quizzes/mini-quiz/start", data={"csrf_token": token})
+                 .location.rsplit("/", 1)[1])
+    with app.app_context():
+        form = attempt_form(session.get(QuizAttempt, graded))
+    client.post(f"/attempts/{graded}/submit", data={**form, "csrf_token": token})
+    open_attempt = int(client.post("/courses/mini/quizzes/essay-quiz/start", data={"csrf_token": token})
+                       .location.rsplit("/", 1)[1])
+    client.post("/courses/mini/scenarios/mini-scenario/start", data={"csrf_token": token})
+    client.post("/courses/mini/summary", data={"body": "我学会了合规催收的红线和方法，也学会了沟通技巧。",
+                                               "action": "submit", "csrf_token": token})
+    with app.app_context():
+        play = session.query(ScenarioPlay).one().id
+        summary = session.query(TrainingSummary).one().id
+    return {"trainee": (client, trainee.id), "graded": graded, "open": open_attempt, "play": play,
+            "summary": summary, "trainer": make_user("trainer").username,
+            "hr": make_user("hr").username, "admin": make_user("admin").username}
+
+
+def writes_of(app: Flask, client: FlaskClient, path: str) -> list[str]:
+    with counted_queries(app) as statements:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return [s for s in statements if WRITES.match(s)]
+
+
+def test_no_main_page_writes_on_get(app, people):
+    client, trainee_id = people["trainee"]
+    pages = {
+        "trainee": (client, ["/", "/courses/mini/", "/courses/mini/intro",
+                             "/courses/mini/quizzes/mini-quiz/", f"/attempts/{people['open']}",
+                             f"/attempts/{people['graded']}/review",
+                             "/courses/mini/scenarios/mini-scenario/", f"/plays/{people['play']}",
+                             "/courses/mini/summary"]),
+        "trainer": (signed_in(app, people["trainer"]),
+                    ["/", "/review/", "/review/courses/mini/", f"/review/summaries/{people['summary']}",
+                     f"/review/attempts/{people['graded']}", f"/review/plays/{people['play']}",
+                     "/review/courses/mini/activities/mini-quiz/", "/hr/courses/mini/report"]),
+        "hr": (signed_in(app, people["hr"]),
+               ["/hr/", "/hr/courses/mini/", f"/hr/people/{trainee_id}", "/hr/courses/mini/assign"]),
+        "admin": (signed_in(app, people["admin"]), ["/admin/users", "/admin/audit"]),
+    }
+    found = {path: writes for role, (browser, paths) in pages.items() for path in paths
+             if (writes := writes_of(app, browser, path))}
+    assert found == {}
+
+
+def test_a_summary_page_opened_before_writing_stores_nothing(app, mini, make_user):
+    mini()
+    client = signed_in(app, make_user("trainee").username)
+    assert client.get("/courses/mini/summary").status_code == 200
+    with app.app_context():
+        assert session.query(TrainingSummary).count() == 0
