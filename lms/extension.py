@@ -69,8 +69,10 @@ class LMS:
             login_manager.init_app(app)
 
         from .cli import lms_group
+        from .params import IdConverter
         from .web import blueprint
 
+        app.url_map.converters["lms_id"] = IdConverter  # before the routes that use it are added
         app.register_blueprint(blueprint, url_prefix=app.config["LMS_URL_PREFIX"] or None)
         if "lms" not in app.cli.commands:
             app.cli.add_command(lms_group)

@@ -12,6 +12,7 @@ from .accounts.models import ADMIN, HR, TRAINER
 from .accounts.views import bp as accounts_bp
 from .db import utcnow
 from .i18n import current_locale, gettext, html_lang, ngettext
+from .params import reject_nul
 
 blueprint = Blueprint("lms", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
@@ -41,6 +42,7 @@ def _markdown_filter(text: str) -> Markup:
 
 @blueprint.before_request
 def _before_request() -> None:
+    reject_nul()
     load_current_user()
     if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
         _check_csrf()

@@ -154,7 +154,7 @@ def new_user():
     return render_template("lms/accounts/user_form.html", form=form, user=None), status
 
 
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/admin/users/<lms_id:user_id>", methods=["GET", "POST"])
 @roles_required(ADMIN)
 def edit_user(user_id: int):
     user = services.get_user(user_id) or abort(404)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 from flask import (
@@ -21,8 +21,8 @@ from flask import (
     url_for,
 )
 from flask_babel import format_date
-from werkzeug.exceptions import BadRequest
 
+from .. import fields
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import ADMIN, HR, TRAINER, User
@@ -34,6 +34,7 @@ from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Enrolment
+from ..params import FIRST_DAY, LAST_DAY, bad_request, int_arg, int_list, iso_day, parse_day
 from . import hr, people, summaries
 from .archives import ArchiveFile, certificate_files, course_certificates, stream_zip, with_manifest
 from .spreadsheets import parse_employees, write_csv, write_xlsx
@@ -42,19 +43,12 @@ bp = Blueprint("hr", __name__)
 PER_PAGE = 50
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def _filter() -> hr.RosterFilter:
     args = request.args
     return hr.RosterFilter(search=args.get("q", ""), department=args.get("department", ""),
                            cohort=args.get("cohort", ""), status=args.get("status", ""),
                            certificate=args.get("certificate", ""),
-                           due_from=_date(args.get("due_from")), due_to=_date(args.get("due_to")),
+                           due_from=parse_day(args.get("due_from")), due_to=parse_day(args.get("due_to")),
                            sort=args.get("sort", "employee_no"), descending=args.get("order") == "desc")
 
 
@@ -85,7 +79,7 @@ def index():
 @roles_required(HR)
 def course(course_slug: str):
     course, rows, found, now = _filtered(course_slug)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = int_arg("page", 1)
     pages = max(1, -(-len(found) // PER_PAGE))
     departments, cohorts = hr.departments_and_cohorts()
     return render_template("lms/hr/course.html", course=course, counts=hr.counts(rows, now),
@@ -163,7 +157,7 @@ def assign(course_slug: str):
     if request.method == "POST":
         chosen_departments = request.form.getlist("departments")
         chosen_cohorts = request.form.getlist("cohorts")
-        due_on = _date(request.form.get("due_on"))
+        due_on = parse_day(request.form.get("due_on"))
         if not chosen_departments and not chosen_cohorts:
             errors["departments"] = _("Choose at least one department or cohort.")
         if due_on is None:
@@ -173,8 +167,8 @@ def assign(course_slug: str):
         if not errors and request.form.get("confirmed"):
             enrolled, changed = hr.assign_course(
                 course, chosen_departments, chosen_cohorts, due_on, load_current_user(),
-                enrol_ids=set(request.form.getlist("enrol", type=int)),
-                change_ids=set(request.form.getlist("change", type=int)))
+                enrol_ids=int_list(request.form.getlist("enrol")),
+                change_ids=int_list(request.form.getlist("change")))
             session.commit()
             flash(_("%(enrolled)d enrolled, %(changed)d due dates changed.", enrolled=enrolled,
                     changed=changed), "success")
@@ -186,18 +180,18 @@ def assign(course_slug: str):
                            preview=preview), 400 if errors else 200
 
 
-@bp.route("/hr/enrolments/<int:enrolment_id>/due", methods=["GET", "POST"])
+@bp.route("/hr/enrolments/<lms_id:enrolment_id>/due", methods=["GET", "POST"])
 @roles_required(HR)
 def extend_due(enrolment_id: int):
     """One trainee's later due date, with the reason, in the audit log."""
     enrolment = session.get(Enrolment, enrolment_id) or abort(404)
     error = None
     if request.method == "POST":
-        due_on = _date(request.form.get("due_on"))
+        due_on = parse_day(request.form.get("due_on"))
         try:
             if due_on is None:
                 raise hr.DueDateError("no_date")
-            hr.extend_due_date(enrolment, due_on, request.form.get("reason", ""), load_current_user())
+            hr.extend_dueparse_day(enrolment, due_on, request.form.get("reason", ""), load_current_user())
             session.commit()
             flash(_("%(name)s is now due %(date)s.", name=enrolment.user.display_name,
                     date=format_date(enrolment.due_at, "long")), "success")
@@ -205,6 +199,8 @@ def extend_due(enrolment_id: int):
         except hr.DueDateError as problem:
             session.rollback()
             error = {"no_date": _("Give the new due date as YYYY-MM-DD."),
+                     "reason_invalid": _("A reason has at most %(n)d characters and no control characters.",
+                                         n=fields.COMMENT.max_length),
                      "reason_required": _("Give the reason for the extension."),
                      "not_open": _("This enrolment is completed or closed; its due date no longer counts."),
                      "not_later": _("The new due date must be later than the current one and in the future.")
@@ -239,7 +235,7 @@ def _pdf(data: bytes, name: str, title: str | None = None) -> Response:
                     headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"})
 
 
-@bp.get("/hr/people/<int:user_id>")
+@bp.get("/hr/people/<lms_id:user_id>")
 @roles_required(HR)
 def person(user_id: int):
     """One person's record: courses and cycles, progress, recorded time, certificates, history."""
@@ -249,7 +245,7 @@ def person(user_id: int):
                            readable_details=readable_details)
 
 
-@bp.get("/reports/enrolments/<int:enrolment_id>.pdf")
+@bp.get("/reports/enrolments/<lms_id:enrolment_id>.pdf")
 @login_required
 def trainee_report(enrolment_id: int):
     """A trainee's training summary report: their own, or anyone's for HR and trainers."""
@@ -273,16 +269,12 @@ def my_report(course_slug: str):
     return redirect(url_for(".trainee_report", enrolment_id=enrolment.id))
 
 
-#: the periods an audit bundle or report may name
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-
-
 def _period() -> hr.Period | None:
     """The ``from``/``to`` period of the request; None when none is given; 400 when it is invalid."""
     given = request.args.get("from"), request.args.get("to")
     if not any(given):
         return None
-    first, last = (_date(value) for value in given)
+    first, last = (iso_day(value) for value in given)
     message = None
     if first is None or last is None:
         message = _("Give the period as two dates, YYYY-MM-DD.")
@@ -292,7 +284,7 @@ def _period() -> hr.Period | None:
     elif last < first:
         message = _("The period's first day must not be after its last day.")
     if message:
-        abort(Response(render_template("lms/errors/error.html", error=BadRequest(), message=message), 400))
+        bad_request(message)
     return hr.Period(first, last)
 
 
@@ -329,8 +321,7 @@ def audit_bundle(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
     period = _period()
     if period is None:
-        abort(Response(render_template("lms/errors/error.html", error=BadRequest(),
-                                       message=_("Give the period as two dates, YYYY-MM-DD.")), 400))
+        bad_request(_("Give the period as two dates, YYYY-MM-DD."))
     now = utcnow()
     completed = [row for row in hr.course_roster(course, now, period) if row.completed_at in period]
     entries = course_certificates(course, now, issued_in=period, include_all=True)

@@ -86,9 +86,11 @@ def test_semicolon_and_tab_delimiters_are_recognised(delimiter):
 
 
 def test_quoted_cells_may_hold_commas_and_line_breaks():
-    result = parse_employees("a.csv", csv_file("工号,姓名,部门", 'E1,"张,三","一部\n二组"', "E2,李四,一部"))
-    assert result.ok
-    assert [(row.row, row.name) for row in result.rows] == [(2, "张,三"), (3, "李四")]
+    result = parse_employees("a.csv", csv_file("工号,姓名,部门", 'E1,"张,三",一部', 'E2,李四,"一部\n二组"',
+                                               "E3,王五,一部"))
+    assert [(row.row, row.name) for row in result.rows] == [(2, "张,三"), (4, "王五")]
+    # a department is one line: the cell Alt+Enter split is named, not stored
+    assert errors_of(result) == ["第 3 行「部门」：含有换行或制表符（U+000A）：此列只能是一行"]
 
 
 def test_english_headers_in_any_order_and_case():
