@@ -12,7 +12,7 @@ from .accounts.models import ADMIN, HR, TRAINER
 from .accounts.views import bp as accounts_bp
 from .db import utcnow
 from .i18n import current_locale, gettext, html_lang, ngettext
-from .params import reject_nul
+from .params import check_request
 
 blueprint = Blueprint("lms", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
@@ -42,7 +42,7 @@ def _markdown_filter(text: str) -> Markup:
 
 @blueprint.before_request
 def _before_request() -> None:
-    reject_nul()
+    check_request()
     load_current_user()
     if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
         _check_csrf()
@@ -96,5 +96,5 @@ def _csrf_error(error):
     return _error_page(error, 400)
 
 
-for _status in (400, 401, 403, 404, 405, 409, 429):
+for _status in (400, 401, 403, 404, 405, 409, 413, 429):
     blueprint.register_error_handler(_status, lambda error, s=_status: _error_page(error, s))

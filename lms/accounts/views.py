@@ -21,6 +21,7 @@ from flask import (
 from ..db import session as db_session
 from ..i18n import LOCALE_SESSION_KEY, available_locales
 from ..i18n import gettext as _
+from ..params import int_arg
 from . import services
 from .access import roles_required
 from .forms import ROLE_LABELS, LanguageForm, LoginForm, UserForm
@@ -125,7 +126,8 @@ def users():
     search = request.args.get("q", "")
     role = request.args.get("role") if request.args.get("role") in ROLES else None
     page = current_app.extensions["sqlalchemy"].paginate(
-        services.users_query(search, role), per_page=USERS_PER_PAGE, error_out=False)
+        services.users_query(search, role), page=int_arg("page", 1), per_page=USERS_PER_PAGE,
+        error_out=False)
     return render_template("lms/accounts/users.html", page=page, users=page.items,
                            search=search, role=role, role_labels=ROLE_LABELS)
 

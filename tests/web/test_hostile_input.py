@@ -108,7 +108,8 @@ def test_an_essay_answer_with_a_control_character_is_refused_whole(app, client, 
         form = attempt_form(session.get(QuizAttempt, attempt_id))
     essay = next(name for name, value in form.items() if value == "我会保持冷静，耐心倾听借款人的困难。")
     form[essay] = "保持冷静\x1b[31m"
-    response = client.post(f"/attempts/{attempt_id}/save", data={**form, "csrf_token": csrf_token(client, "/")})
+    response = client.post(f"/attempts/{attempt_id}/save",
+                           data={**form, "csrf_token": csrf_token(client, "/")})
     assert response.status_code == 400 and "U+001B" in response.get_json()["error"]
     submitted = client.post(f"/attempts/{attempt_id}/submit",
                             data={**form, "csrf_token": csrf_token(client, "/")})
@@ -129,7 +130,8 @@ def test_account_fields_follow_their_rules(app, client, make_user, login):
     with app.app_context():
         assert session.scalar(select(User).where(User.username == "newbie")) is None
     client.post("/admin/users/new", data={
-        "username": "newbie", "display_name": "  王\u0301小明 ", "roles": "trainee", "password": "long enough 1",
+        "username": "newbie", "display_name": "  王\u0301小明 ", "roles": "trainee",
+        "password": "long enough 1",
         "department": " 催收一部 ", "csrf_token": csrf_token(client, "/admin/users/new")})
     with app.app_context():
         user = session.scalar(select(User).where(User.username == "newbie"))
@@ -169,7 +171,8 @@ def test_a_huge_sheet_is_refused_before_it_is_unpacked(app, client, make_user, l
     login(make_user("hr"))
     small = _xlsx(["工号", "姓名", "部门"], ["E9401", "周敏", "催收一部"])
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(small)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+    with (zipfile.ZipFile(io.BytesIO(small)) as source,
+          zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out):
         for info in source.infolist():
             content = source.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":  # one cell of 21 MB, 21 KB packed
