@@ -80,8 +80,8 @@ def _url(rule, ids: dict[str, int], hostile: str | None = None) -> str:
 
 @pytest.fixture
 def stage(app: Flask, mini, make_user, login, client):
-    """A trainee with an open attempt, a play and a summary; an administrator; and the fields
-    their pages send."""
+    """A trainee with an open attempt, a play and a draft summary; another's summary to review;
+    an administrator; and the fields their pages send."""
     mini()
     trainee = make_user("trainee")
     admin = make_user("admin")
@@ -91,13 +91,19 @@ def stage(app: Flask, mini, make_user, login, client):
     token = csrf_token(trainee_client, "/")
     attempt = trainee_client.post("/courses/mini/quizzes/essay-quiz/start", data={"csrf_token": token})
     play = trainee_client.post("/courses/mini/scenarios/mini-scenario/start", data={"csrf_token": token})
-    trainee_client.post("/courses/mini/summary", data={"body": "总结" * 20, "action": "submit",
-                                                       "csrf_token": token})
+    trainee_client.post("/courses/mini/summary", data={"body": "草稿", "action": "draft",
+                                                       "csrf_token": token})  # stays editable
+    writer = make_user("trainee")  # whose summary waits for review
+    login(writer)
+    client.post("/courses/mini/summary", data={"body": "总结" * 20, "action": "submit",
+                                               "csrf_token": csrf_token(client, "/")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(admin)
     with app.app_context():
         ids = {"attempt_id": int(attempt.location.rsplit("/", 1)[1]),
                "play_id": int(play.location.rsplit("/", 1)[1]),
-               "summary_id": session.scalars(select(TrainingSummary.id)).one(),
+               "summary_id": session.scalars(select(TrainingSummary.id).join(Enrolment).where(
+                   Enrolment.user_id == writer.id)).one(),
                "user_id": trainee.id,
                "enrolment_id": session.scalars(select(Enrolment.id).where(
                    Enrolment.user_id == trainee.id)).first()}
@@ -188,8 +194,8 @@ def test_hostile_strings_never_give_a_5xx_nor_break_a_rule(app, stage):
         for path in searches:
             query = {key: value for key in search_keys}
             _check(stage["admin"].get(path, query_string=query), f"GET {path} with {value!r:.40}")
+        assert _stored_problems(app) == [], f"stored after {value!r:.40}"  # each value overwrites the last
 
     for value in HOSTILE:
         throw = example(value=value)(throw)
     throw()
-    assert _stored_problems(app) == []
