@@ -39,6 +39,10 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 #: employees is a few MB, and a cell of hundreds of MB would be held in memory whole
 MAX_XLSX_PART_BYTES = 20 * 1024 * 1024
 FIRST_HIRE_YEAR, LAST_HIRE_YEAR = 1950, 2100
+#: columns of a workbook read at all (the list has six)
+MAX_COLUMNS = 100
+#: problems reported before reading stops: enough to see what is wrong with the file
+MAX_ERRORS = 200
 #: the row of errors about the file as a whole; errors about the header carry the header's row
 FILE = 0
 
@@ -190,7 +194,8 @@ def _xlsx_rows(data: bytes) -> Generator[Sequence[object], None, None]:
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some programs record a wrong size, which would cut rows off
-        yield from sheet.iter_rows(values_only=True)
+        # cells past MAX_COLUMNS are never made: a cell in column XFD would widen every row
+        yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
     except Exception:
         raise _Unreadable(RowError(FILE, None, _NOT_XLSX)) from None
     finally:
@@ -226,6 +231,10 @@ def _read(rows: Generator[Sequence[object], None, None], encoding: str | None) -
             employee = _employee(number, cells, header, first_rows, errors)
             if employee is not None:
                 employees.append(employee)
+            if len(errors) >= MAX_ERRORS:
+                message = f"已有 {MAX_ERRORS} 处错误，本行以后未检查：请先改正以上错误"
+                errors.append(RowError(number, None, message))
+                break
     except _Unreadable as problem:
         errors.append(problem.error)
     finally:
