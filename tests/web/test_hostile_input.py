@@ -36,6 +36,14 @@ def test_a_largest_id_is_looked_up(client, make_user, login):
     assert client.get("/admin/users/2147483647").status_code == 404  # asked, not found
 
 
+def test_a_reading_report_with_numbers_out_of_range(client, trainee):
+    for data in ({"seconds": "5", "revision": "99999999999999999999"}, {"seconds": "²"},
+                 {"seconds": "99999999999999999999"}):
+        response = client.post("/courses/mini/intro/progress",
+                               data={**data, "csrf_token": csrf_token(client, "/")})
+        assert response.status_code == 400, data
+
+
 def test_dates_out_of_range_are_a_clear_400(client, tiny, make_user, login):
     tiny()
     login(make_user("hr"))
