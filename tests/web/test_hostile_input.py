@@ -207,3 +207,13 @@ def test_a_report_with_images_in_the_summary_renders(app, client, tiny, make_use
     response = client.get(f"/reports/enrolments/{enrolment_id}.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert "流程图" in pdf_text(response.data)
+
+
+def test_host_values_that_break_a_rule_are_left_out(app, caplog):
+    from lms.accounts.identity import HostUser, sync_host_user
+
+    with app.app_context():
+        user = sync_host_user(HostUser(id=77, display_name="甲", employee_no=" H077 ", department="部" * 121,
+                                       email="a\x00@example.com"))
+        assert (user.employee_no, user.department, user.email) == ("H077", None, None)
+    assert any("department" in record.getMessage() for record in caplog.records)
