@@ -475,3 +475,10 @@ def test_text_cells_follow_the_field_rules():
         f"第 6 行「工号」：超过 40 个字符的上限：{'E' * 40}…",
     ]
     assert [row.name for row in result.rows] == ["孙\u00e9八"]  # NFC
+
+
+def test_a_csv_cell_beyond_the_csv_field_limit_stops_reading_at_its_row():
+    result = parse_employees("a.csv", csv_file("工号,姓名,部门", "E1,张三,一部", "E2,李四," + "部" * 200_000,
+                                               "E3,王五,一部"))
+    assert [row.employee_no for row in result.rows] == ["E1"]
+    assert errors_of(result) == ["第 3 行：无法按 CSV 读取此行：单元格过长，或引号不成对"]
