@@ -191,7 +191,7 @@ def extend_due(enrolment_id: int):
         try:
             if due_on is None:
                 raise hr.DueDateError("no_date")
-            hr.extend_dueparse_day(enrolment, due_on, request.form.get("reason", ""), load_current_user())
+            hr.extend_due_date(enrolment, due_on, request.form.get("reason", ""), load_current_user())
             session.commit()
             flash(_("%(name)s is now due %(date)s.", name=enrolment.user.display_name,
                     date=format_date(enrolment.due_at, "long")), "success")
