@@ -218,3 +218,22 @@ def test_host_values_that_break_a_rule_are_left_out(app, caplog):
                                        email="a\x00@example.com"))
         assert (user.employee_no, user.department, user.email) == ("H077", None, None)
     assert any("department" in record.getMessage() for record in caplog.records)
+
+
+def test_a_reason_breaking_its_rule_is_refused_and_changes_nothing(app, client, tiny, make_user, login):
+    tiny()
+    trainee = make_user("trainee")
+    with app.app_context():
+        enrolment = session.scalars(select(Enrolment).where(Enrolment.user_id == trainee.id)).one()
+        enrolment_id, before = enrolment.id, enrolment.due_at
+    login(make_user("hr"))
+    url = f"/hr/enrolments/{enrolment_id}/due"
+    for reason in ("病假" + "\x1b" * 3, "长" * 5001):
+        response = client.post(url, data={"due_on": "2099-01-01", "reason": reason,
+                                          "csrf_token": csrf_token(client, url)})
+        assert response.status_code == 400 and "5000" in response.get_data(as_text=True)
+    with app.app_context():
+        assert session.get(Enrolment, enrolment_id).due_at == before
+    done = client.post(url, data={"due_on": "2099-01-01", "reason": " 病假 ",
+                                  "csrf_token": csrf_token(client, url)})
+    assert done.status_code == 302
