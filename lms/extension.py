@@ -74,8 +74,10 @@ class LMS:
 
         from .cli import lms_group
         from .health import blueprint as health_blueprint
+        from .params import IdConverter
         from .web import blueprint
 
+        app.url_map.converters["lms_id"] = IdConverter  # before the routes that use it are added
         app.register_blueprint(blueprint, url_prefix=app.config["LMS_URL_PREFIX"] or None)
         app.register_blueprint(health_blueprint, url_prefix=app.config["LMS_URL_PREFIX"] or None)
         if "lms" not in app.cli.commands:

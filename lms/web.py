@@ -16,6 +16,7 @@ from .database import UNAVAILABLE
 from .db import session, utcnow
 from .headers import apply_security_headers
 from .i18n import current_locale, gettext, html_lang, ngettext
+from .params import check_request
 from .transaction import begin, finish, teardown
 
 blueprint = Blueprint("lms", __name__, template_folder="templates", static_folder="static",
@@ -46,6 +47,7 @@ def _markdown_filter(text: str) -> Markup:
 
 @blueprint.before_request
 def _before_request() -> None:
+    check_request()
     if request.endpoint == "lms.static":
         return  # files need no user (nor the database, which may be down)
     begin()  # before the first query: it decides how the request's transaction starts
@@ -132,7 +134,7 @@ def _csrf_error(error):
     return _error_page(error, 400)
 
 
-for _status in (400, 401, 403, 404, 405, 409, 429):
+for _status in (400, 401, 403, 404, 405, 409, 413, 429):
     blueprint.register_error_handler(_status, lambda error, s=_status: _error_page(error, s))
 blueprint.register_error_handler(500, server_error_page)
 for _error in UNAVAILABLE:

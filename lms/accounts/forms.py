@@ -5,7 +5,9 @@ from wtforms import BooleanField, HiddenField, PasswordField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Email, EqualTo, InputRequired, Length, Optional, Regexp
 
+from .. import fields
 from ..certificates.fonts import NAME_MAX_LENGTH
+from ..fields import Clean
 from ..i18n import lazy_gettext as _l
 from .models import ADMIN, HR, TRAINEE, TRAINER
 from .widgets import MultiCheckboxField
@@ -19,8 +21,8 @@ ROLE_LABELS = {
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[InputRequired(), Length(max=80)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
+    username = StringField(_l("Username"), validators=[InputRequired(), Clean(fields.USERNAME)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Clean(fields.PASSWORD)])
     next = HiddenField()
 
 
@@ -37,18 +39,18 @@ class LanguageForm(FlaskForm):
 
 class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[
-        InputRequired(), Length(min=2, max=80),
+        InputRequired(), Length(min=2, max=fields.USERNAME.max_length),
         Regexp(r"^[A-Za-z0-9._@-]+$",
                message=_l("Use letters, digits and . _ @ - only.")),
     ])
     # at most NAME_MAX_LENGTH characters the certificate fonts have: accounts.services checks it
     display_name = StringField(_l("Name"), validators=[InputRequired()],
                                render_kw={"maxlength": NAME_MAX_LENGTH})
-    employee_no = StringField(_l("Employee number"), validators=[Optional(), Length(max=40)])
-    department = StringField(_l("Department"), validators=[Optional(), Length(max=120)])
-    email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=254)])
+    employee_no = StringField(_l("Employee number"), validators=[Optional(), Clean(fields.EMPLOYEE_NO)])
+    department = StringField(_l("Department"), validators=[Optional(), Clean(fields.DEPARTMENT)])
+    email = StringField(_l("Email"), validators=[Optional(), Clean(fields.EMAIL), Email()])
     roles = MultiCheckboxField(_l("Roles"),
                                choices=[SelectChoice(role, label) for role, label in ROLE_LABELS.items()],
                                validators=[InputRequired(message=_l("Choose at least one role."))])
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[Optional(), Clean(fields.PASSWORD)])
     is_active = BooleanField(_l("Account active"), default=True)

@@ -9,6 +9,7 @@ import flask_login
 from flask import current_app, g
 from sqlalchemy import select
 
+from .. import fields
 from ..db import session
 from ..extensions import login_manager
 from .models import ROLES, User
@@ -49,6 +50,23 @@ def _host_name(identity: HostUser, user: User | None) -> str | None:
     return None if user is not None else identity.username or f"host:{identity.id}"
 
 
+_HOST_FIELDS = {"employee_no": fields.EMPLOYEE_NO, "department": fields.DEPARTMENT, "email": fields.EMAIL}
+
+
+def _host_value(identity: HostUser, name: str) -> str | None:
+    """The host's value by the field's rule; one that breaks it is left out (logged)."""
+    value = getattr(identity, name)
+    if value is None:
+        return None
+    rule = _HOST_FIELDS[name]
+    value = fields.normalise(str(value), rule)
+    if fields.text_problem(value, rule) is not None:
+        current_app.logger.warning("host user %s: %s %r refused: it breaks the field's rule",
+                                   identity.id, name, value[:80])
+        return None
+    return value or None
+
+
 def sync_host_user(identity: HostUser) -> User:
     """The LMS user mirroring ``identity``, created or updated to match it. A name no
     certificate can print is refused (see :func:`_host_name`): fix it in the host."""
@@ -62,7 +80,7 @@ def sync_host_user(identity: HostUser) -> User:
         user = User(external_id=external_id, username=f"host:{external_id}", display_name=display_name)
         session.add(user)
     for name in ("display_name", "employee_no", "department", "email"):
-        value = display_name if name == "display_name" else getattr(identity, name)
+        value = display_name if name == "display_name" else _host_value(identity, name)
         if value is not None and getattr(user, name) != value:
             setattr(user, name, value)
             changed = True

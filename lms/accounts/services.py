@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import fields
 from ..db import session, utcnow
 from ..signals import roles_changed
 from .models import ROLES, User, UserRole
@@ -28,7 +29,14 @@ class AccountError(ValueError):
 
 
 def normalise_username(username: str) -> str:
-    return username.strip().lower()
+    return fields.normalise(username, fields.USERNAME).lower()
+
+
+def _clean(field: str, value: str | None, rule: fields.TextRule) -> str:
+    try:
+        return fields.clean(value, rule)
+    except fields.TextRuleError as error:
+        raise AccountError(field, fields.field_message(error.problem)) from None
 
 
 def hash_password(password: str) -> str:
@@ -39,6 +47,7 @@ def hash_password(password: str) -> str:
 def check_password_policy(password: str) -> None:
     from ..i18n import gettext as _
 
+    _clean("password", password, fields.PASSWORD)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password", _("The password must have at least %(n)d characters.",
                                          n=MIN_PASSWORD_LENGTH))
@@ -52,6 +61,9 @@ def display_name_problem(name: str) -> str | None:
     from ..certificates.fonts import NAME_MAX_LENGTH, name_problem
     from ..i18n import gettext as _
 
+    control = fields.text_problem(fields.normalise(name, fields.DISPLAY_NAME), fields.DISPLAY_NAME)
+    if control is not None and control.kind == "control":
+        return fields.field_message(control)
     problem = name_problem(name)
     if problem is None:
         return None
@@ -68,6 +80,12 @@ def check_display_name(name: str) -> None:
         raise AccountError("display_name", message)
 
 
+def _username_required() -> str:
+    from ..i18n import gettext as _
+
+    return _("Give a username.")
+
+
 def get_user(user_id: int) -> User | None:
     return session.get(User, user_id)
 
@@ -82,6 +100,19 @@ class UserDetails:
     employee_no: str | None = None
     department: str | None = None
     email: str | None = None
+
+    def cleaned(self, fallback_name: str, current_name: str | None = None) -> UserDetails:
+        """The details by the field rules (empty optional values as None, the display name
+        ``fallback_name`` when none is given); raises AccountError naming the field. A name
+        left as ``current_name`` is not checked again."""
+        name = fields.normalise(self.display_name or "", fields.DISPLAY_NAME) or fallback_name
+        if name != current_name:
+            check_display_name(name)
+        return UserDetails(
+            display_name=name,
+            employee_no=_clean("employee_no", self.employee_no, fields.EMPLOYEE_NO) or None,
+            department=_clean("department", self.department, fields.DEPARTMENT) or None,
+            email=_clean("email", self.email, fields.EMAIL) or None)
 
 
 def _check_unique(user: User | None, username: str | None, employee_no: str | None) -> None:
@@ -101,14 +132,16 @@ def _check_unique(user: User | None, username: str | None, employee_no: str | No
 
 def create_user(username: str, password: str | None, roles: Iterable[str],
                 details: UserDetails, actor: User | None = None) -> User:
-    username = normalise_username(username)
+    username = _clean("username", username, fields.USERNAME).lower()
+    if not username:
+        raise AccountError("username", _username_required())
+    details = details.cleaned(username)
     _check_unique(None, username, details.employee_no)
-    check_display_name(details.display_name.strip() or username)
     if password is not None:
         check_password_policy(password)
-    user = User(username=username, display_name=details.display_name.strip() or username,
-                employee_no=details.employee_no or None, department=details.department or None,
-                email=details.email or None,
+    user = User(username=username, display_name=details.display_name,
+                employee_no=details.employee_no, department=details.department,
+                email=details.email,
                 password_hash=hash_password(password) if password is not None else None)
     session.add(user)
     set_roles(user, roles, actor)
@@ -116,14 +149,12 @@ def create_user(username: str, password: str | None, roles: Iterable[str],
 
 
 def update_user(user: User, details: UserDetails, is_active: bool | None = None) -> None:
-    _check_unique(user, None, details.employee_no)
-    name = details.display_name.strip() or user.username
-    if name != user.display_name:
-        check_display_name(name)
-    user.display_name = name
-    user.employee_no = details.employee_no or None
-    user.department = details.department or None
-    user.email = details.email or None
+    cleaned = details.cleaned(user.username, current_name=user.display_name)
+    _check_unique(user, None, cleaned.employee_no)
+    user.display_name = cleaned.display_name
+    user.employee_no = cleaned.employee_no
+    user.department = cleaned.department
+    user.email = cleaned.email
     if is_active is not None:
         user.is_active = is_active
     session.flush()
@@ -181,12 +212,11 @@ def authenticate(username: str, password: str) -> User | None:
 def users_query(search: str = "", role: str | None = None):
     """Users matching a search of name, username, employee number or department."""
     query = select(User).order_by(User.department, User.employee_no, User.username)
+    search = fields.search_text(search)
     if search:
-        pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(User.username).like(pattern),
-                                func.lower(User.display_name).like(pattern),
-                                func.lower(User.employee_no).like(pattern),
-                                func.lower(User.department).like(pattern)))
+        needle = search.lower()
+        query = query.where(or_(*(func.lower(column).contains(needle, autoescape=True) for column in
+                                  (User.username, User.display_name, User.employee_no, User.department))))
     if role:
         query = query.where(User.role_rows.any(UserRole.role == role))
     return query

@@ -23,6 +23,7 @@ from ..db import session as db_session
 from ..db import utcnow
 from ..i18n import LOCALE_SESSION_KEY, available_locales, ngettext
 from ..i18n import gettext as _
+from ..params import int_arg
 from ..throttle import address_key
 from ..urls import PublicUrlMissing
 from . import activation, services
@@ -152,7 +153,7 @@ def activate(token: str):
     return render_template("lms/accounts/activate.html", form=form, user=user, token=token), status
 
 
-@bp.post("/people/<int:user_id>/link")
+@bp.post("/people/<lms_id:user_id>/link")
 @roles_required(HR)
 def create_link(user_id: int):
     """HR or an administrator makes a person's activation (or password) link: shown to copy, or
@@ -208,7 +209,8 @@ def users():
     search = request.args.get("q", "")
     role = request.args.get("role") if request.args.get("role") in ROLES else None
     page = current_app.extensions["sqlalchemy"].paginate(
-        services.users_query(search, role), per_page=USERS_PER_PAGE, error_out=False)
+        services.users_query(search, role), page=int_arg("page", 1), per_page=USERS_PER_PAGE,
+        error_out=False)
     return render_template("lms/accounts/users.html", page=page, users=page.items,
                            search=search, role=role, role_labels=ROLE_LABELS)
 
@@ -236,7 +238,7 @@ def new_user():
     return render_template("lms/accounts/user_form.html", form=form, user=None), status
 
 
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/admin/users/<lms_id:user_id>", methods=["GET", "POST"])
 @roles_required(ADMIN)
 def edit_user(user_id: int):
     user = services.get_user(user_id) or abort(404)

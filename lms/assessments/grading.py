@@ -28,6 +28,7 @@ from ..content.questions import (
     TRUEFALSE,
     Question,
 )
+from ..fields import ESSAY_ANSWER, NUMBER_ANSWER, SHORT_ANSWER, TextRule, clean, small_int
 
 #: Form values for one question: "" for its main field, "-N" for its N-th sub-field.
 FormValues = Mapping[str, Sequence[str]]
@@ -61,8 +62,14 @@ def _first(values: FormValues, key: str = "") -> str:
     return found[0] if found else ""
 
 
+def _typed(values: FormValues, rule: TextRule) -> str | None:
+    """A typed answer by its field rule; raises :class:`lms.fields.TextRuleError`."""
+    return clean(_first(values), rule) or None
+
+
 def _index(text: str, limit: int) -> int | None:
-    return int(text) if text.isdigit() and int(text) < limit else None
+    number = small_int(text)
+    return number if number is not None and number < limit else None
 
 
 class QuestionType:
@@ -123,8 +130,7 @@ class ShortAnswer(QuestionType):
     name = SHORTANSWER
 
     def parse(self, question, values):
-        text = _first(values).strip()
-        return text[:1000] or None
+        return _typed(values, SHORT_ANSWER)
 
     def grade(self, question, response):
         if not isinstance(response, str) or not response.strip():
@@ -152,8 +158,7 @@ class Numerical(QuestionType):
     name = NUMERICAL
 
     def parse(self, question, values):
-        text = _first(values).strip()
-        return text[:100] or None
+        return _typed(values, NUMBER_ANSWER)
 
     def grade(self, question, response):
         number = parse_number(response) if isinstance(response, str) else None
@@ -212,10 +217,10 @@ class Ordering(QuestionType):
         count = len(question.answers)
         positions = []
         for index in range(count):
-            position = _first(values, f"-{index}")
-            if not position.isdigit() or not 1 <= int(position) <= count:
+            position = small_int(_first(values, f"-{index}"))
+            if position is None or not 1 <= position <= count:
                 return None
-            positions.append((int(position), index))
+            positions.append((position, index))
         return [index for _, index in sorted(positions)]
 
     def grade(self, question, response):
@@ -232,8 +237,7 @@ class Essay(QuestionType):
     auto_graded = False
 
     def parse(self, question, values):
-        text = _first(values).strip()
-        return text[:20000] or None
+        return _typed(values, ESSAY_ANSWER)
 
     def grade(self, question, response):
         return None  # a trainer grades it

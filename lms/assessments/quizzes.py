@@ -27,6 +27,7 @@ from ..content.questions import (
     Question,
 )
 from ..db import locked, session
+from ..fields import TextProblem, TextRuleError
 from ..learning.models import Enrolment
 from ..signals import attempt_graded_by_hand, progress_changed
 from .grading import QUESTION_TYPES, FormValues, answer_choices, is_scored, score_percent
@@ -57,6 +58,14 @@ class AttemptRefused(Exception):
 
 class AttemptClosed(Exception):
     """Answers arrived for an attempt that is submitted or past its deadline."""
+
+
+class AnswerRefused(ValueError):
+    """A typed answer breaks its field's rule (a control character, too long): nothing is saved."""
+
+    def __init__(self, problem: TextProblem):
+        super().__init__(problem.kind)
+        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -320,13 +329,17 @@ def save_responses(attempt: QuizAttempt, values: dict[str, FormValues], now: dat
         raise AttemptClosed()
     questions = questions_of(attempt.revision)
     shown = {entry["key"] for entry in attempt.layout}
+    parsed = {}
+    for key, form_values in values.items():
+        if key in shown:
+            question = questions[int(key[1:])]
+            try:
+                parsed[key] = QUESTION_TYPES[question.type].parse(question, form_values)
+            except TextRuleError as error:  # before any answer is stored
+                raise AnswerRefused(error.problem) from None
     existing = {r.question_key: r for r in attempt.responses}
     saved = 0
-    for key, form_values in values.items():
-        if key not in shown:
-            continue
-        question = questions[int(key[1:])]
-        value = QUESTION_TYPES[question.type].parse(question, form_values)
+    for key, value in parsed.items():
         row = existing.get(key)
         if row is None:
             row = AttemptResponse(question_key=key, response={"value": value}, saved_at=now)

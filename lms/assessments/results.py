@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, literal, or_, select
 
+from .. import fields
 from ..accounts.models import User
 from ..certificates.models import Certificate
 from ..db import session
@@ -200,7 +201,7 @@ def _matching(course: Course, wanted: ResultsFilter, now: datetime) -> Select:
     query = (select(Enrolment.id, User.display_name, User.employee_no, User.department, User.cohort,
                     hr.status_column(now).label("status"))
              .join(User, Enrolment.user_id == User.id).where(hr.open_enrolments(course)))
-    needle = wanted.search.strip().lower()
+    needle = fields.search_text(wanted.search).lower()
     if needle:
         query = query.where(or_(func.lower(User.display_name).contains(needle, autoescape=True),
                                 func.lower(User.employee_no).contains(needle, autoescape=True)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from .. import fields
 from ..accounts.access import roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import TRAINER
@@ -12,6 +13,7 @@ from ..audit.downloads import audited_download
 from ..db import locked, session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
+from ..params import int_arg
 from ..reports import hr
 from ..reports.spreadsheets import write_csv, write_xlsx
 from . import quizzes, results, statistics, summaries
@@ -40,7 +42,7 @@ def queue():
                            summaries=summaries.pending_summaries(), courses=learning.all_courses())
 
 
-@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@bp.route("/attempts/<lms_id:attempt_id>", methods=["GET", "POST"])
 @roles_required(TRAINER)
 def attempt(attempt_id: int):
     attempt = reviewable(locked(QuizAttempt, attempt_id) if request.method == "POST"
@@ -61,9 +63,12 @@ def attempt(attempt_id: int):
             if not 0 <= percent <= 100:
                 errors[item.key] = _("Give a grade from 0 to 100.")
                 continue
-            quizzes.grade_by_hand(attempt, item.key, percent / 100,
-                                  request.form.get(f"comment-{item.key}", "").strip(),
-                                  load_current_user(), now)
+            try:
+                comment = fields.clean(request.form.get(f"comment-{item.key}"), fields.COMMENT)
+            except fields.TextRuleError as error:
+                errors[item.key] = fields.field_message(error.problem)
+                continue
+            quizzes.grade_by_hand(attempt, item.key, percent / 100, comment, load_current_user(), now)
         if not errors:
             flash(_("Grades saved."), "success")
             return redirect(url_for(".attempt", attempt_id=attempt.id))
@@ -73,7 +78,7 @@ def attempt(attempt_id: int):
                            form=request.form), 400 if errors else 200
 
 
-@bp.route("/summaries/<int:summary_id>", methods=["GET", "POST"])
+@bp.route("/summaries/<lms_id:summary_id>", methods=["GET", "POST"])
 @roles_required(TRAINER)
 def summary(summary_id: int):
     # A POST locks the summary: of two trainers deciding at once, the second sees the decision.
@@ -95,7 +100,7 @@ def summary(summary_id: int):
                            comment=request.form.get("comment", "")), 400 if error else 200
 
 
-@bp.get("/plays/<int:play_id>")
+@bp.get("/plays/<lms_id:play_id>")
 @roles_required(TRAINER)
 def play(play_id: int):
     play = reviewable(session.get(ScenarioPlay, play_id))
@@ -117,7 +122,7 @@ def course_results(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
     now = utcnow()
     wanted = _results_filter()
-    found = results.course_results(course, wanted, now, page=request.args.get("page", 1, type=int),
+    found = results.course_results(course, wanted, now, page=int_arg("page", 1),
                                    per_page=RESULTS_PER_PAGE)
     return render_template("lms/review/course.html", course=course, found=found, filters=wanted,
                            statuses=hr.STATUS_LABELS, summary_labels=results.SUMMARY_LABELS,

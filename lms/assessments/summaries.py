@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from .. import fields
 from ..accounts.models import User
 from ..db import locked, session
 from ..i18n import gettext as _
@@ -16,14 +17,24 @@ from .models import APPROVED, DRAFT, RETURNED, SUBMITTED, SummaryEvent, Training
 
 SUMMARY_SLUG = "training-summary"
 DEFAULT_MIN_CHARS = 500
-MAX_CHARS = 20_000
+MAX_CHARS = fields.SUMMARY.max_length
 
 
 class SummaryError(ValueError):
-    def __init__(self, code: str, **details: int):
+    def __init__(self, code: str, problem: fields.TextProblem | None = None, **details: int):
         super().__init__(code)
         self.code = code
+        self.problem = problem
         self.details = details
+
+
+def _clean(text: str, rule: fields.TextRule) -> str:
+    try:
+        return fields.clean(text, rule)
+    except fields.TextRuleError as error:
+        if error.problem.kind == "too_long":
+            raise SummaryError("too_long", limit=error.problem.limit) from None
+        raise SummaryError("invalid", error.problem) from None
 
 
 def min_chars(course: Course) -> int:
@@ -36,6 +47,8 @@ def error_message(problem: SummaryError) -> str:
                  **problem.details)
     if problem.code == "too_long":
         return _("The summary may have at most %(limit)d characters.", **problem.details)
+    if problem.code == "invalid" and problem.problem is not None:
+        return fields.field_message(problem.problem)
     if problem.code == "comment_required":
         return _("Say what to improve when returning a summary.")
     return _("This summary cannot be changed now.")
@@ -75,8 +88,7 @@ def save_draft(enrolment: Enrolment, body: str, now: datetime) -> TrainingSummar
     summary = get_or_create(enrolment)
     if not is_editable(summary):
         raise SummaryError("not_editable")
-    if len(body) > MAX_CHARS:
-        raise SummaryError("too_long", limit=MAX_CHARS)
+    body = _clean(body, fields.SUMMARY)
     summary.body, summary.updated_at = body, now
     session.flush()
     return summary
@@ -89,6 +101,7 @@ def submit(enrolment: Enrolment, body: str, min_chars: int, actor: User, now: da
     if summary.status == SUBMITTED and summary.body == body:
         return summary
     summary = save_draft(enrolment, body, now)
+    body = summary.body
     if counted_chars(body) < min_chars:
         raise SummaryError("too_short", minimum=min_chars, count=counted_chars(body))
     summary.status, summary.submitted_at = SUBMITTED, now
@@ -104,11 +117,12 @@ def review(summary: TrainingSummary, approve: bool, comment: str, reviewer: User
     if summary.status != SUBMITTED:
         raise SummaryError("already_reviewed" if summary.status == (APPROVED if approve else RETURNED)
                            else "not_submitted")
-    if not approve and not comment.strip():
+    comment = _clean(comment, fields.COMMENT)
+    if not approve and not comment:
         raise SummaryError("comment_required")
     summary.status = APPROVED if approve else RETURNED
     summary.reviewed_at = now
-    event = SummaryEvent(action=summary.status, body=summary.body, comment=comment.strip(),
+    event = SummaryEvent(action=summary.status, body=summary.body, comment=comment,
                          actor_id=reviewer.id, created_at=now)
     summary.events.append(event)
     session.flush()

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from ..accounts.access import login_required
 from ..accounts.identity import load_current_user
 from ..db import locked, session, utcnow
+from ..fields import field_message
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..transaction import keep_changes, writes
@@ -57,7 +58,7 @@ def _form_values(attempt: QuizAttempt):
     return quizzes.decode_form(attempt, request.form.to_dict(flat=False))
 
 
-@bp.get("/attempts/<int:attempt_id>")
+@bp.get("/attempts/<lms_id:attempt_id>")
 @writes  # closes the trainee's own attempt whose time ran out
 @login_required
 def attempt(attempt_id: int):
@@ -71,7 +72,7 @@ def attempt(attempt_id: int):
                            shown=quizzes.shown_questions(attempt), now=now)
 
 
-@bp.post("/attempts/<int:attempt_id>/save")
+@bp.post("/attempts/<lms_id:attempt_id>/save")
 @login_required
 def save_attempt(attempt_id: int):
     attempt = _load_attempt(attempt_id, lock=True)
@@ -81,16 +82,22 @@ def save_attempt(attempt_id: int):
     except quizzes.AttemptClosed:
         keep_changes()  # the attempt may just have been closed at its deadline
         return jsonify(saved=0, closed=True, review=url_for(".review", attempt_id=attempt.id)), 409
+    except quizzes.AnswerRefused as refused:
+        return jsonify(saved=0, closed=False, error=_answer_message(refused)), 400
     return jsonify(saved=saved, saved_at=now.isoformat(), closed=False)
 
 
-@bp.post("/attempts/<int:attempt_id>/submit")
+@bp.post("/attempts/<lms_id:attempt_id>/submit")
 @login_required
 def submit_attempt(attempt_id: int):
     attempt = _load_attempt(attempt_id, lock=True)
     now = utcnow()
     if quizzes.is_open(attempt, now):
-        quizzes.save_responses(attempt, _form_values(attempt), now)
+        try:
+            quizzes.save_responses(attempt, _form_values(attempt), now)
+        except quizzes.AnswerRefused as refused:
+            flash(_answer_message(refused), "warning")
+            return redirect(url_for(".attempt", attempt_id=attempt.id))
         quizzes.submit(attempt, now)
     else:
         quizzes.close_if_expired(attempt, now)
@@ -99,7 +106,12 @@ def submit_attempt(attempt_id: int):
     return redirect(url_for(".review", attempt_id=attempt.id))
 
 
-@bp.get("/attempts/<int:attempt_id>/review")
+def _answer_message(refused: quizzes.AnswerRefused) -> str:
+    return _("An answer was not saved: %(problem)s Correct it and send the answers again.",
+             problem=field_message(refused.problem))
+
+
+@bp.get("/attempts/<lms_id:attempt_id>/review")
 @login_required
 def review(attempt_id: int):
     attempt = own(session.get(QuizAttempt, attempt_id))
@@ -137,7 +149,7 @@ def start_play(course_slug: str, slug: str):
     return redirect(url_for(".play", play_id=play.id))
 
 
-@bp.get("/plays/<int:play_id>")
+@bp.get("/plays/<lms_id:play_id>")
 @login_required
 def play(play_id: int):
     play = own_open(session.get(ScenarioPlay, play_id))
@@ -148,7 +160,7 @@ def play(play_id: int):
                            choices=scenarios.shown_choices(play), last=scenarios.last_choice(play))
 
 
-@bp.post("/plays/<int:play_id>/choose")
+@bp.post("/plays/<lms_id:play_id>/choose")
 @login_required
 def choose(play_id: int):
     play = own_open(locked(ScenarioPlay, play_id))
@@ -162,7 +174,7 @@ def choose(play_id: int):
     return redirect(url_for(".play", play_id=play.id))
 
 
-@bp.get("/plays/<int:play_id>/debrief")
+@bp.get("/plays/<lms_id:play_id>/debrief")
 @login_required
 def debrief(play_id: int):
     play = own(session.get(ScenarioPlay, play_id))
@@ -200,7 +212,8 @@ def summary(course_slug: str):
         except summaries.SummaryError as problem:
             session.rollback()
             if request.accept_mimetypes.best == "application/json":
-                return jsonify(saved=False, error=problem.code), 409
+                return (jsonify(saved=False, error=problem.code, message=summaries.error_message(problem)),
+                        409 if problem.code == "not_editable" else 400)
             record = summaries.current(enrolment)
             error = summaries.error_message(problem)
             return render_template("lms/assessments/summary.html", course=course, summary=record,

@@ -23,6 +23,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import fields
 from ..accounts.models import User
 from ..assessments.models import CASE, GRADED, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
 from ..assessments.summaries import SUMMARY_SLUG
@@ -344,6 +345,8 @@ def masked_name(name: str) -> str:
 # --- HR actions ------------------------------------------------------------------------------
 
 def find(serial: str) -> Certificate | None:
+    if not fields.is_valid(serial, fields.SERIAL):
+        return None
     return session.scalar(select(Certificate).where(Certificate.serial == normalise_serial(serial)))
 
 
@@ -400,6 +403,8 @@ def sign_unsigned(certificate: Certificate) -> tuple[str, str] | None:
 def check_revocable(certificate: Certificate, reason: str) -> None:
     if not reason.strip():
         raise CertificateError("reason_required")
+    if not fields.is_valid(reason, fields.COMMENT):
+        raise CertificateError("reason_invalid")
     if certificate.revoked_at is not None:
         raise CertificateError("already_revoked")
 
@@ -407,7 +412,7 @@ def check_revocable(certificate: Certificate, reason: str) -> None:
 def revoke(certificate: Certificate, reason: str, actor: User, now: datetime | None = None) -> None:
     """Revoke with HR's reason, which stays internal: the public verification page never shows it."""
     check_revocable(certificate, reason)
-    reason = reason.strip()
+    reason = fields.clean(reason, fields.COMMENT)
     certificate.revoked_at, certificate.revoked_reason = now or utcnow(), reason
     certificate.revoked_by_id = actor.id if actor else None
     session.flush()

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import format_date
 from werkzeug.exceptions import TooManyRequests
 
+from .. import fields
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import ADMIN, HR, TRAINER
@@ -43,6 +44,9 @@ def verify_form():
                 result = {"verification": services.verify_pdf(data), "checked_file": upload.filename}
             else:
                 flash(_("The file is larger than any certificate: choose the certificate PDF."), "warning")
+        elif serial and not fields.is_valid(serial, fields.SERIAL):
+            flash(_("A certificate number has at most %(n)d characters, as printed on the certificate.",
+                    n=fields.SERIAL.max_length), "warning")
         elif serial:
             return redirect(url_for(".verify", serial=services.normalise_serial(serial)))
         else:
@@ -112,6 +116,8 @@ def manage(serial: str):
         except services.CertificateError as problem:
             session.rollback()
             error = {"reason_required": _("Give the reason for revoking."),
+                     "reason_invalid": _("A reason has at most %(n)d characters and no control characters.",
+                                         n=fields.COMMENT.max_length),
                      "already_revoked": _("This certificate is already revoked."),
                      "already_superseded": _("This certificate was already re-issued."),
                      "no_refresher": _("A refresher was already started, or the certificate is not "

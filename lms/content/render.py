@@ -102,6 +102,14 @@ class _LessonExtension(Extension):
         md.treeprocessors.register(_LessonTreeprocessor(md, self.image_url), "lms_lesson", 0)
 
 
+def _without_raw_html(md: markdown.Markdown) -> markdown.Markdown:
+    """Raw HTML is shown as the text it is, never as markup: only Markdown makes elements, so
+    every image passes the image checks and every link the sanitiser's."""
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md
+
+
 def render_markdown(source: str, *, image_url: Callable[[str], str] | None = None) -> str:
     """Render authored Markdown to HTML that is safe to show to anyone.
 
@@ -119,7 +127,7 @@ def render_markdown(source: str, *, image_url: Callable[[str], str] | None = Non
         extension_configs={"toc": {"slugify": slugify_unicode, "toc_depth": "2-3"}},
         output_format="html",
     )
-    html = md.convert(source)
+    html = _without_raw_html(md).convert(source)
     return sanitise_html(html)
 
 
@@ -127,14 +135,24 @@ def render_markdown(source: str, *, image_url: Callable[[str], str] | None = Non
 TRAINEE_TAGS = ALLOWED_TAGS - {"img"}
 
 
+class _ImagesAsText(Treeprocessor):
+    """An image becomes its alt text: nothing is loaded."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter("img"):
+            alt = element.get("alt", "")
+            element.tag = "span"
+            element.attrib.clear()
+            element.text = alt
+
+
 def render_trainee_text(source: str) -> str:
     """Trainee-written Markdown: every line break kept as written, raw HTML shown as text, no
-    images (a remote image would be a tracking pixel on the trainer's page; a large one breaks
-    the report PDF)."""
+    images: each shows as its alt text (a remote image would be a tracking pixel on the
+    trainer's page; a large one breaks the report PDF)."""
     md = markdown.Markdown(extensions=["nl2br", "sane_lists", "tables"], output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    return sanitise_html(md.convert(source), tags=TRAINEE_TAGS)
+    md.treeprocessors.register(_ImagesAsText(md), "lms_images_as_text", 0)
+    return sanitise_html(_without_raw_html(md).convert(source), tags=TRAINEE_TAGS)
 
 
 def sanitise_html(html: str, tags: set[str] = ALLOWED_TAGS) -> str:

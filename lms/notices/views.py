@@ -22,7 +22,7 @@ def _load(notice_id: int) -> Notice:
     return notice
 
 
-@bp.post("/<int:notice_id>/open")
+@bp.post("/<lms_id:notice_id>/open")
 @login_required
 def open_notice(notice_id: int):
     notice = _load(notice_id)
@@ -31,7 +31,7 @@ def open_notice(notice_id: int):
     return redirect(url_for(endpoint, **values), 303)
 
 
-@bp.post("/<int:notice_id>/dismiss")
+@bp.post("/<lms_id:notice_id>/dismiss")
 @login_required
 def dismiss(notice_id: int):
     notice = _load(notice_id)

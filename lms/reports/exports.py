@@ -11,7 +11,7 @@ import dataclasses
 import secrets
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -21,6 +21,7 @@ from ..accounts.models import User
 from ..db import session, utcnow
 from ..jobs import enqueue_after_commit, job
 from ..learning.models import Course
+from ..params import parse_day
 from . import hr, summaries
 from .archives import ArchiveFile, certificate_files, course_certificates, with_manifest
 from .models import DONE, FAILED, QUEUED, RUNNING, Export
@@ -38,7 +39,7 @@ def roster_filter(args: Mapping[str, str]) -> hr.RosterFilter:
     return hr.RosterFilter(search=args.get("q", ""), department=args.get("department", ""),
                            cohort=args.get("cohort", ""), status=args.get("status", ""),
                            certificate=args.get("certificate", ""),
-                           due_from=_day(args.get("due_from")), due_to=_day(args.get("due_to")),
+                           due_from=parse_day(args.get("due_from")), due_to=parse_day(args.get("due_to")),
                            sort=args.get("sort", "employee_no"), descending=args.get("order") == "desc")
 
 
@@ -88,7 +89,7 @@ def cohort_pdf(course: Course, period: hr.Period | None, now: datetime) -> tuple
 
 
 def period_of(args: Mapping[str, str]) -> hr.Period | None:
-    first, last = _day(args.get("from")), _day(args.get("to"))
+    first, last = parse_day(args.get("from")), parse_day(args.get("to"))
     return hr.Period(first, last) if first and last else None
 
 
@@ -215,13 +216,6 @@ def unfinished_exports(now: datetime | None = None) -> list[int]:
     since = (now or utcnow()) - timedelta(days=1)
     return list(session.scalars(select(Export.id).where(Export.state.in_((QUEUED, RUNNING)),
                                                         Export.created_at > since)))
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _int(value: str | None) -> int | None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
+from .. import fields
 from ..accounts.activation import activated_clause
 from ..accounts.models import TRAINEE, User, UserRole
 from ..accounts.services import set_roles
@@ -180,9 +181,11 @@ def extend_due_date(enrolment: Enrolment, due_on: date, reason: str, actor: User
                     now: datetime | None = None) -> None:
     """Give one trainee a later due date, with HR's reason, in the audit log."""
     now = now or utcnow()
-    reason = reason.strip()
+    reason = fields.normalise(reason, fields.COMMENT)
     if not reason:
         raise DueDateError("reason_required")
+    if not fields.is_valid(reason, fields.COMMENT):
+        raise DueDateError("reason_invalid")
     if enrolment.is_archived or enrolment.completed_at is not None:
         raise DueDateError("not_open")
     due_at = end_of_day(due_on)
@@ -481,7 +484,7 @@ class RosterFilter:
 
 
 def filter_roster(rows: list[RosterRow], wanted: RosterFilter, now: datetime) -> list[RosterRow]:
-    needle = wanted.search.strip().lower()
+    needle = fields.search_text(wanted.search).lower()
     found = []
     for row in rows:
         if needle and needle not in row.name.lower() and needle not in (row.employee_no or "").lower():

@@ -14,6 +14,7 @@ import os
 import re
 import unicodedata
 import warnings
+import zipfile
 from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,9 +27,22 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .. import fields
 from ..certificates.fonts import NAME_MAX_LENGTH, name_problem
 
 MAX_ROWS = 20_000
+#: blank rows are skipped, but a file of little else is refused once it has this many
+MAX_BLANK_ROWS = 1_000
+#: the largest upload read at all
+MAX_FILE_BYTES = 10 * 1024 * 1024
+#: the largest part of a workbook (a sheet, its shared strings) unpacked: a sheet of MAX_ROWS
+#: employees is a few MB, and a cell of hundreds of MB would be held in memory whole
+MAX_XLSX_PART_BYTES = 20 * 1024 * 1024
+FIRST_HIRE_YEAR, LAST_HIRE_YEAR = 1950, 2100
+#: columns of a workbook read at all (the list has six)
+MAX_COLUMNS = 100
+#: problems reported before reading stops: enough to see what is wrong with the file
+MAX_ERRORS = 200
 #: the row of errors about the file as a whole; errors about the header carry the header's row
 FILE = 0
 
@@ -107,6 +121,8 @@ class _Header:
 def parse_employees(filename: str, data: bytes) -> EmployeeImport:
     """Read HR's employee list (.csv or .xlsx); every problem is reported, nothing is raised."""
     extension = os.path.splitext(filename)[1].lower()
+    if len(data) > MAX_FILE_BYTES:
+        return _failed(f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB 的上限：请拆分文件后分批导入")
     if extension == ".csv":
         if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
             return _failed("这是 Excel 工作簿，不是 CSV：请上传 .xlsx 文件，或在 Excel 中另存为 CSV")
@@ -156,7 +172,21 @@ def _csv_rows(text: str) -> Generator[Sequence[object], None, None]:
         raise _Unreadable(RowError(row + 1, None, "无法按 CSV 读取此行：单元格过长，或引号不成对")) from None
 
 
+def _oversized_part(data: bytes) -> bool:
+    """Whether a part of the workbook unpacks to more than MAX_XLSX_PART_BYTES (said by the ZIP's
+    directory, before anything is unpacked; unpacking stops at the size it declares)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(info.file_size > MAX_XLSX_PART_BYTES for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False  # not a ZIP: openpyxl says so in its own words below
+
+
 def _xlsx_rows(data: bytes) -> Generator[Sequence[object], None, None]:
+    if _oversized_part(data):
+        limit = MAX_XLSX_PART_BYTES // (1024 * 1024)
+        raise _Unreadable(RowError(FILE, None, f"工作簿的一部分解压后超过 {limit} MB，未读取：请删除多余的"
+                                               "工作表、图片或过长的单元格，或另存为 CSV 后再上传"))
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # damaged files fail in many ways: zipfile, XML parser, openpyxl itself
@@ -164,7 +194,8 @@ def _xlsx_rows(data: bytes) -> Generator[Sequence[object], None, None]:
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some programs record a wrong size, which would cut rows off
-        yield from sheet.iter_rows(values_only=True)
+        # cells past MAX_COLUMNS are never made: a cell in column XFD would widen every row
+        yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
     except Exception:
         raise _Unreadable(RowError(FILE, None, _NOT_XLSX)) from None
     finally:
@@ -177,10 +208,15 @@ def _read(rows: Generator[Sequence[object], None, None], encoding: str | None) -
     errors: list[RowError] = []
     header: _Header | None = None
     first_rows: dict[str, int] = {}  # employee number -> row where it first appeared
-    count = 0
+    count = blank = 0
     try:
         for number, cells in enumerate(rows, start=1):
             if not any(_text(cell) for cell in cells):
+                blank += 1
+                if blank > MAX_BLANK_ROWS:
+                    errors.append(RowError(number, None, f"空行超过 {MAX_BLANK_ROWS} 行，本行及以后未读取："
+                                                         "请删除空行后再上传"))
+                    break
                 continue
             if header is None:
                 header = _header(number, cells, errors)
@@ -195,6 +231,10 @@ def _read(rows: Generator[Sequence[object], None, None], encoding: str | None) -
             employee = _employee(number, cells, header, first_rows, errors)
             if employee is not None:
                 employees.append(employee)
+            if len(errors) >= MAX_ERRORS:
+                message = f"已有 {MAX_ERRORS} 处错误，本行以后未检查：请先改正以上错误"
+                errors.append(RowError(number, None, message))
+                break
     except _Unreadable as problem:
         errors.append(problem.error)
     finally:
@@ -284,8 +324,21 @@ def _required(text: str, label: str) -> str:
     return text
 
 
+def _ruled(text: str, rule: fields.TextRule) -> str:
+    """``text`` by the field's rule (NFC, no control characters, its length)."""
+    text = fields.normalise(text, rule)
+    problem = fields.text_problem(text, rule)
+    if problem is not None and problem.kind == "too_long":
+        raise ValueError(f"超过 {problem.limit} 个字符的上限：{_shorten(text)}")
+    if problem is not None and problem.character in "\t\n\r":
+        raise ValueError(f"含有换行或制表符（{problem.shown}）：此列只能是一行")
+    if problem is not None:
+        raise ValueError(f"含有无法保存的控制字符 {problem.shown}：请删除")
+    return text
+
+
 def _email(value: object) -> str | None:
-    email = _normalised(value).lower()
+    email = _ruled(_normalised(value), fields.EMAIL).lower()
     if not email:
         return None
     if not _EMAIL.fullmatch(email):
@@ -294,6 +347,13 @@ def _email(value: object) -> str | None:
 
 
 def _hire_date(value: object) -> date | None:
+    day = _day(value)
+    if day is not None and not FIRST_HIRE_YEAR <= day.year <= LAST_HIRE_YEAR:
+        raise ValueError(f"入职日期应在 {FIRST_HIRE_YEAR} 年至 {LAST_HIRE_YEAR} 年之间：{day.isoformat()}")
+    return day
+
+
+def _day(value: object) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -312,7 +372,10 @@ def _hire_date(value: object) -> date | None:
 
 
 def _name(value: object) -> str:
-    name = _required(_text(value), "姓名")
+    text = fields.normalise(_text(value), fields.DISPLAY_NAME)
+    if len(text) > NAME_MAX_LENGTH:  # said before the rule's own limit, in the certificate's words
+        raise ValueError(f"姓名超过 {NAME_MAX_LENGTH} 个字符，证书上放不下：{_shorten(text)}")
+    name = _required(_ruled(text, fields.DISPLAY_NAME), "姓名")
     problem = name_problem(name)
     if problem is not None and problem.too_long:
         raise ValueError(f"姓名超过 {NAME_MAX_LENGTH} 个字符，证书上放不下：{_shorten(name)}")
@@ -323,12 +386,12 @@ def _name(value: object) -> str:
 
 
 _PARSERS = {
-    "employee_no": lambda value: _required(_normalised(value), "工号"),
+    "employee_no": lambda value: _required(_ruled(_normalised(value), fields.EMPLOYEE_NO), "工号"),
     "name": _name,
-    "department": lambda value: _required(_text(value), "部门"),
+    "department": lambda value: _required(_ruled(_text(value), fields.DEPARTMENT), "部门"),
     "email": _email,
     "hire_date": _hire_date,
-    "cohort": lambda value: _text(value) or None,
+    "cohort": lambda value: _ruled(_text(value), fields.COHORT) or None,
 }
 
 

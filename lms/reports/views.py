@@ -4,7 +4,7 @@ assigning courses; and the administrators' audit log."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import quote
 
 from flask import (
@@ -20,8 +20,8 @@ from flask import (
 )
 from flask_babel import format_date
 from sqlalchemy import select
-from werkzeug.exceptions import BadRequest
 
+from .. import fields
 from ..accounts import activation
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
@@ -36,19 +36,13 @@ from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Enrolment
+from ..params import FIRST_DAY, LAST_DAY, bad_request, int_arg, int_list, iso_day, parse_day
 from . import exports, hr, people, summaries
 from .archives import stream_zip
 from .spreadsheets import parse_employees, write_csv, write_xlsx
 
 bp = Blueprint("hr", __name__)
 PER_PAGE = 50
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _filter() -> hr.RosterFilter:
@@ -76,7 +70,7 @@ def index():
 @roles_required(HR)
 def course(course_slug: str):
     course, rows, found, now = _filtered(course_slug)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = int_arg("page", 1)
     pages = max(1, -(-len(found) // PER_PAGE))
     departments, cohorts = hr.departments_and_cohorts()
     return render_template("lms/hr/course.html", course=course, counts=hr.counts(rows, now),
@@ -168,7 +162,7 @@ def assign(course_slug: str):
     if request.method == "POST":
         chosen_departments = request.form.getlist("departments")
         chosen_cohorts = request.form.getlist("cohorts")
-        due_on = _date(request.form.get("due_on"))
+        due_on = parse_day(request.form.get("due_on"))
         if not chosen_departments and not chosen_cohorts:
             errors["departments"] = _("Choose at least one department or cohort.")
         if due_on is None:
@@ -178,8 +172,8 @@ def assign(course_slug: str):
         if not errors and request.form.get("confirmed"):
             enrolled, changed = hr.assign_course(
                 course, chosen_departments, chosen_cohorts, due_on, load_current_user(),
-                enrol_ids=set(request.form.getlist("enrol", type=int)),
-                change_ids=set(request.form.getlist("change", type=int)))
+                enrol_ids=int_list(request.form.getlist("enrol")),
+                change_ids=int_list(request.form.getlist("change")))
             flash(_("%(enrolled)d enrolled, %(changed)d due dates changed.", enrolled=enrolled,
                     changed=changed), "success")
             return redirect(url_for(".course", course_slug=course.slug))
@@ -190,14 +184,14 @@ def assign(course_slug: str):
                            preview=preview), 400 if errors else 200
 
 
-@bp.route("/hr/enrolments/<int:enrolment_id>/due", methods=["GET", "POST"])
+@bp.route("/hr/enrolments/<lms_id:enrolment_id>/due", methods=["GET", "POST"])
 @roles_required(HR)
 def extend_due(enrolment_id: int):
     """One trainee's later due date, with the reason, in the audit log."""
     enrolment = session.get(Enrolment, enrolment_id) or abort(404)
     error = None
     if request.method == "POST":
-        due_on = _date(request.form.get("due_on"))
+        due_on = parse_day(request.form.get("due_on"))
         try:
             if due_on is None:
                 raise hr.DueDateError("no_date")
@@ -208,6 +202,8 @@ def extend_due(enrolment_id: int):
         except hr.DueDateError as problem:
             session.rollback()
             error = {"no_date": _("Give the new due date as YYYY-MM-DD."),
+                     "reason_invalid": _("A reason has at most %(n)d characters and no control characters.",
+                                         n=fields.COMMENT.max_length),
                      "reason_required": _("Give the reason for the extension."),
                      "not_open": _("This enrolment is completed or closed; its due date no longer counts."),
                      "not_later": _("The new due date must be later than the current one and in the future.")
@@ -241,7 +237,7 @@ def _pdf(data: bytes, name: str, title: str | None = None, **audit) -> Response:
     return audited_download(data, mimetype="application/pdf", disposition=disposition, **audit)
 
 
-@bp.get("/hr/people/<int:user_id>")
+@bp.get("/hr/people/<lms_id:user_id>")
 @roles_required(HR)
 def person(user_id: int):
     """One person's record: courses and cycles, progress, recorded time, certificates, history."""
@@ -253,7 +249,7 @@ def person(user_id: int):
                            mail=activation.mail_configured())
 
 
-@bp.get("/reports/enrolments/<int:enrolment_id>.pdf")
+@bp.get("/reports/enrolments/<lms_id:enrolment_id>.pdf")
 @login_required
 def trainee_report(enrolment_id: int):
     """A trainee's training summary report: their own, or anyone's for HR and trainers."""
@@ -276,17 +272,13 @@ def my_report(course_slug: str):
     return redirect(url_for(".trainee_report", enrolment_id=enrolment.id))
 
 
-#: the periods an audit bundle or report may name
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
-
-
 def _period(values=None) -> hr.Period | None:
     """The ``from``/``to`` period of the request; None when none is given; 400 when it is invalid."""
     values = request.args if values is None else values
     given = values.get("from"), values.get("to")
     if not any(given):
         return None
-    first, last = (_date(value) for value in given)
+    first, last = (iso_day(value) for value in given)
     message = None
     if first is None or last is None:
         message = _("Give the period as two dates, YYYY-MM-DD.")
@@ -296,7 +288,7 @@ def _period(values=None) -> hr.Period | None:
     elif last < first:
         message = _("The period's first day must not be after its last day.")
     if message:
-        abort(Response(render_template("lms/errors/error.html", error=BadRequest(), message=message), 400))
+        bad_request(message)
     return hr.Period(first, last)
 
 
@@ -330,8 +322,7 @@ def audit_bundle(course_slug: str):
     course = learning.get_course(course_slug) or abort(404)
     period = _period()
     if period is None:
-        abort(Response(render_template("lms/errors/error.html", error=BadRequest(),
-                                       message=_("Give the period as two dates, YYYY-MM-DD.")), 400))
+        bad_request(_("Give the period as two dates, YYYY-MM-DD."))
     name, entries, files = exports.audit_bundle(course, period, utcnow())
     return audited_download(stream_zip(files), action="export.audit_bundle", subject=course.slug,
                             actor=load_current_user(),
@@ -354,8 +345,7 @@ def start_export(course_slug: str, kind: str):
     params = {key: value for key, value in request.values.items() if key != "csrf_token" and value}
     period = _period(params)
     if kind == exports.AUDIT_BUNDLE and period is None:
-        abort(Response(render_template("lms/errors/error.html", error=BadRequest(),
-                                       message=_("Give the period as two dates, YYYY-MM-DD.")), 400))
+        bad_request(_("Give the period as two dates, YYYY-MM-DD."))
     export = exports.request_export(kind, course, params, user)
     session.commit()
     return redirect(url_for(".export_status", token=export.token))

@@ -25,6 +25,8 @@
     }).then(function (result) {
       saving = false;
       if (result.data.closed) { window.location = result.data.review; return; }
+      // an answer the server refused (too long, a control character): say why; the next change saves
+      if (result.data.error) { dirty = true; say(result.data.error); return; }
       if (!result.ok) { throw new Error("save"); }
       say((i18n.saved || "") + " " + new Date().toLocaleTimeString());
       form.setAttribute("data-saved", "true");

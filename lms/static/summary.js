@@ -24,6 +24,9 @@
     fetch(window.location.pathname, {
       method: "POST", body: data, credentials: "same-origin", headers: { "Accept": "application/json" }
     }).then(function (response) {
+      if (response.status === 400) {  // refused (too long, a control character): say why; typing saves again
+        return response.json().then(function (data) { status.textContent = data.message || i18n.saveFailed || ""; });
+      }
       if (!response.ok) { throw new Error(String(response.status)); }
       status.textContent = (i18n.saved || "") + " " + new Date().toLocaleTimeString();
       form.setAttribute("data-saved", "true");

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -191,9 +192,29 @@ def test_load_courses_reports_missing_paths_and_empty_folders(tmp_path):
 ])
 def test_authored_html_cannot_run_script(attack):
     html = render_markdown(f"正文\n\n{attack}\n")
-    lowered = html.lower()
-    assert "<script" not in lowered and "javascript:" not in lowered
-    assert "onerror" not in lowered and "<iframe" not in lowered and "style=" not in lowered
+    tags = " ".join(re.findall(r"<[^>]*>", html)).lower()  # raw HTML may remain as text
+    assert "<script" not in tags and "javascript:" not in tags and "<iframe" not in tags
+    assert "onerror" not in tags and "style=" not in tags and "<img" not in tags
+
+
+def test_raw_html_is_text_in_all_markdown():
+    """Only Markdown makes elements: an image written as HTML loads nothing, in course content
+    as in what trainees write."""
+    from lms.content.render import render_trainee_text
+
+    source = '正文 <img src="https://tracker.example/p.png"> 与 <b>粗体</b>\n\n<div>\n<img src=x>\n</div>\n'
+    for html in (render_markdown(source), render_trainee_text(source)):
+        assert "<img" not in html and "<b>" not in html and "<div>" not in html
+        assert "&lt;img src=" in html and "&lt;b&gt;粗体&lt;/b&gt;" in html
+
+
+def test_trainee_images_become_their_alt_text():
+    from lms.content.render import render_trainee_text
+
+    html = render_trainee_text("见图 ![催收流程图](https://tracker.example/p.png) 与 ![][ref]\n\n"
+                               "[ref]: https://tracker.example/q.png\n")
+    assert "<img" not in html and "tracker.example" not in html
+    assert "催收流程图" in html
 
 
 def test_markdown_features_authors_use():

@@ -100,6 +100,25 @@ def test_ordering_needs_the_whole_order():
     assert parse(question, **{"-0": ["2"], "-1": ["x"], "-2": ["3"]}) is None
 
 
+@pytest.mark.parametrize("hostile", ["²", "¹²", "١", "0x1", "99999999999999999999999", " ", "-1"])
+def test_numbers_that_are_not_ascii_digits_are_no_answer(hostile):
+    ordering = q("ordering", answers=tuple(Answer(t, 1) for t in ("一", "二")))
+    assert parse(ordering, **{"-0": [hostile], "-1": ["1"]}) is None
+    assert parse(SINGLE, **{"": [hostile]}) is None
+    assert parse(MULTI, **{"": [hostile, "1"]}) == [1]
+
+
+def test_typed_answers_follow_their_field_rules():
+    from lms.fields import TextRuleError
+
+    assert parse(q("essay"), **{"": ["  第一段\r\n第二段  "]}) == "第一段\n第二段"
+    assert parse(q("shortanswer", answers=(Answer("理解", 1),)), **{"": ["e\u0301"]}) == "\u00e9"  # NFC
+    for kind, value in (("essay", "x\x00"), ("shortanswer", "一\n二"), ("numerical", "1" * 101),
+                        ("essay", "长" * 20_001)):
+        with pytest.raises(TextRuleError):
+            parse(q(kind), **{"": [value]})
+
+
 def test_essays_wait_for_a_trainer():
     question = q("essay")
     assert grade(question, "我的回答") is None

@@ -86,9 +86,11 @@ def test_semicolon_and_tab_delimiters_are_recognised(delimiter):
 
 
 def test_quoted_cells_may_hold_commas_and_line_breaks():
-    result = parse_employees("a.csv", csv_file("工号,姓名,部门", 'E1,"张,三","一部\n二组"', "E2,李四,一部"))
-    assert result.ok
-    assert [(row.row, row.name) for row in result.rows] == [(2, "张,三"), (3, "李四")]
+    result = parse_employees("a.csv", csv_file("工号,姓名,部门", 'E1,"张,三",一部', 'E2,李四,"一部\n二组"',
+                                               "E3,王五,一部"))
+    assert [(row.row, row.name) for row in result.rows] == [(2, "张,三"), (4, "王五")]
+    # a department is one line: the cell Alt+Enter split is named, not stored
+    assert errors_of(result) == ["第 3 行「部门」：含有换行或制表符（U+000A）：此列只能是一行"]
 
 
 def test_english_headers_in_any_order_and_case():
@@ -423,3 +425,60 @@ def test_names_no_certificate_can_hold_are_refused_by_row():
         f"第 3 行「姓名」：姓名超过 60 个字符，证书上放不下：{'王' * 40}…",
     ]
     assert [row.name for row in result.rows] == ["𪚥𠔻明"]
+
+
+def test_blank_rows_and_errors_stop_reading_early():
+    from lms.reports.spreadsheets import MAX_BLANK_ROWS, MAX_ERRORS
+
+    blank = parse_employees("a.csv", csv_file("工号,姓名,部门", "E1,张三,一部", *[","] * (MAX_BLANK_ROWS + 5),
+                                              "E2,李四,一部"))
+    assert [row.employee_no for row in blank.rows] == ["E1"]
+    assert errors_of(blank) == [
+        f"第 {MAX_BLANK_ROWS + 3} 行：空行超过 {MAX_BLANK_ROWS} 行，本行及以后未读取：请删除空行后再上传"]
+    wrong = parse_employees("a.csv", csv_file("工号,姓名,部门", *[f"E{n},张三," for n in range(1000)]))
+    assert len(wrong.errors) == MAX_ERRORS + 1 and "本行以后未检查" in str(wrong.errors[-1])
+
+
+def test_a_sheet_of_millions_of_empty_rows_stops_at_once():
+    """A row numbered 5,000,000 would make openpyxl yield every missing row before it."""
+    import time
+
+    data = xlsx_file(["工号", "姓名", "部门"], ["E1", "张三", "一部"])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as out:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b"</sheetData>", b'<row r="5000000"><c r="XFD5000000" '
+                                          b't="inlineStr"><is><t>x</t></is></c></row></sheetData>')
+            out.writestr(info, content)
+    started = time.perf_counter()
+    result = parse_employees("a.xlsx", buffer.getvalue())
+    assert time.perf_counter() - started < 5
+    assert [row.employee_no for row in result.rows] == ["E1"] and "空行超过" in errors_of(result)[0]
+
+
+def test_text_cells_follow_the_field_rules():
+    result = parse_employees("a.csv", csv_file(
+        "工号,姓名,部门,邮箱,入职日期,班组",
+        "E1,张三,一部,,0001-01-01,",
+        "E2,李\x07四,一部,,,",
+        f"E3,王五,{'部' * 121},,,",
+        f"E4,赵六,一部,,,{'班' * 121}",
+        f"{'E' * 41},钱七,一部,,,",
+        "E6,孙\u0065\u0301八,一部,,,"))
+    assert errors_of(result) == [
+        "第 2 行「入职日期」：入职日期应在 1950 年至 2100 年之间：0001-01-01",
+        "第 3 行「姓名」：含有无法保存的控制字符 U+0007：请删除",
+        f"第 4 行「部门」：超过 120 个字符的上限：{'部' * 40}…",
+        f"第 5 行「班组」：超过 120 个字符的上限：{'班' * 40}…",
+        f"第 6 行「工号」：超过 40 个字符的上限：{'E' * 40}…",
+    ]
+    assert [row.name for row in result.rows] == ["孙\u00e9八"]  # NFC
+
+
+def test_a_csv_cell_beyond_the_csv_field_limit_stops_reading_at_its_row():
+    result = parse_employees("a.csv", csv_file("工号,姓名,部门", "E1,张三,一部", "E2,李四," + "部" * 200_000,
+                                               "E3,王五,一部"))
+    assert [row.employee_no for row in result.rows] == ["E1"]
+    assert errors_of(result) == ["第 3 行：无法按 CSV 读取此行：单元格过长，或引号不成对"]
