@@ -12,6 +12,7 @@ from .assessments.models import (
     TrainingSummary,
 )
 from .audit.models import AuditEntry
+from .authoring.models import CourseRevision, Draft
 from .certificates.models import Certificate
 from .learning.models import Course, CourseAsset, Enrolment, Module, ModuleProgress, ModuleRevision
 from .notices.models import Notice
@@ -19,7 +20,7 @@ from .reminders.models import ReminderSent
 
 __all__ = [
     "Activity", "ActivityRevision", "AttemptResponse", "AuditEntry", "Certificate", "Course",
-    "CourseAsset", "Enrolment",
+    "CourseAsset", "CourseRevision", "Draft", "Enrolment",
     "Module", "ModuleProgress", "ModuleRevision", "Notice", "QuizAttempt", "ReminderSent", "ScenarioChoice",
     "ScenarioPlay", "SummaryEvent", "TrainingSummary", "User", "UserRole",
 ]

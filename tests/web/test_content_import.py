@@ -48,7 +48,7 @@ def test_check_reports_path_line_message_and_fails(runner, courses):
 def test_import_creates_revisions_once(app, runner, courses):
     first = runner.invoke(args=["lms", "import", str(courses), "--author", "李培训"])
     assert first.exit_code == 0, first.output
-    assert "18 new revision(s)" in first.output  # 6 modules, 8 quizzes, 4 scenarios
+    assert "19 new revision(s)" in first.output  # course.yml, 6 modules, 8 quizzes, 4 scenarios
     second = runner.invoke(args=["lms", "import", str(courses)])
     assert "0 new revision(s), 18 unchanged" in second.output
     assert len(revisions(app)) == 6
