@@ -30,6 +30,13 @@ ACTIONS = {
     "export.audit_bundle": _l("Audit bundle downloaded"),
     "export.audit_csv": _l("Audit log exported"),
     "demo.trainees_created": _l("Demo trainees created"),
+    "content.imported": _l("Content imported"),
+    "content.published": _l("Content published"),
+    "content.approved": _l("Draft approved"),
+    "content.returned": _l("Draft sent back"),
+    "content.rolled_back": _l("Content rolled back"),
+    "content.retired": _l("Content retired"),
+    "package.imported": _l("Course package imported"),
 }
 
 DETAILS = {
@@ -42,6 +49,9 @@ DETAILS = {
     "updated": _l("Updated"), "cycle": _l("Cycle"), "first": _l("First"), "last": _l("Last"),
     "seed": _l("Seed"), "csv": _l("File"), "sha256": "SHA-256", "employees": _l("Employees"),
     "changes": _l("Due date changes"),
+    "author": _l("Author"), "revisions": _l("New revisions"), "retired": _l("Retired"),
+    "message": _l("Message"), "approved_by": _l("Approved by"), "draft_author": _l("Draft author"),
+    "version": _l("Draft version"),
 }
 
 
