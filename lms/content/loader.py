@@ -126,13 +126,12 @@ def load_paths(paths: Iterable[Path], courses_dir: Path, quizzes_dir: Path) -> l
     if errors:
         raise ContentErrors(errors)
     root = next(iter(quiz_roots), None)
-    courses = load_courses(course_paths or [courses_dir], quizzes_dir=root or quizzes_dir,
-                           courses_dir=courses_dir)
     if root is not None:
         given = quiz_roots[root]
-        slugs = {course.slug for course in courses}
+        slugs = {folder.name for folder in course_dirs(p for p in course_paths if p.exists())}
         read = {given.name} & slugs if given != root else {c.name for c in root.iterdir()} & slugs
         if not read:
             raise ContentErrors([ContentError(str(given), 1, "read by nothing: no quiz folder of the "
                                               f"courses read here (expected {root}/<course>/)")])
-    return courses
+    return load_courses(course_paths or [courses_dir], quizzes_dir=root or quizzes_dir,
+                        courses_dir=courses_dir if root is None else None)
