@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Union
@@ -13,7 +14,7 @@ from ..assessments.models import SCENARIO, Activity, ActivityRevision
 from ..content.course import COURSE_FILE
 from ..db import session
 from ..learning.models import Course, CourseAsset, Module, ModuleRevision
-from .models import ACTIVITY, COURSE, MODULE, CourseRevision, Draft
+from .models import ACTIVITY, ASSET, COURSE, MODULE, CourseRevision, Draft
 from .tree import Tree
 
 Revision = Union[CourseRevision, ModuleRevision, ActivityRevision]  # noqa: UP007 (a runtime alias)
@@ -47,6 +48,8 @@ def record_of(item: Item) -> Course | Module | Activity | None:
     course = find_course(item.course)
     if course is None or item.kind == COURSE:
         return course
+    if item.kind == ASSET:  # assets have no revisions: a changed file replaces the old one
+        return None
     model = Module if item.kind == MODULE else Activity
     return session.scalar(select(model).where(model.course_id == course.id, model.slug == item.slug))
 
@@ -157,7 +160,9 @@ def course_tree(slug: str, drafts: Iterable[Draft] = ()) -> Tree:
         item = Item(draft.course_slug, draft.kind, draft.slug)
         for path in paths.get(item, []):
             tree.pop(path, None)
-        if not draft.is_retirement:
+        if draft.kind == ASSET:
+            tree[f"{item.folder}/{item.slug}"] = base64.b64decode(draft.source)
+        elif not draft.is_retirement:
             tree.update(item_tree(item, draft.source, draft.files))
         changed.add(item.slug)
     listed = _listed_modules(tree.get(f"courses/{slug}/{COURSE_FILE}", b""))

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db import Base, utcnow
 
 COURSE, MODULE, ACTIVITY = "course", "module", "activity"
+#: an image or other file of a course; its draft keeps the bytes as base64 in ``source``
+ASSET = "asset"
 
 
 class CourseRevision(Base):
@@ -44,7 +46,8 @@ class Draft(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_slug: Mapped[str] = mapped_column(String(80), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    slug: Mapped[str] = mapped_column(String(80))  # the course's own slug for its settings
+    #: the course's own slug for its settings, an asset's path in the course folder
+    slug: Mapped[str] = mapped_column(String(255))
     source: Mapped[str] = mapped_column(Text)
     #: [[file name, characters], …] splitting ``source`` into its files; [] retires the item
     files: Mapped[list[Any]] = mapped_column()

@@ -6,6 +6,7 @@ history. Services flush; the caller commits once.
 
 from __future__ import annotations
 
+import base64
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from ..audit.services import record
 from ..content import ContentErrors, CourseSpec
 from ..content.course import COURSE_FILE
 from ..db import session, utcnow
+from ..learning.models import CourseAsset
 from .items import (
     Item,
     course_item,
@@ -31,7 +33,7 @@ from .items import (
     revision,
     revision_files,
 )
-from .models import ACTIVITY, COURSE, MODULE, Draft
+from .models import ACTIVITY, ASSET, COURSE, MODULE, Draft
 from .publishing import ImportReport, Stamp, publish_courses, spec_files
 from .tree import parse_tree
 
@@ -329,6 +331,10 @@ def changes(spec: CourseSpec) -> list[Change]:
         elif published.sha256 != sha or is_retired(item):
             found.append(Change(item, "changed"))
     course = find_course(spec.slug)
+    stored = {} if course is None else {asset.path: asset.sha256 for asset in session.scalars(
+        select(CourseAsset).where(CourseAsset.course_id == course.id))}
+    found += [Change(Item(spec.slug, ASSET, asset.path), "changed" if asset.path in stored else "added")
+              for asset in spec.assets if stored.get(asset.path) != asset.sha256]
     if course is not None:
         from ..assessments.models import Activity
 
@@ -361,12 +367,16 @@ def _save_as_drafts(spec: CourseSpec, who: Who) -> list[str]:
     by_item: dict[Item, Any] = {course_item(spec.slug): spec}
     by_item |= {Item(spec.slug, MODULE, m.slug): m for m in spec.modules}
     by_item |= {Item(spec.slug, ACTIVITY, a.slug): a for a in (*spec.quizzes, *spec.scenarios)}
+    assets = {asset.path: asset.data for asset in spec.assets}
     saved = []
     for change in changes(spec):
         published, existing = current(change.item), draft_of(change.item)
         base = published.number if published else None
         version = existing.version if existing else None
-        if change.action == "retired":
+        if change.item.kind == ASSET:
+            data = base64.b64encode(assets[change.item.slug]).decode("ascii")
+            save_draft(change.item, data, who, None, version, [[change.item.slug, len(data)]])
+        elif change.action == "retired":
             save_draft(change.item, "", who, base, version, retire=True)
         else:
             item_spec = by_item[change.item]

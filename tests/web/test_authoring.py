@@ -190,3 +190,28 @@ def test_an_activity_a_module_still_names_cannot_be_retired(course):
     services.retire(quiz, "李四")
     activity = session.scalar(select(Activity).where(Activity.slug == "intro-quiz"))
     assert activity.is_archived and activity.current_revision.number == 1
+
+
+def test_a_package_kept_as_drafts_carries_its_images_until_published(course):
+    import io
+
+    from lms.authoring.packages import export_tree, import_package, read_package
+    from lms.authoring.tree import write_zip
+    from lms.learning.models import CourseAsset
+
+    tree = export_tree(SLUG)
+    tree[f"courses/{SLUG}/images/flow.png"] = b"\x89PNG\r\n\x1a\n-flow-"
+    tree[f"courses/{SLUG}/01-intro.md"] += "\n![催收流程](images/flow.png)\n".encode()
+    package = io.BytesIO()
+    write_zip(tree, package)
+    package.seek(0)
+    specs, found = read_package(package)
+    assert sorted(map(str, found)) == [f"added: {SLUG}/images/flow.png", f"changed: {SLUG}/intro"]
+    report = import_package(specs, "李四", publish_now=False)
+    assert len(report.drafts_saved) == 2 and session.scalar(select(CourseAsset)) is None
+
+    services.publish(SLUG, "王五")
+    session.commit()
+    asset = session.scalar(select(CourseAsset))
+    assert asset.path == "images/flow.png" and asset.data.endswith(b"-flow-")
+    assert current(INTRO_ITEM).number == 2 and 'src="assets/images/flow.png"' in current(INTRO_ITEM).html

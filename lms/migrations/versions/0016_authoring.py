@@ -38,7 +38,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('course_slug', sa.String(length=80), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('slug', sa.String(length=255), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('files', sa.JSON(), nullable=False),
     sa.Column('base_number', sa.Integer(), nullable=True),
