@@ -388,3 +388,51 @@ def _save_as_drafts(spec: CourseSpec, who: Who) -> list[str]:
 __all__ = ["AuthoringError", "Change", "Conflict", "ContentErrors", "ReviewRequired", "approve",
            "changes", "diff", "discard_draft", "draft_of", "drafts_of", "import_content", "publish",
            "publish_specs", "retire", "rollback", "save_draft", "send_back", "validate"]
+
+
+# --- what the trainer's pages show ------------------------------------------------------------
+
+PUBLISHED, DRAFT, RETIRED = "published", "draft", "retired"
+
+
+@dataclass(frozen=True)
+class ItemState:
+    item: Item
+    title: str
+    state: str  # published, draft (unpublished changes) or retired
+    number: int | None  # the published revision
+    author: str  # of the last change (the draft's, else the revision's)
+    changed_at: Any
+
+
+def overview(course: str) -> list[ItemState]:
+    """The course's settings, modules and activities, each with its state and last change."""
+    from ..assessments.models import Activity
+
+    record_ = find_course(course)
+    drafts = {Item(d.course_slug, d.kind, d.slug): d for d in drafts_of(course)}
+    rows: list[tuple[Item, str]] = [(course_item(course), COURSE_FILE)]
+    if record_ is not None:
+        rows += [(Item(course, MODULE, m.slug), m.current_revision.title if m.current_revision else m.slug)
+                 for m in record_.modules]
+        rows += [(Item(course, ACTIVITY, a.slug), a.title) for a in session.scalars(
+            select(Activity).where(Activity.course_id == record_.id).order_by(Activity.slug))]
+    rows += [(item, item.slug) for item in drafts if item not in {i for i, _ in rows}]
+    states = []
+    for item, title in rows:
+        published, draft = current(item), drafts.get(item)
+        state = DRAFT if draft is not None else RETIRED if is_retired(item) else PUBLISHED
+        last = draft if draft is not None else published
+        states.append(ItemState(item, title, state, published.number if published else None,
+                                last.author if last else "",
+                                (draft.updated_at if draft else published.created_at) if last else None))
+    return states
+
+
+def editable_source(item: Item) -> tuple[str, int | None, int | None]:
+    """What the editor opens: (source, published revision number, draft version)."""
+    draft, published = draft_of(item), current(item)
+    number = published.number if published is not None else None
+    if draft is not None:
+        return draft.source, number, draft.version
+    return (published.source if published is not None else ""), number, None
