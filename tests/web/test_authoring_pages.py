@@ -48,7 +48,7 @@ def test_edit_preview_publish_and_a_trainee_reads_the_new_text(trainer, client, 
     assert post(client, "save", good, version="1").status_code == 302
     page = client.get(ITEM).get_data(as_text=True)
     assert 'data-testid="preview"' in page and "新增的一段说明。" in page
-    assert "Draft with unpublished changes" in client.get("/author/").get_data(as_text=True)
+    assert "草稿（有未发布的修改）" in client.get("/author/").get_data(as_text=True)
     assert post(client, "publish", good, version="2").status_code == 302
 
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
