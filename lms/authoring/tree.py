@@ -8,6 +8,7 @@ import dataclasses
 import stat
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -83,10 +84,15 @@ def read_zip(file: str | Path | IO[bytes], shown: str = "package") -> Tree:
         if sum(info.file_size for info in members) > MAX_PACKAGE_BYTES:
             raise PackageError(f"{shown}: more than {MAX_PACKAGE_BYTES // (1024 * 1024)} MB unpacked")
         tree: Tree = {}
+        total = 0
         for info in members:
-            with archive.open(info) as member:  # the sizes a ZIP declares are not trusted
-                data = member.read(MAX_ASSET_BYTES + 1)
-            if len(data) > MAX_ASSET_BYTES:
+            try:
+                with archive.open(info) as member:  # the sizes a ZIP declares are not trusted
+                    data = member.read(MAX_ASSET_BYTES + 1)
+            except (RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error) as exc:
+                raise PackageError(f"{shown}: {info.filename}: cannot be read ({exc})") from None
+            total += len(data)
+            if len(data) > MAX_ASSET_BYTES or total > MAX_PACKAGE_BYTES:
                 raise PackageError(f"{shown}: {info.filename}: larger than it says")
             if info.filename in tree:
                 raise PackageError(f"{shown}: {info.filename}: in the package twice")

@@ -70,3 +70,16 @@ def test_messages_name_the_files_in_the_package():
     assert [str(e) for e in raised.value.errors] == [
         "courses/demo/01-intro.md:3: 'minutes' must be a whole number from 1 to 600",
         "quizzes/other:1: no course 'other' in the package for these quizzes"]
+
+
+def test_a_member_larger_than_it_says_is_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("courses/demo/course.yml", b"title: t\n")
+        archive.writestr("courses/demo/big.png", b"\0" * (MAX_ASSET_BYTES + 10))
+    data = bytearray(buffer.getvalue())
+    # lie about the uncompressed size in the central directory: 16 bytes instead of 5 MB
+    central = data.rindex(b"PK\x01\x02")
+    data[central + 24:central + 28] = (16).to_bytes(4, "little")
+    with pytest.raises(PackageError, match="big.png: (larger than it says|cannot be read)"):
+        read_zip(io.BytesIO(bytes(data)), "demo.zip")
