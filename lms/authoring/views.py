@@ -138,3 +138,34 @@ def rollback(course_slug: str, kind: str, slug: str):
     else:
         flash(_("Rolled back."), "info")
     return redirect(url_for(".item_history", course_slug=course_slug, kind=kind, slug=slug))
+
+
+@bp.route("/packages/import", methods=["GET", "POST"])
+@roles_required(TRAINER)
+def package_import():
+    """Upload a course package: validated first, its changes listed, then applied as drafts or
+    published — or only checked."""
+    from .packages import import_package, read_package
+    from .tree import PackageError
+
+    changes, problems, applied = [], [], None
+    if request.method == "POST":
+        upload = request.files.get("package")
+        if upload is None or not upload.filename:
+            problems = [_("Choose a ZIP file.")]
+        else:
+            try:
+                specs, changes = read_package(io.BytesIO(upload.read()), upload.filename)
+                mode = request.form.get("mode", "check")
+                if mode in ("draft", "publish"):
+                    applied = import_package(specs, load_current_user(), mode == "publish",
+                                             request.form.get("message", "").strip())
+                    session.commit()
+            except PackageError as error:
+                session.rollback()
+                problems = str(error).splitlines()
+            except ContentErrors as errors:
+                session.rollback()
+                problems = [str(e) for e in errors.errors]
+    return render_template("lms/authoring/package_import.html", changes=changes, problems=problems,
+                           applied=applied), 400 if problems else 200

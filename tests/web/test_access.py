@@ -34,6 +34,7 @@ ROUTES = [
     ("GET", f"/author/{COURSE}/module/{MODULE}/history?a=1&b=1", {"trainer", "admin"}),
     ("POST", f"/author/{COURSE}/module/{MODULE}/rollback", {"trainer", "admin"}),
     ("GET", f"/author/{COURSE}/package.zip", {"trainer", "admin"}),
+    ("GET", "/author/packages/import", {"trainer", "admin"}),
     ("GET", "/hr/", {"hr", "admin"}),
     ("GET", f"/hr/courses/{COURSE}/", {"hr", "admin"}),
     ("GET", f"/hr/courses/{COURSE}/export.csv", {"hr", "admin"}),

@@ -86,3 +86,32 @@ def test_the_package_download_is_the_on_disk_layout(trainer, client):
 def test_unknown_items_are_not_found(trainer, client):
     assert client.get(f"/author/{COURSE}/module/nope").status_code == 404
     assert client.get(f"/author/{COURSE}/lesson/{MODULE}").status_code == 404
+
+
+def test_a_package_upload_is_checked_listed_and_applied(trainer, client, app):
+    exported = zipfile.ZipFile(io.BytesIO(client.get(f"/author/{COURSE}/package.zip").data))
+    edited = io.BytesIO()
+    with zipfile.ZipFile(edited, "w") as target:
+        for name in exported.namelist():
+            data = exported.read(name)
+            if name.endswith("01-overview-and-process.md"):
+                data += "\n上传的修改。\n".encode()
+            target.writestr(name, data)
+
+    def upload(mode, data):
+        return client.post("/author/packages/import", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token(client, "/author/packages/import"), "mode": mode,
+            "package": (io.BytesIO(data), "course.zip")})
+
+    page = upload("check", edited.getvalue()).get_data(as_text=True)
+    assert f"修改: {COURSE}/{MODULE}" in page
+    assert "上传的修改。" not in source_of(client)  # only checked: nothing applied
+    assert upload("draft", edited.getvalue()).status_code == 200
+    assert "上传的修改。" in source_of(client)
+
+    hostile = io.BytesIO()
+    with zipfile.ZipFile(hostile, "w") as archive:
+        archive.writestr("../escape.md", b"x")
+    response = upload("publish", hostile.getvalue())
+    assert response.status_code == 400
+    assert "course.zip: ../escape.md: a path that leaves the package" in response.get_data(as_text=True)
