@@ -40,6 +40,8 @@ def publish_activities(course: Course, quizzes: tuple[Any, ...], scenarios: tupl
         activity.kind, activity.is_archived = kind, False
         current = activity.current_revision
         if current is not None and current.sha256 == spec.sha256:
+            if current.files is None:  # stored before file names were kept: learn them
+                current.files = spec_files(spec)
             unchanged += 1
             continue
         number = (session.scalar(select(func.max(ActivityRevision.number))

@@ -158,6 +158,8 @@ def _publish_module(module: Module, spec: ModuleSpec, stamp: Stamp, report: Impo
                     name: str) -> None:
     current = module.current_revision
     if current is not None and current.sha256 == spec.sha256:
+        if current.files is None:  # stored before file names were kept: learn them, same source
+            current.files = spec_files(spec)
         report.unchanged_modules += 1
         return
     session.flush()

@@ -110,3 +110,15 @@ def test_a_hostile_package_changes_nothing(app, runner, tmp_path):
     assert "nothing was imported" in result.output
     with app.app_context():
         assert session.scalar(select(Course)) is None
+
+
+def test_revisions_stored_before_file_names_were_kept_learn_them_on_the_next_import(app, runner, tmp_path):
+    import_content(app)
+    with app.app_context():
+        exam = session.scalar(select(Activity).where(Activity.slug == "final-exam")).current_revision
+        exam.files = None
+        session.commit()
+    import_content(app)
+    with app.app_context():
+        exam = session.scalar(select(Activity).where(Activity.slug == "final-exam")).current_revision
+        assert exam.number == 1 and [name for name, _ in exam.files] == ["final-exam.gift", "final-exam.yml"]
