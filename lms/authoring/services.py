@@ -131,6 +131,8 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
             session.delete(draft)
             session.flush()
         return None
+    if draft is not None and draft.source == source and draft.files == files:
+        return draft  # nothing changed: the author and any approval stay
     if draft is None:
         draft = Draft(course_slug=item.course, kind=item.kind, slug=item.slug, version=0)
         session.add(draft)

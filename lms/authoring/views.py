@@ -72,6 +72,11 @@ def item(course_slug: str, kind: str, slug: str):
                 services.publish(course_slug, user, request.form.get("message", "").strip(), [item])
             elif action == "approve":
                 services.approve(item, user, _number("version") or 0)
+            elif action == "send_back":
+                comment = request.form.get("comment", "").strip()
+                if not comment:
+                    raise services.AuthoringError(_("Say what should change before sending a draft back."))
+                services.send_back(item, user, comment)
             elif action == "discard":
                 services.discard_draft(item)
             session.commit()
@@ -83,8 +88,9 @@ def item(course_slug: str, kind: str, slug: str):
             session.rollback()
             flash(str(error), "error")
         else:
-            flash({"save": _("Draft saved."), "publish": _("Published."), "approve": _("Draft approved."),
-                   "discard": _("Draft discarded.")}.get(action, ""), "info")
+            done = {"save": _("Draft saved."), "publish": _("Published."), "approve": _("Draft approved."),
+                    "send_back": _("Draft sent back."), "discard": _("Draft discarded.")}
+            flash(done.get(action, ""), "info")
         return redirect(url_for(".item", course_slug=course_slug, kind=kind, slug=slug))
     return _editor(item)
 
@@ -102,7 +108,9 @@ def _editor(item: Item, error: str = "", diff: str = "", source: str | None = No
     else:
         if item.kind == MODULE:
             preview = next((m.html for s in specs for m in s.modules if m.slug == item.slug), "")
+    changes = services.diff(item, number, None) if draft is not None and number else ""
     return render_template("lms/authoring/item.html", item=item, source=text if source is None else source,
+                           changes=changes,
                            number=number, version=version, draft=draft, problems=problems,
                            preview=preview, error=error, diff=diff,
                            review_required=services.review_required(item.course))

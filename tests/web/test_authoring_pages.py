@@ -4,6 +4,7 @@ conflicts, history, diff, rollback and the package download."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -115,3 +116,30 @@ def test_a_package_upload_is_checked_listed_and_applied(trainer, client, app):
     response = upload("publish", hostile.getvalue())
     assert response.status_code == 400
     assert "course.zip: ../escape.md: a path that leaves the package" in response.get_data(as_text=True)
+
+
+def test_four_eyes_in_the_browser(trainer, client, make_user, login):
+    settings = f"/author/{COURSE}/course/{COURSE}"
+    page = client.get(settings).get_data(as_text=True)
+    assert "course.yml" in page
+    from html import unescape
+
+    start = page.index(">", page.index('name="source"')) + 1
+    course_yml = unescape(page[start:page.index("</textarea>", start)])
+    client.post(settings, data={"csrf_token": csrf_token(client, settings), "action": "publish",
+                                "source": course_yml + "review_required: true\n", "base_number": "1"})
+    source = source_of(client)
+    post(client, "save", source + "\n合规修改。\n")
+    post(client, "publish", source + "\n合规修改。\n", version="1")
+    assert "合规修改" not in client.get(f"/courses/{COURSE}/{MODULE}").get_data(as_text=True)
+
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainer", username="reviewer", display_name="王审核"))
+    page = client.get(ITEM).get_data(as_text=True)
+    assert 'data-testid="draft-diff"' in page and "+合规修改。" in page
+    version = re.search(r'name="version" value="(\d+)"', page)[1]
+    client.post(ITEM, data={"csrf_token": csrf_token(client, ITEM), "action": "approve", "version": version})
+    post(client, "publish", source + "\n合规修改。\n", version=version)  # the approver may publish
+    assert "合规修改。" in client.get(f"/courses/{COURSE}/{MODULE}").get_data(as_text=True)
+    page = client.get(f"{ITEM}/history").get_data(as_text=True)
+    assert "王审核" in page and "李培训" in page
