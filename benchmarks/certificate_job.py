@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 from lms import create_app  # noqa: E402
 from lms.accounts import services as accounts  # noqa: E402
 from lms.assessments.models import QuizAttempt  # noqa: E402
+from lms.authoring.services import import_content  # noqa: E402
 from lms.content import load_courses  # noqa: E402
 from lms.db import session  # noqa: E402
-from lms.learning.sync import import_courses  # noqa: E402
 from lms.migrate import upgrade  # noqa: E402
 from tests.answering import attempt_form  # noqa: E402
 
@@ -47,8 +47,8 @@ def build(folder: Path, queue_url: str):
     (folder / "quizzes" / "tiny" / "red-lines.md").write_text(QUIZ, encoding="utf-8")
     with app.app_context():
         upgrade()
-        import_courses(load_courses([folder / "courses"], quizzes_dir=folder / "quizzes",
-                                    courses_dir=folder / "courses"), author="bench")
+        import_content(load_courses([folder / "courses"], quizzes_dir=folder / "quizzes",
+                                    courses_dir=folder / "courses"), "bench")
         session.commit()
     return app
 

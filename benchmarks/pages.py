@@ -19,10 +19,10 @@ sys.path.insert(0, str(ROOT))
 
 from lms import create_app  # noqa: E402
 from lms.accounts import services as accounts  # noqa: E402
+from lms.authoring.services import import_content  # noqa: E402
 from lms.content import load_courses, render_markdown  # noqa: E402
 from lms.db import session  # noqa: E402
 from lms.learning.models import ModuleRevision  # noqa: E402
-from lms.learning.sync import import_courses  # noqa: E402
 from lms.migrate import upgrade  # noqa: E402
 
 ROUNDS = 5
@@ -46,7 +46,7 @@ def build_app(folder: str):
 
     with app.app_context():
         upgrade()
-        import_courses(load_courses([ROOT / "courses"]), author="bench")
+        import_content(load_courses([ROOT / "courses"]), "bench")
         accounts.create_user("bench", "bench-password", ["trainee"],
                              accounts.UserDetails(display_name="压测学员"))
         session.commit()

@@ -82,18 +82,18 @@ def build(folder: str, trainees: int) -> None:
     from lms import create_app, demo
     from lms.accounts import services as accounts
     from lms.accounts.models import User
+    from lms.authoring.services import import_content
     from lms.content import load_courses
     from lms.db import session
     from lms.demo import run
-    from lms.learning.sync import import_courses
     from lms.migrate import upgrade
 
     app = create_app()
     with app.app_context():
         upgrade()
         started = time.perf_counter()
-        import_courses(load_courses([ROOT / "courses"], quizzes_dir=ROOT / "quizzes",
-                                    courses_dir=ROOT / "courses"), author="bench")
+        import_content(load_courses([ROOT / "courses"], quizzes_dir=ROOT / "quizzes",
+                                    courses_dir=ROOT / "courses"), "bench")
         for username in ACCOUNTS:
             if accounts.find_user(username) is None:
                 accounts.create_user(username, PASSWORD, [username],

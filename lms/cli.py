@@ -13,9 +13,8 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 from sqlalchemy import exc
 
-from .content import ContentErrors, load_courses
+from .content import ContentErrors, load_paths
 from .database import UNAVAILABLE, problem_sentence, sqlite_path, sqlite_problem
-from .progress import progress
 from .transaction import writing_command
 
 
@@ -92,10 +91,8 @@ def database_error_sentence(error: exc.DatabaseError) -> str:
 
 def _load(paths: tuple[str, ...]):
     """Courses and their activities named by ``paths`` (default: every course)."""
-    courses_dir = Path(current_app.config["LMS_COURSES_DIR"])
-    return load_courses([Path(p) for p in paths] or [courses_dir],
-                        quizzes_dir=Path(current_app.config["LMS_QUIZZES_DIR"]),
-                        courses_dir=courses_dir)
+    return load_paths([Path(p) for p in paths], Path(current_app.config["LMS_COURSES_DIR"]),
+                      Path(current_app.config["LMS_QUIZZES_DIR"]))
 
 
 def _report_errors(errors: ContentErrors) -> None:
@@ -169,23 +166,57 @@ def check_command(paths: tuple[str, ...], strict: bool) -> None:
 @lms_group.command("import")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--author", default=None, help="Recorded on new revisions (default: your login).")
+@click.option("--publish/--draft", "publish", default=None,
+              help="Publish, or keep as drafts (default: folders are published, a ZIP package "
+                   "is kept as drafts). A course that needs four eyes always gets drafts.")
+@click.option("-m", "--message", default="", help="Why: recorded on new revisions.")
 @with_appcontext
 @writing_command
-def import_command(paths: tuple[str, ...], author: str | None) -> None:
-    """Validate, then load content in one transaction."""
+def import_command(paths: tuple[str, ...], author: str | None, publish: bool | None,
+                   message: str) -> None:
+    """Validate, then load content in one transaction: course folders and a folder of quizzes,
+    or a package FILE.zip (its changes are listed first)."""
+    from .authoring.packages import import_package, read_package
+    from .authoring.services import import_content
+    from .authoring.tree import PackageError
     from .db import session
-    from .learning.sync import import_courses
 
+    who = author or _login_name()
     try:
-        courses = _load(paths)
+        if len(paths) == 1 and paths[0].lower().endswith(".zip"):
+            courses, changes = read_package(paths[0], shown=paths[0])
+            for change in changes:
+                click.echo(str(change))
+            report = import_package(courses, who, bool(publish), message)
+        else:
+            report = import_content(_load(paths), who, publish is not False, message)
+    except PackageError as error:
+        click.echo(str(error), err=True)
+        click.echo("the package was refused; nothing was imported.", err=True)
+        sys.exit(1)
     except ContentErrors as errors:
         _report_errors(errors)
         sys.exit(1)
-    with progress(len(courses), "importing courses") as bar:
-        report = import_courses(courses, author or _login_name(), bar)
-        session.commit()
+    session.commit()
     for line in report.lines():
         click.echo(line)
+
+
+@lms_group.command("export")
+@click.argument("course")
+@click.option("-o", "--output", required=True, type=click.Path(),
+              help="FILE.zip, or a folder to write courses/ and quizzes/ into.")
+@with_appcontext
+def export_command(course: str, output: str) -> None:
+    """Write a published course in the on-disk layout: a ZIP package or folders."""
+    from .authoring.packages import export_course
+    from .authoring.services import AuthoringError
+
+    try:
+        tree = export_course(course, output)
+    except AuthoringError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{len(tree)} file(s) written to {output}")
 
 
 def _login_name() -> str:

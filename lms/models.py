@@ -12,6 +12,7 @@ from .assessments.models import (
     TrainingSummary,
 )
 from .audit.models import AuditEntry
+from .authoring.models import CourseRevision, Draft
 from .certificates.models import Certificate
 from .learning.models import Course, CourseAsset, Enrolment, Module, ModuleProgress, ModuleRevision
 from .notices.models import Notice
@@ -21,7 +22,7 @@ from .throttle import ThrottleCounter
 
 __all__ = [
     "Activity", "ActivityRevision", "AttemptResponse", "AuditEntry", "Certificate", "Course",
-    "CourseAsset", "Enrolment", "Export",
+    "CourseAsset", "CourseRevision", "Draft", "Enrolment", "Export",
     "Module", "ModuleProgress", "ModuleRevision", "Notice", "QuizAttempt", "ReminderSent", "ScenarioChoice",
     "ScenarioPlay", "SummaryEvent", "ThrottleCounter", "TrainingSummary", "User", "UserRole",
 ]

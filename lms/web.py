@@ -24,6 +24,7 @@ blueprint = Blueprint("lms", __name__, template_folder="templates", static_folde
 
 from .assessments.review_views import bp as review_bp  # noqa: E402
 from .assessments.views import bp as assessments_bp  # noqa: E402
+from .authoring.views import bp as author_bp  # noqa: E402
 from .certificates.views import bp as certificates_bp  # noqa: E402
 from .content.render import render_trainee_text  # noqa: E402
 from .learning.views import bp as learning_bp  # noqa: E402
@@ -37,6 +38,7 @@ blueprint.register_blueprint(review_bp)
 blueprint.register_blueprint(certificates_bp)
 blueprint.register_blueprint(hr_bp)
 blueprint.register_blueprint(notices_bp)
+blueprint.register_blueprint(author_bp)
 
 
 @blueprint.app_template_filter("lms_markdown")

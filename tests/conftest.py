@@ -178,11 +178,11 @@ def write_content(root: Path, slug: str, course_files: dict[str, str],
 def import_content(app: Flask, courses: Path = SHIPPED_COURSES, quizzes: Path | None = SHIPPED_QUIZZES,
                    author: str = "tests"):
     """Import content as ``lms import`` does (quizzes from ``quizzes``); returns the report."""
-    from lms.learning.sync import import_courses
+    from lms.authoring.services import import_content
 
     with app.app_context():
         specs = load_courses([courses], quizzes_dir=quizzes, courses_dir=courses)
-        report = import_courses(specs, author=author)
+        report = import_content(specs, author)
         session.commit()
         return report
 

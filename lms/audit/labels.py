@@ -36,6 +36,13 @@ ACTIONS = {
     "export.audit_bundle": _l("Audit bundle downloaded"),
     "export.audit_csv": _l("Audit log exported"),
     "demo.trainees_created": _l("Demo trainees created"),
+    "content.imported": _l("Content imported"),
+    "content.published": _l("Content published"),
+    "content.approved": _l("Draft approved"),
+    "content.returned": _l("Draft sent back"),
+    "content.rolled_back": _l("Content rolled back"),
+    "content.retired": _l("Content retired"),
+    "package.imported": _l("Course package imported"),
 }
 
 DETAILS = {
@@ -48,8 +55,11 @@ DETAILS = {
     "updated": _l("Updated"), "cycle": _l("Cycle"), "first": _l("First"), "last": _l("Last"),
     "seed": _l("Seed"), "csv": _l("File"), "sha256": "SHA-256", "employees": _l("Employees"),
     "changes": _l("Due date changes"),
-    "old_sha256": _l("SHA-256 before"), "retired": _l("Retired key"), "current": _l("Current key"),
+    "old_sha256": _l("SHA-256 before"), "retired_key": _l("Retired key"), "current": _l("Current key"),
     "valid_days": _l("Valid for (days)"), "reset": _l("Password reset"), "email": _l("Email"),
+    "author": _l("Author"), "revisions": _l("New revisions"), "retired": _l("Retired"),
+    "message": _l("Message"), "approved_by": _l("Approved by"), "draft_author": _l("Draft author"),
+    "version": _l("Draft version"),
 }
 
 

@@ -145,7 +145,7 @@ def rotate_key() -> None:
     old = signer_certificate(signing_keys(current_app))
     keys, kept = rotate_instance_key(Path(current_app.instance_path), current_app.config["LMS_ISSUER"])
     record("certificates.key_rotated", fingerprint(old), None,
-           {"retired": fingerprint(old), "current": fingerprint(signer_certificate(keys))})
+           {"retired_key": fingerprint(old), "current": fingerprint(signer_certificate(keys))})
     session.commit()
     click.echo(f"retired:  {fingerprint(old)} (kept in {kept})\n"
                f"current:  {fingerprint(signer_certificate(keys))}\n"

@@ -2,7 +2,7 @@
 
 from .course import AssetSpec, CourseSpec, ModuleSpec, parse_course
 from .errors import ContentError, ContentErrors
-from .loader import course_dirs, load_courses
+from .loader import course_dirs, load_courses, load_paths
 from .render import render_markdown
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "ModuleSpec",
     "course_dirs",
     "load_courses",
+    "load_paths",
     "parse_course",
     "render_markdown",
 ]

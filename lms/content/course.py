@@ -21,7 +21,7 @@ IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 
 COURSE_KEYS = {"title", "description", "hours", "sequential", "modules", "enrolment", "summary",
-               "completion", "certificate", "reading"}
+               "completion", "certificate", "reading", "review_required"}
 COMPLETION_KEYS = {"modules", "quizzes", "scenarios", "scenario_min_score", "summary"}
 CERTIFICATE_KEYS = {"validity_months", "signatory", "signatory_title", "issuer", "template"}
 SUMMARY_KEYS = {"min_chars"}
@@ -90,6 +90,14 @@ class CourseSpec:
     #: quizzes, case studies and scenarios, when the course's quiz folder was loaded too
     quizzes: tuple[Any, ...] = field(default=())
     scenarios: tuple[Any, ...] = field(default=())
+    #: publishing a change needs a second author's approval (four eyes)
+    review_required: bool = False
+    #: the text of course.yml
+    source: str = ""
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
 
 
 def _positive_number(value: Any) -> bool:
@@ -185,6 +193,10 @@ def parse_course(course_dir: Path) -> CourseSpec:
     if not isinstance(sequential, bool):
         errors.add(shown, doc.line_of("sequential"), "'sequential' must be true or false")
         sequential = False
+    review_required = doc.data.get("review_required", False)
+    if not isinstance(review_required, bool):
+        errors.add(shown, doc.line_of("review_required"), "'review_required' must be true or false")
+        review_required = False
     enrol_all, due_days = _parse_enrolment(doc, shown, errors)
     summary_min_chars = _parse_summary(doc, shown, errors)
     completion = _parse_completion(doc, shown, errors)
@@ -248,7 +260,8 @@ def parse_course(course_dir: Path) -> CourseSpec:
                       sequential=sequential, enrol_all_trainees=enrol_all, due_days=due_days,
                       modules=tuple(modules), assets=assets, path=str(course_dir),
                       summary_min_chars=summary_min_chars, completion=completion,
-                      certificate=certificate, reading=reading)
+                      certificate=certificate, reading=reading, review_required=review_required,
+                      source=text)
 
 
 def _parse_enrolment(doc: YamlDocument, path: str, errors: Collector) -> tuple[bool, int | None]:

@@ -98,3 +98,40 @@ def _with_activities(course: CourseSpec, folder: Path) -> CourseSpec:
     if errors:
         raise ContentErrors(errors)
     return dataclasses.replace(course, quizzes=tuple(quizzes), scenarios=tuple(scenarios))
+
+
+def load_paths(paths: Iterable[Path], courses_dir: Path, quizzes_dir: Path) -> list[CourseSpec]:
+    """What ``lms check`` and ``lms import`` read: the courses ``paths`` name (default: every
+    course under ``courses_dir``) with their activities. A folder of quizzes among ``paths`` is
+    read instead of ``quizzes_dir``; a path read by nothing is an error."""
+    paths = [Path(p) for p in paths]
+    course_paths: list[Path] = []
+    quiz_roots: dict[Path, Path] = {}  # the folder of quizzes -> the path given
+    errors: list[ContentError] = []
+    for path in paths:
+        if not path.exists() or course_dirs([path]):
+            course_paths.append(path)
+        elif _is_within(path, quizzes_dir) and not any(
+                p.exists() and not _is_within(p, quizzes_dir) and course_dirs([p]) for p in paths):
+            course_paths.append(path)  # a quiz of the configured content: check its course
+        elif path.is_dir():
+            root = path if any(child.is_dir() for child in path.iterdir()) else path.parent
+            quiz_roots[root] = path
+        else:
+            errors.append(ContentError(str(path), 1, "read by nothing: neither in a course folder "
+                                       "nor in a folder of quizzes"))
+    if len(quiz_roots) > 1:
+        errors.append(ContentError(", ".join(str(p) for p in quiz_roots.values()), 1,
+                                   "more than one folder of quizzes given"))
+    if errors:
+        raise ContentErrors(errors)
+    root = next(iter(quiz_roots), None)
+    if root is not None:
+        given = quiz_roots[root]
+        slugs = {folder.name for folder in course_dirs(p for p in course_paths if p.exists())}
+        read = {given.name} & slugs if given != root else {c.name for c in root.iterdir()} & slugs
+        if not read:
+            raise ContentErrors([ContentError(str(given), 1, "read by nothing: no quiz folder of the "
+                                              f"courses read here (expected {root}/<course>/)")])
+    return load_courses(course_paths or [courses_dir], quizzes_dir=root or quizzes_dir,
+                        courses_dir=courses_dir if root is None else None)

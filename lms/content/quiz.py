@@ -99,6 +99,8 @@ class QuizSpec:
     settings: QuizSettings
     intro: str  # Markdown; for a case study, the case
     questions: tuple[Question, ...]
+    #: for GIFT, the text of the settings file (the end of ``source``), to write the files back
+    settings_source: str = ""
 
     @property
     def sha256(self) -> str:
@@ -655,7 +657,7 @@ def _load_gift(path: Path, slug: str, errors: Collector) -> QuizSpec | None:
         return None
     _check_questions(settings, questions, doc, str(sidecar), shown, 1, errors)
     return QuizSpec(slug=slug, path=shown, source=text + settings_text, settings=settings, intro="",
-                    questions=tuple(questions))
+                    questions=tuple(questions), settings_source=settings_text)
 
 
 def load_quiz(path: Path) -> QuizSpec:

@@ -81,6 +81,11 @@ class ModuleRevision(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: why it was published, and who approved it when the course needs four eyes
+    message: Mapped[str] = mapped_column(Text, default="", server_default="")
+    approved_by: Mapped[str | None] = mapped_column(String(120))
+    #: the files ``source`` is made of: [[file name, characters], …] (None before authoring)
+    files: Mapped[list[Any] | None] = mapped_column()
 
     module: Mapped[Module] = relationship(back_populates="revisions", foreign_keys=[module_id])
 

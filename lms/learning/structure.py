@@ -1,7 +1,7 @@
 """A course's published structure, cached per version of its content.
 
 Revisions are immutable and an import that changes anything in a course moves its
-``updated_at`` (``learning.sync``), so the structure read for one ``(course id, updated_at)`` never
+``updated_at`` (``authoring.publishing``), so the structure read for one ``(course id, updated_at)`` never
 goes stale; each process keeps the few it has seen, and a publish anywhere is picked up by every
 process at its next request (the course row is read on every page anyway).
 """

@@ -9,7 +9,7 @@ import pytest
 from lms.db import session
 from lms.learning.models import Module, ModuleProgress, ModuleRevision
 
-from ..conftest import COURSE, SHIPPED_COURSES, let_time_pass, open_module
+from ..conftest import COURSE, SHIPPED_COURSES, SHIPPED_QUIZZES, let_time_pass, open_module
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_check_reports_path_line_message_and_fails(runner, courses):
 def test_import_creates_revisions_once(app, runner, courses):
     first = runner.invoke(args=["lms", "import", str(courses), "--author", "李培训"])
     assert first.exit_code == 0, first.output
-    assert "18 new revision(s)" in first.output  # 6 modules, 8 quizzes, 4 scenarios
+    assert "19 new revision(s)" in first.output  # course.yml, 6 modules, 8 quizzes, 4 scenarios
     second = runner.invoke(args=["lms", "import", str(courses)])
     assert "0 new revision(s), 18 unchanged" in second.output
     assert len(revisions(app)) == 6
@@ -125,3 +125,40 @@ def test_images_are_served_from_the_database(app, client, runner, courses, make_
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert client.get(f"/courses/{COURSE}/assets/images/other.svg").status_code == 404
+
+
+@pytest.fixture
+def content_copy(tmp_path):
+    """Copies of the shipped courses and quizzes, apart from the configured folders."""
+    shutil.copytree(SHIPPED_COURSES, tmp_path / "copy" / "courses")
+    shutil.copytree(SHIPPED_QUIZZES, tmp_path / "copy" / "quizzes")
+    return tmp_path / "copy"
+
+
+def test_check_and_import_read_the_quizzes_folder_given(app, runner, content_copy):
+    quiz = content_copy / "quizzes" / COURSE / "process-quiz.md"
+    quiz.write_text(quiz.read_text(encoding="utf-8").replace("pass_mark: 80", "pass_mark: 800"),
+                    encoding="utf-8")
+    args = [str(content_copy / "courses"), str(content_copy / "quizzes")]
+    result = runner.invoke(args=["lms", "check", *args])
+    assert result.exit_code == 1 and f"{quiz}:3: 'pass_mark'" in result.output, result.output
+    result = runner.invoke(args=["lms", "check", args[0], str(content_copy / "quizzes" / COURSE)])
+    assert result.exit_code == 1 and f"{quiz}:3: 'pass_mark'" in result.output, result.output
+
+    quiz.write_text(quiz.read_text(encoding="utf-8").replace("pass_mark: 800", "pass_mark: 70"),
+                    encoding="utf-8")
+    result = runner.invoke(args=["lms", "import", *args])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from lms.assessments.models import Activity
+
+        activity = session.query(Activity).filter_by(slug="process-quiz").one()
+        assert activity.current_revision.data["settings"]["pass_mark"] == 70
+
+
+def test_a_path_read_by_nothing_is_an_error(runner, content_copy, tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
+    for stray in (tmp_path / "empty", tmp_path / "notes.txt"):
+        result = runner.invoke(args=["lms", "check", str(content_copy / "courses"), str(stray)])
+        assert result.exit_code == 1 and f"{stray}:1: read by nothing" in result.output, result.output

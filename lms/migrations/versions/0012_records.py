@@ -7,7 +7,7 @@ from alembic import op
 
 
 revision = '0012_records'
-down_revision = '0013_jobs'
+down_revision = '0011_jobs'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """Quizzes, case studies and scenarios into the database: a new revision for each changed file.
 
-Called by the content import (``learning.sync``) inside its transaction; it flushes only.
+Called by :mod:`lms.authoring.publishing` inside its transaction; it flushes only.
 Every text is rendered to HTML here, once, so pages never render Markdown per request.
 """
 
@@ -12,18 +12,19 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..assessments.grading import answer_choices
+from ..assessments.models import CASE, QUIZ, SCENARIO, Activity, ActivityRevision
 from ..content.analysis import Finding, analyse_course, analyse_quiz, analyse_scenario
 from ..content.errors import display_path
 from ..content.questions import Question
 from ..content.render import render_markdown, sanitise_html
 from ..db import session
 from ..learning.models import Course
-from .grading import answer_choices
-from .models import CASE, QUIZ, SCENARIO, Activity, ActivityRevision
+from .publishing import Stamp, spec_files
 
 
-def import_activities(course: Course, quizzes: tuple[Any, ...], scenarios: tuple[Any, ...],
-                      author: str) -> tuple[list[str], list[str], int]:
+def publish_activities(course: Course, quizzes: tuple[Any, ...], scenarios: tuple[Any, ...],
+                       stamp: Stamp) -> tuple[list[str], list[str], int]:
     """Returns (new revision names, archived activity names, unchanged count)."""
     existing = {a.slug: a for a in session.scalars(select(Activity).where(Activity.course_id == course.id))}
     created, unchanged = [], 0
@@ -39,6 +40,8 @@ def import_activities(course: Course, quizzes: tuple[Any, ...], scenarios: tuple
         activity.kind, activity.is_archived = kind, False
         current = activity.current_revision
         if current is not None and current.sha256 == spec.sha256:
+            if current.files is None:  # stored before file names were kept: learn them
+                current.files = spec_files(spec)
             unchanged += 1
             continue
         number = (session.scalar(select(func.max(ActivityRevision.number))
@@ -46,7 +49,9 @@ def import_activities(course: Course, quizzes: tuple[Any, ...], scenarios: tuple
         data = scenario_data(spec) if kind == SCENARIO else quiz_data(spec)
         data["findings"] = findings_data(spec, kind, repeated)
         revision = ActivityRevision(activity_id=activity.id, number=number, title=data["title"],
-                                    source=spec.source, data=data, sha256=spec.sha256, author=author)
+                                    source=spec.source, data=data, sha256=spec.sha256,
+                                    author=stamp.author, message=stamp.message,
+                                    approved_by=stamp.approved_by, files=spec_files(spec))
         session.add(revision)
         session.flush()
         activity.current_revision = revision

@@ -9,7 +9,7 @@ from alembic import op
 import lms.db
 
 
-revision = '0013_jobs'
+revision = '0011_jobs'
 down_revision = '0010_signin'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,440 @@
+"""Drafts, publishing, history, rollback, four eyes and retirement: how content changes.
+
+Every change goes through :func:`publish_specs`, so the CLI, packages and the browser share one
+history. Services flush; the caller commits once.
+"""
+
+from __future__ import annotations
+
+import base64
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ..accounts.models import User
+from ..audit.services import record
+from ..content import ContentErrors, CourseSpec
+from ..content.course import COURSE_FILE
+from ..db import session, utcnow
+from ..learning.models import CourseAsset
+from .items import (
+    Item,
+    course_item,
+    course_tree,
+    current,
+    default_files,
+    find_course,
+    is_retired,
+    record_of,
+    refit_files,
+    revision,
+    revision_files,
+)
+from .models import ACTIVITY, ASSET, COURSE, MODULE, Draft
+from .publishing import ImportReport, Stamp, publish_courses, spec_files
+from .tree import parse_tree
+
+Who = User | str
+
+
+class AuthoringError(Exception):
+    """A change that is refused; nothing was changed."""
+
+
+class Conflict(AuthoringError):
+    """A save or publish based on an outdated revision or draft; ``diff`` shows what changed."""
+
+    def __init__(self, message: str, diff: str):
+        super().__init__(message)
+        self.diff = diff
+
+
+class ReviewRequired(AuthoringError):
+    pass
+
+
+def name_of(who: Who) -> str:
+    return who.display_name if isinstance(who, User) else who
+
+
+def _audit(action: str, subject: str, who: Who, details: dict[str, Any]) -> None:
+    record(action, subject, who if isinstance(who, User) else None,
+           {"author": name_of(who), **details})
+
+
+def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
+    return "".join(difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
+                                        old_name, new_name))
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+def draft_of(item: Item) -> Draft | None:
+    return session.scalar(select(Draft).where(Draft.course_slug == item.course,
+                                              Draft.kind == item.kind, Draft.slug == item.slug))
+
+
+def drafts_of(course: str) -> list[Draft]:
+    return list(session.scalars(select(Draft).where(Draft.course_slug == course).order_by(Draft.id)))
+
+
+def review_required(course: str) -> bool:
+    record_ = find_course(course)
+    return bool(record_ is not None and (record_.settings or {}).get("review_required"))
+
+
+def _check_base(item: Item, base_number: int | None) -> None:
+    published = current(item)
+    number = published.number if published is not None else None
+    if base_number != number:
+        base = revision(item, base_number) if base_number else None
+        raise Conflict(
+            f"{item.name} was published as r{number} after you started from "
+            f"{'r' + str(base_number) if base_number else 'nothing'}; reload it and apply your change again",
+            unified_diff(base.source if base else "", published.source if published else "",
+                         f"r{base_number}" if base_number else "(new)", f"r{number}"))
+
+
+def save_draft(item: Item, source: str, author: Who, base_number: int | None,
+               version: int | None = None, files: list[list[Any]] | None = None,
+               retire: bool = False) -> Draft | None:
+    """Keep unpublished changes to ``item`` (nothing a trainee sees changes).
+
+    ``base_number`` is the published revision the editor started from and ``version`` the draft
+    version it loaded (None: no draft); either being outdated raises :class:`Conflict`. Returns
+    None when the source equals the published revision (the draft is dropped).
+    """
+    draft = draft_of(item)
+    if draft is not None and version != draft.version:
+        raise Conflict(f"{draft.author} saved a newer draft of {item.name} "
+                       f"(version {draft.version}); reload it and apply your change again",
+                       unified_diff(source, draft.source, "yours", f"draft v{draft.version}"))
+    if draft is None and version is not None:
+        raise Conflict(f"the draft of {item.name} you edited was published or discarded", "")
+    _check_base(item, base_number)
+    published = current(item)
+    if retire:
+        files = []
+    elif files is None:
+        if draft is not None and draft.files:
+            files = refit_files(draft.files, source)
+        elif published is not None:
+            files = refit_files(revision_files(item, published), source)
+        else:
+            files = default_files(item, source)
+    if published is not None and not retire and published.source == source \
+            and revision_files(item, published) == files and not is_retired(item):
+        if draft is not None:
+            session.delete(draft)
+            session.flush()
+        return None
+    if draft is not None and draft.source == source and draft.files == files:
+        return draft  # nothing changed: the author and any approval stay
+    if draft is None:
+        draft = Draft(course_slug=item.course, kind=item.kind, slug=item.slug, version=0)
+        session.add(draft)
+    draft.source, draft.files, draft.base_number = source, files, base_number
+    draft.version += 1
+    draft.author, draft.updated_at = name_of(author), utcnow()
+    draft.approved_by = draft.approved_at = None
+    draft.review_comment = ""
+    session.flush()
+    return draft
+
+
+def discard_draft(item: Item) -> None:
+    draft = draft_of(item)
+    if draft is not None:
+        session.delete(draft)
+        session.flush()
+
+
+def validate(course: str, drafts: Iterable[Draft] = ()) -> list[CourseSpec]:
+    """The course as it would be with ``drafts`` published; raises :class:`ContentErrors` with
+    the messages ``lms check`` prints."""
+    tree = course_tree(course, drafts)
+    if not tree:
+        raise AuthoringError(f"no course '{course}'")
+    return [spec for spec in parse_tree(tree) if spec.slug == course]
+
+
+# --- four eyes --------------------------------------------------------------------------------
+
+def approve(item: Item, approver: Who, version: int) -> Draft:
+    """A second author approves the draft ``version`` they reviewed."""
+    draft = draft_of(item)
+    if draft is None:
+        raise AuthoringError(f"{item.name} has no draft to approve")
+    if draft.version != version:
+        raise Conflict(f"the draft of {item.name} changed while you reviewed it", "")
+    if name_of(approver) == draft.author:
+        raise ReviewRequired(f"{draft.author} wrote this draft of {item.name}: "
+                             "a second author must approve it")
+    draft.approved_by, draft.approved_at = name_of(approver), utcnow()
+    session.flush()
+    _audit("content.approved", item.name, approver, {"draft_author": draft.author,
+                                                     "version": draft.version})
+    return draft
+
+
+def send_back(item: Item, reviewer: Who, comment: str) -> Draft:
+    draft = draft_of(item)
+    if draft is None:
+        raise AuthoringError(f"{item.name} has no draft to review")
+    draft.approved_by = draft.approved_at = None
+    draft.review_comment = comment
+    session.flush()
+    _audit("content.returned", item.name, reviewer, {"draft_author": draft.author, "reason": comment})
+    return draft
+
+
+# --- publishing -------------------------------------------------------------------------------
+
+def publish_specs(specs: list[CourseSpec], stamp: Stamp, who: Who, action: str,
+                  details: dict[str, Any] | None = None) -> ImportReport:
+    """Publish validated courses and audit it: the one way revisions are made."""
+    report = publish_courses(specs, stamp)
+    for spec in specs:
+        mine = [name for name in report.revisions_created if name.startswith(spec.slug + "/")]
+        retired = [name for name in report.modules_archived if name.startswith(spec.slug + "/")]
+        if mine or retired or spec.slug in report.courses_created:
+            _audit(action, spec.slug, who, {"revisions": mine, "retired": retired,
+                                            "message": stamp.message,
+                                            "approved_by": stamp.approved_by, **(details or {})})
+        for name in retired:
+            _audit("content.retired", name, who, {"message": stamp.message})
+    return report
+
+
+def publish(course: str, publisher: Who, message: str = "",
+            items: Iterable[Item] | None = None) -> ImportReport:
+    """Publish the course's drafts (or those of ``items``) as new revisions, in one go."""
+    drafts = drafts_of(course)
+    if items is not None:
+        wanted = set(items)
+        drafts = [d for d in drafts if Item(d.course_slug, d.kind, d.slug) in wanted]
+    if not drafts:
+        raise AuthoringError(f"{course} has no draft to publish")
+    for draft in drafts:
+        _check_base(Item(draft.course_slug, draft.kind, draft.slug), draft.base_number)
+    approvers = None
+    if review_required(course):
+        waiting = [f"{d.course_slug}/{d.slug}" for d in drafts if not d.approved_by]
+        if waiting:
+            raise ReviewRequired(f"{course} needs a second author's approval before publishing: "
+                                 + ", ".join(waiting))
+        approvers = ", ".join(sorted({d.approved_by for d in drafts if d.approved_by}))[:120]
+    specs = validate(course, drafts)
+    authors = ", ".join(sorted({d.author for d in drafts} | {name_of(publisher)}))[:120]
+    stamp = Stamp(author=authors, message=message, approved_by=approvers)
+    report = publish_specs(specs, stamp, publisher, "content.published")
+    for draft in drafts:
+        session.delete(draft)
+    session.flush()
+    return report
+
+
+def rollback(item: Item, number: int, who: Who, message: str = "") -> ImportReport | Draft:
+    """Publish revision ``number``'s source as a new revision (a draft awaiting approval when
+    the course needs four eyes)."""
+    old, published = revision(item, number), current(item)
+    if old is None or published is None:
+        raise AuthoringError(f"{item.name} has no revision r{number}")
+    existing = draft_of(item)
+    draft = save_draft(item, old.source, who, published.number,
+                       existing.version if existing else None, revision_files(item, old))
+    if draft is None:
+        raise AuthoringError(f"{item.name} r{published.number} already has the source of r{number}")
+    _audit("content.rolled_back", item.name, who, {"to": number, "from": published.number,
+                                                   "message": message})
+    if review_required(item.course):
+        return draft
+    return publish(item.course, who, message or f"rollback to r{number}", [item])
+
+
+def retire(item: Item, who: Who, message: str = "") -> ImportReport | list[Draft]:
+    """Retire a module or activity: trainees no longer get it; nothing is deleted and results
+    keep their revisions. A module also leaves course.yml's list."""
+    if item.kind == COURSE:
+        raise AuthoringError("a course is retired by retiring its content")
+    if record_of(item) is None or is_retired(item):
+        raise AuthoringError(f"{item.name} is not published")
+    drafts = []
+    if item.kind == MODULE:
+        settings = course_item(item.course)
+        draft = draft_of(settings)
+        source = draft.source if draft is not None else current(settings).source
+        base = current(settings)
+        drafts.append(save_draft(settings, _without_module(source, item.slug), who,
+                                 base.number if base else None, draft.version if draft else None))
+    existing = draft_of(item)
+    drafts.append(save_draft(item, "", who, current(item).number,
+                             existing.version if existing else None, retire=True))
+    if review_required(item.course):
+        return [d for d in drafts if d is not None]
+    keys = [Item(d.course_slug, d.kind, d.slug) for d in drafts if d is not None]
+    return publish(item.course, who, message or f"retire {item.slug}", keys)
+
+
+def _without_module(source: str, slug: str) -> str:
+    """course.yml without the line that lists ``slug`` under ``modules``."""
+    from ..content.frontmatter import parse_yaml
+
+    doc = parse_yaml(source, COURSE_FILE)
+    modules = doc.data.get("modules") or []
+    if slug not in modules:
+        return source
+    line = doc.line_of("modules", modules.index(slug))
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[:line - 1] + lines[line:])
+
+
+def diff(item: Item, old: int | None, new: int | None) -> str:
+    """Unified diff between two revisions; None stands for the draft."""
+    def text(number: int | None) -> tuple[str, str]:
+        if number is None:
+            draft = draft_of(item)
+            if draft is None:
+                raise AuthoringError(f"{item.name} has no draft")
+            return draft.source, "draft"
+        rev = revision(item, number)
+        if rev is None:
+            raise AuthoringError(f"{item.name} has no revision r{number}")
+        return rev.source, f"r{number}"
+
+    (a, a_name), (b, b_name) = text(old), text(new)
+    return unified_diff(a, b, f"{item.name} {a_name}", f"{item.name} {b_name}")
+
+
+# --- content from files and packages ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    item: Item
+    action: str  # added, changed, retired
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.item.name}"
+
+
+def changes(spec: CourseSpec) -> list[Change]:
+    """How ``spec`` differs from what is published, per item."""
+    found: list[Change] = []
+    incoming: dict[Item, str] = {course_item(spec.slug): spec.sha256}
+    incoming |= {Item(spec.slug, MODULE, m.slug): m.sha256 for m in spec.modules}
+    incoming |= {Item(spec.slug, ACTIVITY, a.slug): a.sha256 for a in (*spec.quizzes, *spec.scenarios)}
+    for item, sha in incoming.items():
+        published = current(item)
+        if published is None:
+            found.append(Change(item, "added"))
+        elif published.sha256 != sha or is_retired(item):
+            found.append(Change(item, "changed"))
+    course = find_course(spec.slug)
+    stored = {} if course is None else {asset.path: asset.sha256 for asset in session.scalars(
+        select(CourseAsset).where(CourseAsset.course_id == course.id))}
+    found += [Change(Item(spec.slug, ASSET, asset.path), "changed" if asset.path in stored else "added")
+              for asset in spec.assets if stored.get(asset.path) != asset.sha256]
+    if course is not None:
+        from ..assessments.models import Activity
+
+        active = [Item(spec.slug, MODULE, m.slug) for m in course.active_modules]
+        active += [Item(spec.slug, ACTIVITY, a.slug) for a in session.scalars(
+            select(Activity).where(Activity.course_id == course.id, Activity.is_archived.is_(False)))]
+        found += [Change(item, "retired") for item in active if item not in incoming]
+    return found
+
+
+def import_content(specs: list[CourseSpec], who: Who, publish_now: bool = True,
+                   message: str = "", action: str = "content.imported") -> ImportReport:
+    """Validated content from files or a package: published, or kept as drafts (always as drafts
+    for a published course that needs four eyes)."""
+    report = ImportReport()
+    for spec in specs:
+        if publish_now and not review_required(spec.slug):
+            done = publish_specs([spec], Stamp(name_of(who), message), who, action)
+            for name in ("courses_created", "revisions_created", "modules_archived"):
+                getattr(report, name).extend(getattr(done, name))
+            report.assets_changed += done.assets_changed
+            report.enrolments_created += done.enrolments_created
+            report.unchanged_modules += done.unchanged_modules
+        else:
+            report.drafts_saved += _save_as_drafts(spec, who)
+    return report
+
+
+def _save_as_drafts(spec: CourseSpec, who: Who) -> list[str]:
+    by_item: dict[Item, Any] = {course_item(spec.slug): spec}
+    by_item |= {Item(spec.slug, MODULE, m.slug): m for m in spec.modules}
+    by_item |= {Item(spec.slug, ACTIVITY, a.slug): a for a in (*spec.quizzes, *spec.scenarios)}
+    assets = {asset.path: asset.data for asset in spec.assets}
+    saved = []
+    for change in changes(spec):
+        published, existing = current(change.item), draft_of(change.item)
+        base = published.number if published else None
+        version = existing.version if existing else None
+        if change.item.kind == ASSET:
+            data = base64.b64encode(assets[change.item.slug]).decode("ascii")
+            save_draft(change.item, data, who, None, version, [[change.item.slug, len(data)]])
+        elif change.action == "retired":
+            save_draft(change.item, "", who, base, version, retire=True)
+        else:
+            item_spec = by_item[change.item]
+            save_draft(change.item, item_spec.source, who, base, version, spec_files(item_spec))
+        saved.append(f"{change.item.name} ({change.action})")
+    return saved
+
+
+__all__ = ["AuthoringError", "Change", "Conflict", "ContentErrors", "ReviewRequired", "approve",
+           "changes", "diff", "discard_draft", "draft_of", "drafts_of", "import_content", "publish",
+           "publish_specs", "retire", "rollback", "save_draft", "send_back", "validate"]
+
+
+# --- what the trainer's pages show ------------------------------------------------------------
+
+PUBLISHED, DRAFT, RETIRED = "published", "draft", "retired"
+
+
+@dataclass(frozen=True)
+class ItemState:
+    item: Item
+    title: str
+    state: str  # published, draft (unpublished changes) or retired
+    number: int | None  # the published revision
+    author: str  # of the last change (the draft's, else the revision's)
+    changed_at: Any
+
+
+def overview(course: str) -> list[ItemState]:
+    """The course's settings, modules and activities, each with its state and last change."""
+    from ..assessments.models import Activity
+
+    record_ = find_course(course)
+    drafts = {Item(d.course_slug, d.kind, d.slug): d for d in drafts_of(course)}
+    rows: list[tuple[Item, str]] = [(course_item(course), COURSE_FILE)]
+    if record_ is not None:
+        rows += [(Item(course, MODULE, m.slug), m.current_revision.title if m.current_revision else m.slug)
+                 for m in record_.modules]
+        rows += [(Item(course, ACTIVITY, a.slug), a.title) for a in session.scalars(
+            select(Activity).where(Activity.course_id == record_.id).order_by(Activity.slug))]
+    rows += [(item, item.slug) for item in drafts if item not in {i for i, _ in rows}]
+    states = []
+    for item, title in rows:
+        published, draft = current(item), drafts.get(item)
+        state = DRAFT if draft is not None else RETIRED if is_retired(item) else PUBLISHED
+        last = draft if draft is not None else published
+        states.append(ItemState(item, title, state, published.number if published else None,
+                                last.author if last else "",
+                                (draft.updated_at if draft else published.created_at) if last else None))
+    return states
+
+
+def editable_source(item: Item) -> tuple[str, int | None, int | None]:
+    """What the editor opens: (source, published revision number, draft version)."""
+    draft, published = draft_of(item), current(item)
+    number = published.number if published is not None else None
+    if draft is not None:
+        return draft.source, number, draft.version
+    return (published.source if published is not None else ""), number, None
