@@ -1,7 +1,7 @@
 """jobs: one current certificate per enrolment; HR's exports made by the worker
 
-Revision ID: 0013_jobs
-Revises: 0009
+Revision ID: 0011_jobs
+Revises: 0010_signin
 """
 import sqlalchemy as sa
 from alembic import op

@@ -1,7 +1,7 @@
 """records: index attempts by grading time, so the latest grading is found without a scan
 
 Revision ID: 0012_records
-Revises: 0009
+Revises: 0011_jobs
 """
 from alembic import op
 

@@ -1,7 +1,7 @@
 """authoring: course settings revisions, drafts, and who published and approved each revision
 
-Revision ID: 0016_authoring
-Revises: 0009
+Revision ID: 0013_authoring
+Revises: 0012_records
 """
 from alembic import op
 import sqlalchemy as sa
