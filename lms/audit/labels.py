@@ -37,6 +37,7 @@ ACTIONS = {
     "export.audit_csv": _l("Audit log exported"),
     "demo.trainees_created": _l("Demo trainees created"),
     "content.imported": _l("Content imported"),
+    "content.exported": _l("Course package downloaded"),
     "content.published": _l("Content published"),
     "content.approved": _l("Draft approved"),
     "content.returned": _l("Draft sent back"),

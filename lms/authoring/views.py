@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..accounts.access import roles_required
 from ..accounts.identity import load_current_user
 from ..accounts.models import TRAINER
+from ..audit.downloads import audited_download
 from ..content import ContentErrors
 from ..db import session
 from ..i18n import gettext as _
@@ -53,8 +54,9 @@ def package(course_slug: str):
     except services.AuthoringError:
         abort(404)
     buffer.seek(0)
-    return send_file(buffer, mimetype="application/zip", as_attachment=True,
-                     download_name=f"{course_slug}.zip")
+    return audited_download(buffer.getvalue(), action="content.exported", subject=course_slug,
+                            actor=load_current_user(), mimetype="application/zip",
+                            disposition=f'attachment; filename="{course_slug}.zip"')
 
 
 @bp.route("/<course_slug>/<kind>/<slug>", methods=["GET", "POST"])
