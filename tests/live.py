@@ -21,6 +21,34 @@ from werkzeug.serving import make_server
 TIMEOUT_SECONDS = 20
 
 
+class BoundedServer:
+    """Werkzeug's threaded server, but with at most ``threads`` requests at once, as a gunicorn
+    gthread worker runs: the others wait in the listen queue, not for a database connection."""
+
+    def __init__(self, app: Flask, threads: int):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server.socket.listen(1024)
+        slots = threading.BoundedSemaphore(threads)
+        handle = self.server.process_request_thread
+
+        def process_request(request, client_address):
+            slots.acquire()  # in the accept loop: further connections queue meanwhile
+
+            def run():
+                try:
+                    handle(request, client_address)
+                finally:
+                    slots.release()
+
+            threading.Thread(target=run, daemon=True).start()
+
+        self.server.process_request = process_request
+
+    @property
+    def port(self) -> int:
+        return self.server.server_port
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """The app on a free loopback port, threaded; yields its base URL."""

@@ -23,7 +23,6 @@ from http.cookiejar import CookieJar
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from lms.accounts import services as accounts
 from lms.assessments.models import QuizAttempt, ScenarioPlay, SummaryEvent, TrainingSummary
@@ -34,6 +33,7 @@ from lms.learning.models import Enrolment
 
 from ..answering import attempt_form, choice_token
 from ..conftest import PASSWORD, TEST_CONFIG, _build_app, _clear_postgres, import_content, write_content
+from ..live import BoundedServer
 from ..web.conftest import SCENARIO, TINY_QUIZ
 
 pytestmark = pytest.mark.load
@@ -101,7 +101,7 @@ class Browser:
         return status, location
 
 
-def fake_issue_pdf(snapshot, _keys, _template_dir=None) -> bytes:
+def fake_issue_pdf(snapshot, *_rendering) -> bytes:
     return b"%PDF-1.7\n% load test stand-in for " + snapshot.serial.encode() + b"\n%%EOF\n"
 
 
@@ -132,9 +132,12 @@ def journey(database, tmp_path_factory):
                                  accounts.UserDetails(display_name=f"培训师{number}"))
         session.commit()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # As served in production: a bounded number of requests at once (gunicorn's threads), the
+    # rest queued on the socket; the database pool (15) covers every thread.
+    bounded = BoundedServer(app, threads=12)
+    server = bounded.server
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{bounded.port}"
     statuses: list[tuple[str, int]] = []
     patch = pytest.MonkeyPatch()
     patch.setattr("lms.certificates.render.issue_pdf", fake_issue_pdf)
@@ -208,23 +211,12 @@ def approve_summaries(app, url: str, statuses: list[tuple[str, int]]) -> int:
     return len(ids)
 
 
-#: Known races, fixed separately (issue 9), seen here on both databases: concurrent appends to the
-#: audit chain clash on ``prev_hash`` (a 500 for one of two trainers approving at once, or a
-#: certificate whose issue fails and waits for a later request), and on SQLite a few inserts
-#: (starting an attempt or a play) fail under 200 concurrent writers.
-AUDIT_RACE = pytest.mark.xfail(
-    strict=False,
-    reason="issue 9: concurrent writers — audit-chain appends clash on prev_hash (500s, approvals lost, "
-           "certificates deferred); on SQLite some inserts fail under 200 writers")
-
-
 def test_the_journey_fits_its_budget(journey):
     statuses, seconds = journey[1], journey[4]
     assert len(statuses) >= 8 * TRAINEES  # every trainee got well into the journey
     assert seconds < BUDGET_SECONDS
 
 
-@AUDIT_RACE
 def test_no_server_errors(journey):
     _app, statuses, errors, summaries, _seconds = journey
     failed = Counter(path.split("/")[1] for path, status in statuses if status >= 500)
@@ -233,7 +225,6 @@ def test_no_server_errors(journey):
     assert summaries == TRAINEES
 
 
-@AUDIT_RACE
 def test_every_submission_is_stored_once(journey):
     app = journey[0]
     with app.app_context():
@@ -249,7 +240,6 @@ def test_every_submission_is_stored_once(journey):
     assert events == {"submitted": TRAINEES, "approved": TRAINEES}
 
 
-@AUDIT_RACE
 def test_every_completion_has_its_certificate(journey):
     app = journey[0]
     with app.app_context():
