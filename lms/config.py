@@ -57,6 +57,7 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     "LMS_MAIL_HR": None,  # comma-separated addresses for the daily digest of overdue trainees
     "LMS_BRAND_DIR": _default_content_dir("static"),  # the standalone app's logo, favicon, brand.css
     "LMS_QUEUE_URL": None,  # None: SQLite in the instance folder; redis://…; "immediate": no worker
+    "LMS_MAX_IMAGE_BYTES": 5 * 1024 * 1024,  # an uploaded course image; at most 5 MB, as `lms check`
     "LMS_EXPORT_DAYS": 7,  # HR's finished exports can be downloaded this long, then are deleted
     "LMS_ACTIVATION_DAYS": 7,  # how long an activation (or password) link works
     # Database timeouts, in seconds (applied when the LMS creates the engine, i.e. not under a host
@@ -96,6 +97,7 @@ ENVIRONMENT = {
     "LMS_MAIL_HR": ("LMS_MAIL_HR", str),
     "LMS_BRAND_DIR": ("LMS_BRAND_DIR", str),
     "LMS_QUEUE_URL": ("LMS_QUEUE_URL", str),
+    "LMS_MAX_IMAGE_BYTES": ("LMS_MAX_IMAGE_BYTES", int),
     "LMS_EXPORT_DAYS": ("LMS_EXPORT_DAYS", int),
     "LMS_ACTIVATION_DAYS": ("LMS_ACTIVATION_DAYS", int),
     "LMS_DB_CONNECT_TIMEOUT": ("LMS_DB_CONNECT_TIMEOUT", int),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import difflib
+import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..content import ContentErrors, CourseSpec
 from ..content.course import COURSE_FILE
+from ..content.render import image_references
 from ..db import session, utcnow
 from ..learning.models import CourseAsset
 from .items import (
@@ -215,14 +217,16 @@ def publish(course: str, publisher: Who, message: str = "",
     drafts = drafts_of(course)
     if items is not None:
         wanted = set(items)
-        drafts = [d for d in drafts if Item(d.course_slug, d.kind, d.slug) in wanted]
+        chosen = [d for d in drafts if Item(d.course_slug, d.kind, d.slug) in wanted]
+        drafts = chosen + _images_used_by(chosen, drafts)
     if not drafts:
         raise AuthoringError(f"{course} has no draft to publish")
     for draft in drafts:
         _check_base(Item(draft.course_slug, draft.kind, draft.slug), draft.base_number)
     approvers = None
     if review_required(course):
-        waiting = [f"{d.course_slug}/{d.slug}" for d in drafts if not d.approved_by]
+        waiting = [f"{d.course_slug}/{d.slug}" for d in drafts
+                   if not d.approved_by and not _is_new_image(d)]
         if waiting:
             raise ReviewRequired(f"{course} needs a second author's approval before publishing: "
                                  + ", ".join(waiting))
@@ -235,6 +239,22 @@ def publish(course: str, publisher: Who, message: str = "",
         session.delete(draft)
     session.flush()
     return report
+
+
+def _images_used_by(chosen: list[Draft], drafts: list[Draft]) -> list[Draft]:
+    """The image drafts the chosen modules show: a module is published with its new images."""
+    used = {posixpath.normpath(src) for d in chosen if d.kind == MODULE
+            for _line, src in image_references(d.source)}
+    return [d for d in drafts if d.kind == ASSET and d not in chosen and d.slug in used]
+
+
+def _is_new_image(draft: Draft) -> bool:
+    """An image that replaces none: trainees see it only through a module, which is reviewed."""
+    if draft.kind != ASSET:
+        return False
+    course = find_course(draft.course_slug)
+    return course is None or session.scalar(select(CourseAsset.id).where(
+        CourseAsset.course_id == course.id, CourseAsset.path == draft.slug)) is None
 
 
 def rollback(item: Item, number: int, who: Who, message: str = "") -> ImportReport | Draft:
@@ -419,7 +439,8 @@ def overview(course: str) -> list[ItemState]:
                  for m in record_.modules]
         rows += [(Item(course, ACTIVITY, a.slug), a.title) for a in session.scalars(
             select(Activity).where(Activity.course_id == record_.id).order_by(Activity.slug))]
-    rows += [(item, item.slug) for item in drafts if item not in {i for i, _ in rows}]
+    rows += [(item, item.slug) for item in drafts  # images are listed on the media page
+             if item not in {i for i, _ in rows} and item.kind != ASSET]
     states = []
     for item, title in rows:
         published, draft = current(item), drafts.get(item)

@@ -34,6 +34,7 @@ from .questions import (
     Question,
 )
 from .quiz import QuizSpec
+from .render import images_without_alt
 from .scenario import FAIL, PASS, Choice, ScenarioSpec, Step
 
 WARNING, ERROR = "warning", "error"
@@ -344,10 +345,21 @@ def analyse_course(course: Any) -> list[Finding]:
     return findings
 
 
+def analyse_module(module: Any) -> list[Finding]:
+    """A module's images need alt text: trainees who cannot see them (or whose phone did not load
+    them) read it instead."""
+    return [Finding(module.path, line,
+                    f"image '{src}' has no alt text: say what it shows between the brackets, "
+                    f"![…]({src})")
+            for line, src in images_without_alt(module.source)]
+
+
 def analyse_content(courses: Iterable[Any]) -> list[Finding]:
-    """Everything ``lms check`` reports beyond errors: each quiz, each scenario, each course."""
+    """Everything ``lms check`` reports beyond errors: each module, quiz, scenario and course."""
     findings = []
     for course in courses:
+        for module in course.modules:
+            findings += analyse_module(module)
         for quiz in course.quizzes:
             findings += analyse_quiz(quiz)
         for scenario in course.scenarios:

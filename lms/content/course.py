@@ -18,6 +18,8 @@ from .validation import SLUG, Collector, read_text, text_field, text_list, unkno
 COURSE_FILE = "course.yml"
 MODULE_FILE = re.compile(r"^(?P<position>\d+)-(?P<slug>[a-z0-9][a-z0-9-]*)\.md$")
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
+#: the course's media: every image in it travels with the course, used by a module or not yet
+IMAGE_FOLDER = "images"
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 
 COURSE_KEYS = {"title", "description", "hours", "sequential", "modules", "enrolment", "summary",
@@ -245,6 +247,7 @@ def parse_course(course_dir: Path) -> CourseSpec:
         if module is not None:
             modules.append(module)
 
+    asset_paths |= _media(course_dir, errors)
     if errors.errors:
         raise ContentErrors(errors.errors)
     if certificate.get("template"):  # a course's own certificate design travels with it
@@ -262,6 +265,20 @@ def parse_course(course_dir: Path) -> CourseSpec:
                       summary_min_chars=summary_min_chars, completion=completion,
                       certificate=certificate, reading=reading, review_required=review_required,
                       source=text)
+
+
+def _media(course_dir: Path, errors: Collector) -> set[str]:
+    folder = course_dir / IMAGE_FOLDER
+    if not folder.is_dir():
+        return set()
+    found = set()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink() and path.suffix.lower() in IMAGE_TYPES:
+            if path.stat().st_size > MAX_ASSET_BYTES:
+                errors.add(str(path), 1, "the image is larger than 5 MB")
+            else:
+                found.add(path.relative_to(course_dir).as_posix())
+    return found
 
 
 def _parse_enrolment(doc: YamlDocument, path: str, errors: Collector) -> tuple[bool, int | None]:

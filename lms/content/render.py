@@ -23,7 +23,7 @@ CALLOUTS = {
 }
 
 CALLOUT_LINE = re.compile(r"^!!!\s*(?P<type>[^\s\"]+)(?:\s+\"(?P<title>[^\"]*)\")?\s*$")
-IMAGE_REF = re.compile(r"!\[[^\]]*\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+IMAGE_REF = re.compile(r"!\[(?P<alt>[^\]]*)\]\(\s*<?(?P<src>[^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "caption", "code", "col", "colgroup", "dd", "del", "div",
@@ -61,6 +61,16 @@ def image_references(source: str) -> list[tuple[int, str]]:
         (number, match["src"])
         for number, line in enumerate(source.splitlines(), start=1)
         for match in IMAGE_REF.finditer(line)
+    ]
+
+
+def images_without_alt(source: str) -> list[tuple[int, str]]:
+    """``(line number, src)`` for every Markdown image in ``source`` whose alt text is empty."""
+    return [
+        (number, match["src"])
+        for number, line in enumerate(source.splitlines(), start=1)
+        for match in IMAGE_REF.finditer(line)
+        if not match["alt"].strip()
     ]
 
 
