@@ -116,21 +116,22 @@ def clean(data: bytes) -> CleanImage:
 def clean_raster(data: bytes, kind: str) -> CleanImage:
     """Decode and encode again. An animated GIF keeps its first frame only: frames multiply the
     decoding work, and a module's picture needs no animation."""
+    too_large = _("The image has more than %(mp)d million pixels, the most accepted. Make it "
+                  "smaller and try again.", mp=MAX_PIXELS // 1_000_000)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with warnings.catch_warnings():  # the header only: the size is checked below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[kind]])
-            width, height = image.size
-            if width * height > MAX_PIXELS:
-                raise ImageRefused(_("The image is %(width)d × %(height)d pixels; at most %(mp)d "
-                                     "million pixels are accepted. Make it smaller and try again.",
-                                     width=width, height=height, mp=MAX_PIXELS // 1_000_000))
-            image.seek(0)
-            image.load()
+        width, height = image.size
+        if width * height > MAX_PIXELS:
+            raise ImageRefused(f"{too_large} ({width} × {height})")
+        image.seek(0)
+        image.load()
     except ImageRefused:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning,
-            OSError, ValueError, SyntaxError, EOFError) as exc:
+    except Image.DecompressionBombError:
+        raise ImageRefused(too_large) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageRefused(_("The file looks like a %(kind)s image but cannot be read as one: "
                              "it is damaged or not an image.", kind=kind.upper())) from exc
     if kind == JPEG:  # the EXIF orientation goes with the EXIF data: apply it to the pixels first
@@ -168,7 +169,8 @@ def clean_svg(data: bytes) -> CleanImage:
         raise ImageRefused(_("The file is XML but not an SVG image (its root element must be "
                              "<svg xmlns=\"http://www.w3.org/2000/svg\">)."))
     built = _rebuild(root)
-    output = ElementTree.tostring(built, encoding="unicode", default_namespace=SVG_NS)
+    built.set("xmlns", SVG_NS)  # the tree is built of plain names: one namespace, declared once
+    output = ElementTree.tostring(built, encoding="unicode")
     width, height = _svg_size(built)
     return CleanImage(output.encode("utf-8"), SVG, width, height)
 
@@ -200,7 +202,7 @@ def _refused(what: str) -> ImageRefused:
 
 def _rebuild(element: ElementTree.Element) -> ElementTree.Element:
     namespace, tag = _local(element.tag)
-    built = ElementTree.Element(f"{{{SVG_NS}}}{tag}")
+    built = ElementTree.Element(tag)
     for name, value in element.attrib.items():
         attr_ns, attr = _local(name)
         if attr.lower().startswith("on"):
