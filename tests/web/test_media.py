@@ -76,29 +76,29 @@ ENTITY_BOMB = ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">'
                f'{SVG_HEAD}<text>&c;</text></svg>')
 
 HOSTILE = [
-    ("page.png", b"<html><body><script>alert(1)</script></body></html>", "This file is not an image"),
+    ("page.png", b"<html><body><script>alert(1)</script></body></html>", "这个文件不是图片"),
     ("broken.png", b"\x89PNG\r\n\x1a\n" + b"<script>alert(1)</script>" * 10,
-     "cannot be read as one"),
-    ("empty.png", b"", "The file is empty."),
-    ("big.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024), "larger than 5.0 MB"),
-    ("bomb.png", bomb_png(), "more than 40 million pixels, the most accepted. Make it smaller and try again. (10000 × 10000)"),
-    ("s.svg", f"{SVG_HEAD}<script>alert(1)</script></svg>".encode(), "contains &lt;script&gt;"),
+     "无法读取"),
+    ("empty.png", b"", "文件是空的。"),
+    ("big.png", b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024), "文件超过 5.0 MB"),
+    ("bomb.png", bomb_png(), "超过 40 百万像素，这是允许的上限。请缩小后再试。 (10000 × 10000)"),
+    ("s.svg", f"{SVG_HEAD}<script>alert(1)</script></svg>".encode(), "包含&lt;script&gt;"),
     ("s.svg", (SVG_HEAD.replace(">", ' onload="alert(1)">', 1) + "</svg>").encode(),
-     "an event handler (onload)"),
+     "事件处理程序（onload）"),
     ("s.svg", f"{SVG_HEAD}<foreignObject><body xmlns='http://www.w3.org/1999/xhtml'>x</body>"
-     "</foreignObject></svg>".encode(), "contains &lt;foreignObject&gt;"),
+     "</foreignObject></svg>".encode(), "包含&lt;foreignObject&gt;"),
     ("s.svg", f'{SVG_HEAD}<use xlink:href="javascript:alert(1)"/></svg>'.encode(),
-     "a link out of the file (javascript:alert(1))"),
+     "指向文件之外的链接（javascript:alert(1)）"),
     ("s.svg", f'{SVG_HEAD}<use href="https://evil.example/x.svg#a"/></svg>'.encode(),
-     "a link out of the file (https://evil.example/x.svg#a)"),
+     "指向文件之外的链接（https://evil.example/x.svg#a）"),
     ("s.svg", f'{SVG_HEAD}<image href="data:image/png;base64,AAAA"/></svg>'.encode(),
-     "contains &lt;image&gt;"),
+     "包含&lt;image&gt;"),
     ("s.svg", f'{SVG_HEAD}<rect width="5" height="5" fill="url(https://evil.example/p)"/></svg>'.encode(),
-     "a reference out of the file"),
+     "对文件之外内容的引用"),
     ("s.svg", f"{SVG_HEAD}<style>@import url(https://evil.example/x.css);</style></svg>".encode(),
-     "a style sheet that loads something"),
-    ("s.svg", ENTITY_BOMB.encode(), "declares a DOCTYPE or entities"),
-    ("s.svg", b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"/>', "not an SVG image"),
+     "从文件之外加载内容的样式表"),
+    ("s.svg", ENTITY_BOMB.encode(), "声明了 DOCTYPE 或实体"),
+    ("s.svg", b'<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"/>', "不是 SVG 图片"),
 ]
 
 
@@ -188,7 +188,7 @@ def test_the_same_image_twice_is_reused_and_a_taken_name_gets_another(trainer):
     first = upload(trainer, "流程.png", png()).json
     assert first == {**first, "path": "images/流程.png", "reused": False}
     again = upload(trainer, "copy.png", png()).json
-    assert again["path"] == "images/流程.png" and again["reused"] and "already" in again["message"]
+    assert again["path"] == "images/流程.png" and again["reused"] and "已在课程中" in again["message"]
     other = upload(trainer, "流程.png", png(color=(0, 0, 0))).json
     assert other["path"] == "images/流程-2.png"
 
