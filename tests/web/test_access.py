@@ -35,6 +35,8 @@ ROUTES = [
     ("POST", f"/author/{COURSE}/module/{MODULE}/rollback", {"trainer", "admin"}),
     ("GET", f"/author/{COURSE}/package.zip", {"trainer", "admin"}),
     ("GET", "/author/packages/import", {"trainer", "admin"}),
+    ("GET", f"/author/{COURSE}/media", {"trainer", "admin"}),
+    ("POST", f"/author/{COURSE}/media", {"trainer", "admin"}),
     ("GET", "/hr/", {"hr", "admin"}),
     ("GET", f"/hr/courses/{COURSE}/", {"hr", "admin"}),
     ("GET", f"/hr/courses/{COURSE}/export.csv", {"hr", "admin"}),

@@ -53,7 +53,7 @@ def demo_values(app: Flask) -> dict[str, object]:
                 "enrolment_id": first(Enrolment).id, "user_id": first(Enrolment).user_id,
                 "notice_id": notice.id if notice else 1, "play_id": 1, "serial": certificate.serial,
                 "fmt": "csv", "filename": "lms.css", "token": "no-such-token", "kind": "certificates_zip",
-                "name": "logo.svg"}
+                "name": "logo.svg", "folder": "images", "rest": "none.png"}
 
 
 def url_for_rule(app: Flask, rule: Rule, values: dict[str, object]) -> str:
