@@ -116,6 +116,7 @@
       button.setAttribute("data-media-insert", path);
       button.setAttribute("aria-haspopup", "dialog");
       button.textContent = box.getAttribute("data-insert");
+      button.setAttribute("aria-label", box.getAttribute("data-insert") + " " + path.split("/").pop());
       about.append(button);
     }
     item.append(thumb, about);

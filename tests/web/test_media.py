@@ -22,7 +22,8 @@ from ..conftest import COURSE, SHIPPED_COURSES, SHIPPED_QUIZZES, csrf_token
 MODULE = "overview-and-process"
 ITEM = f"/author/{COURSE}/module/{MODULE}"
 MEDIA = f"/author/{COURSE}/media"
-SVG_HEAD = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="20" height="10">'
+SVG_HEAD = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            'width="20" height="10">')
 
 
 def png(size=(40, 30), color=(200, 30, 30), **save) -> bytes:
