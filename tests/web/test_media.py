@@ -206,6 +206,7 @@ def test_an_upload_is_a_draft_published_with_the_module_that_shows_it(app, train
     assert "40 × 30 px" in page and 'role="status"' in page
     assert trainer.get(f"/author/{COURSE}/module/assets/images/flow.png").mimetype == "image/png"
     assert "flow.png" not in trainer.get("/author/").get_data(as_text=True)  # not an item of its own
+    assert "data-media" not in trainer.get(f"/author/{COURSE}/course/{COURSE}").get_data(as_text=True)
 
     with app.app_context():
         item = Item(COURSE, MODULE_KIND, MODULE)
