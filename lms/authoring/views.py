@@ -179,3 +179,4 @@ def package_import():
                 problems = [str(e) for e in errors.errors]
     return render_template("lms/authoring/package_import.html", changes=changes, problems=problems,
                            applied=applied), 400 if problems else 200
+from . import simmap_views  # noqa: E402,F401
