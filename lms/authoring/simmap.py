@@ -224,8 +224,35 @@ def quote(text: str) -> str:
     return '"' + text.replace("\n", "\\n") + '"'
 
 
-def _attributes(**values: object) -> str:
-    return ", ".join(f"{name}={quote(str(value))}" for name, value in values.items() if value is not None)
+def _statement(subject: str, **values: object) -> str:
+    """``  subject [name="value", …];`` with every value quoted, None values left out."""
+    attributes = ", ".join(f"{name}={quote(str(value))}" for name, value in values.items()
+                           if value is not None)
+    return f"  {subject} [{attributes}];"
+
+
+def _node(node: Node, name: str, words: dict[str, str]) -> str:
+    lines = [node.key] if node.kind == "missing" else [node.key, *wrap(node.title, 24, 2)]
+    shape, style, fill, colour, width = "box", "rounded", None, "#333333", "1.2"
+    if node.kind == "end":
+        lines.append(f"[end {node.outcome}]" if node.outcome else "[end]")
+        shape, style = "doubleoctagon", "filled"
+        fill = {PASS: PASS_FILL, FAIL: FAIL_FILL}.get(node.outcome or "", END_FILL)
+    elif node.kind == BRANCH:
+        shape = "hexagon"
+    if node.is_start:
+        lines.insert(0, f"▶ {words['start']}")
+        width = "3"
+    problems = [words[word] for word, flag in (("unreachable", node.is_unreachable),
+                                               ("dead end", node.is_dead_end),
+                                               ("missing", node.kind == "missing")) if flag]
+    if problems:
+        lines.append("⚠ " + " · ".join(problems))
+        style = "dashed,filled" + (",rounded" if shape == "box" else "")
+        fill, colour, width = PROBLEM_FILL, PROBLEM_COLOUR, "2"
+    return _statement(name, id=name, label="\n".join(lines),
+                      shape=shape, style=style, fillcolor=fill, color=colour, penwidth=width,
+                      URL="#", tooltip=name)
 
 
 def anchors(simmap: SimMap, link: Callable[[int], str]) -> dict[str, tuple[str, str]]:
@@ -233,48 +260,33 @@ def anchors(simmap: SimMap, link: Callable[[int], str]) -> dict[str, tuple[str, 
     gives it: ``{"n0": (link(line), "start: 电话接通"), "e0": (…), …}``."""
     found = {f"n{index}": (link(node.line), f"{node.key}: {node.title}" if node.title else node.key)
              for index, node in enumerate(simmap.nodes)}
-    found |= {f"e{index}": (link(edge.line), f"{edge.source} → {edge.target}: {edge.text} {edge.mark}".strip())
+    found |= {f"e{index}": (link(edge.line),
+                            f"{edge.source} → {edge.target}: {edge.text} {edge.mark}".strip())
               for index, edge in enumerate(simmap.edges)}
     return found
 
 
 def to_dot(simmap: SimMap, words: dict[str, str]) -> str:
-    """The map in Graphviz's language. Node names and ids are generated (``n0``…, ``e0``…, see
-    :func:`anchors`); every text is quoted. ``words`` gives the translated "start",
-    "unreachable", "dead end" and "missing" shown in the nodes."""
+    """The map in Graphviz's language, top to bottom. Node names and ids are generated (``n0``…,
+    ``e0``…, see :func:`anchors`), and every text is quoted; the links are put in by
+    :func:`clean_svg`. ``words`` gives the translated "start", "unreachable", "dead end" and
+    "missing" shown in the nodes."""
     names = {node.key: f"n{index}" for index, node in enumerate(simmap.nodes)}
     out = ["digraph simmap {",
-           f"  graph [{_attributes(rankdir='TB', fontname=FONT, nodesep='0.35', ranksep='0.55', pad='0.25', bgcolor='white')}];",
-           f"  node [{_attributes(fontname=FONT, fontsize='12', shape='box', style='rounded', margin='0.15,0.06')}];",
-           f"  edge [{_attributes(fontname=FONT, fontsize='10', arrowsize='0.7')}];"]
-    for node in simmap.nodes:
-        lines = [node.key] if node.kind == "missing" else [node.key, *wrap(node.title, 24, 2)]
-        shape, style, fill, colour, width = "box", "rounded", None, "#333333", "1.2"
-        if node.kind == "end":
-            lines.append(f"[end {node.outcome}]" if node.outcome else "[end]")
-            shape, style = "doubleoctagon", "filled"
-            fill = {PASS: PASS_FILL, FAIL: FAIL_FILL}.get(node.outcome or "", END_FILL)
-        elif node.kind == BRANCH:
-            shape = "hexagon"
-        if node.is_start:
-            lines.insert(0, f"▶ {words['start']}")
-            width = "3"
-        problems = [words[name] for name, flag in (("unreachable", node.is_unreachable),
-                                                   ("dead end", node.is_dead_end),
-                                                   ("missing", node.kind == "missing")) if flag]
-        if problems:
-            lines.append("⚠ " + " · ".join(problems))
-            style, fill, colour, width = "dashed,filled" + (",rounded" if shape == "box" else ""), \
-                PROBLEM_FILL, PROBLEM_COLOUR, "2"
-        name = names[node.key]
-        out.append(f"  {name} [{_attributes(id=name, label=chr(10).join(lines), shape=shape, style=style, fillcolor=fill, color=colour, penwidth=width, URL='#', tooltip=name)}];")
+           _statement("graph", rankdir="TB", fontname=FONT, nodesep="0.35", ranksep="0.55", pad="0.25",
+                      bgcolor="white"),
+           _statement("node", fontname=FONT, fontsize="12", shape="box", style="rounded", margin="0.15,0.06"),
+           _statement("edge", fontname=FONT, fontsize="10", arrowsize="0.7")]
+    out += [_node(node, names[node.key], words) for node in simmap.nodes]
     if simmap.nodes and simmap.nodes[0].is_start:
-        out.append(f"  start [{_attributes(shape='point', width='0.18', color='#333333')}];")
-        out.append(f"  start -> {names[simmap.nodes[0].key]} [{_attributes(penwidth='1.5')}];")
+        out.append(_statement("start", shape="point", width="0.18", color="#333333"))
+        out.append(_statement(f"start -> {names[simmap.nodes[0].key]}", penwidth="1.5"))
     for index, edge in enumerate(simmap.edges):
         look = LOOKS[edge.look]
         label = [*wrap(edge.text, 22, 2), edge.mark] if edge.mark else wrap(edge.text, 22, 1)
-        out.append(f"  {names[edge.source]} -> {names[edge.target]} [{_attributes(id=f'e{index}', label=chr(10).join(label), color=look.colour, fontcolor=look.colour, style=look.style, penwidth=look.width, URL='#', tooltip=f'e{index}')}];")
+        out.append(_statement(f"{names[edge.source]} -> {names[edge.target]}", id=f"e{index}",
+                              label="\n".join(label), color=look.colour, fontcolor=look.colour,
+                              style=look.style, penwidth=look.width, URL="#", tooltip=f"e{index}"))
     out.append("}")
     return "\n".join(out) + "\n"
 
@@ -325,6 +337,7 @@ def clean_svg(svg: str, links: dict[str, tuple[str, str]], title: str) -> str:
         raise MapError(f"dot's SVG cannot be read: {error}") from None
     root = ET.Element(f"{{{SVG_NS}}}svg", {"role": "group", "aria-labelledby": "simmap-title"})
     _copy_attributes(source, root)
+    root.set("font-family", FONT_STACK)
     label = ET.SubElement(root, f"{{{SVG_NS}}}title", {"id": "simmap-title"})
     label.text = title
     for child in source:
@@ -347,7 +360,8 @@ def _copy_attributes(source: ET.Element, target: ET.Element) -> None:
             continue
         if name != "transform" and not PLAIN_VALUE.match(value):
             continue
-        target.set(name, FONT_STACK if name == "font-family" else value)
+        if name != "font-family":  # dot names FONT on each text; the root names it with fallbacks
+            target.set(name, value)
 
 
 def _copy(source: ET.Element, parent: ET.Element, links: dict[str, tuple[str, str]], owner: str) -> None:

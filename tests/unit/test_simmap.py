@@ -121,7 +121,8 @@ def test_every_shipped_simulation_is_valid_and_fully_connected():
     from pathlib import Path
 
     for path in sorted(Path("quizzes").glob("*/*.scenario.md")):
-        spec, problems = read_scenario(path.read_text("utf-8"), str(path), path.name.removesuffix(".scenario.md"))
+        slug = path.name.removesuffix(".scenario.md")
+        spec, problems = read_scenario(path.read_text("utf-8"), str(path), slug)
         graph = simmap.build(spec)
         assert problems == [] and not graph.unreachable and not graph.dead_ends and not graph.missing, path
         assert any(edge.look == simmap.GOOD for edge in graph.edges)
@@ -140,8 +141,8 @@ def test_every_text_is_quoted_in_the_dot_language():
     statements = [line.strip() for line in dot.splitlines()[4:-1]]
     # one statement per node and edge, each naming generated ids only
     assert [re.match(r"^(\w+)(?: -> (\w+))? \[", s).groups() for s in statements] == [
-        ("n0", None), ("n1", None), ("n2", None), ("start", None), ("start", "n0"), ("n0", "n1"), ("n0", "n2"),
-        ("n1", "n2")]
+        ("n0", None), ("n1", None), ("n2", None), ("start", None), ("start", "n0"),
+        ("n0", "n1"), ("n0", "n2"), ("n1", "n2")]
     assert all(s.endswith("];") for s in statements)
     assert 'label="middle\\n\\"]; evil -> evil [ URL=\\"\\njavascript:alert(1)\\"",' in dot
     assert 'label="\\"]; a -> b [ label=\\"x\\n(+5)",' in dot
@@ -176,12 +177,14 @@ def test_the_cleaner_drops_what_dot_never_draws():
     hostile = ('<?xml version="1.0"?><!DOCTYPE svg><svg xmlns="http://www.w3.org/2000/svg" '
                'xmlns:xlink="http://www.w3.org/1999/xlink" width="10pt" onload="alert(1)">'
                '<script>alert(1)</script><style>*{}</style><foreignObject><p>x</p></foreignObject>'
-               '<g id="a_n0"><a xlink:href="javascript:alert(1)"><text x="1" style="fill:red">t</text></a></g>'
+               '<g id="a_n0"><a xlink:href="javascript:alert(1)">'
+               '<text x="1" style="fill:red">t</text></a></g>'
                '<g id="a_other"><a xlink:href="https://evil.example/"><path d="M0,0" fill="url(https://x/)"/></a></g>'
                '<g transform="translate(1 2) skewX(javascript)"><rect x="1"/></g></svg>')
     svg = simmap.clean_svg(hostile, {"n0": ("/author/c/activity/x#L3", "start")}, "t")
     assert svg == ('<svg xmlns="http://www.w3.org/2000/svg" role="group" aria-labelledby="simmap-title" '
-                   'width="10pt"><title id="simmap-title">t</title><g><a href="/author/c/activity/x#L3">'
+                   f'width="10pt" font-family="{simmap.FONT_STACK}"><title id="simmap-title">t</title>'
+                   '<g><a href="/author/c/activity/x#L3">'
                    '<title>start</title><text x="1">t</text></a></g><g><path d="M0,0" /></g><g><rect x="1" />'
                    '</g></svg>')
     with pytest.raises(simmap.MapError):
