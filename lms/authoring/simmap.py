@@ -232,7 +232,7 @@ def _statement(subject: str, **values: object) -> str:
 
 
 def _node(node: Node, name: str, words: dict[str, str]) -> str:
-    lines = [node.key] if node.kind == "missing" else [node.key, *wrap(node.title, 24, 2)]
+    lines = [node.key] if node.kind == "missing" else [node.key, *wrap(node.title, 18, 2)]
     shape, style, fill, colour, width = "box", "rounded", None, "#333333", "1.2"
     if node.kind == "end":
         lines.append(f"[end {node.outcome}]" if node.outcome else "[end]")
@@ -273,7 +273,7 @@ def to_dot(simmap: SimMap, words: dict[str, str]) -> str:
     "missing" shown in the nodes."""
     names = {node.key: f"n{index}" for index, node in enumerate(simmap.nodes)}
     out = ["digraph simmap {",
-           _statement("graph", rankdir="TB", fontname=FONT, nodesep="0.35", ranksep="0.55", pad="0.25",
+           _statement("graph", rankdir="TB", fontname=FONT, nodesep="0.2", ranksep="0.5", pad="0.25",
                       bgcolor="white"),
            _statement("node", fontname=FONT, fontsize="12", shape="box", style="rounded", margin="0.15,0.06"),
            _statement("edge", fontname=FONT, fontsize="10", arrowsize="0.7")]
@@ -283,7 +283,7 @@ def to_dot(simmap: SimMap, words: dict[str, str]) -> str:
         out.append(_statement(f"start -> {names[simmap.nodes[0].key]}", penwidth="1.5"))
     for index, edge in enumerate(simmap.edges):
         look = LOOKS[edge.look]
-        label = [*wrap(edge.text, 22, 2), edge.mark] if edge.mark else wrap(edge.text, 22, 1)
+        label = [*wrap(edge.text, 14, 2), *wrap(edge.mark, 20, 2)] if edge.mark else wrap(edge.text, 14, 1)
         out.append(_statement(f"{names[edge.source]} -> {names[edge.target]}", id=f"e{index}",
                               label="\n".join(label), color=look.colour, fontcolor=look.colour,
                               style=look.style, penwidth=look.width, URL="#", tooltip=f"e{index}"))
