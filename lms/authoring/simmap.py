@@ -48,7 +48,7 @@ class Look:
 LOOKS: dict[str, Look] = {
     GOOD: Look("#1a7a37", "solid", 2.4, "", _l("Best choice at its step (most points)")),
     NEUTRAL: Look("#4a5563", "solid", 1.2, "", _l("Other choice with points of 0 or more")),
-    POOR: Look("#8a5a00", "dotted", 1.6, "1,5", _l("Choice that loses points")),
+    POOR: Look("#6b4aa0", "dotted", 1.6, "1,5", _l("Choice that loses points")),
     MINOR: Look("#946200", "dashed", 1.6, "5,2", _l("Minor violation (!rule minor)")),
     MAJOR: Look("#c2410c", "dashed", 2.6, "5,2", _l("Major violation (!rule major)")),
     CRITICAL: Look("#b00020", "bold", 3.2, "", _l("Critical violation: the call ends failed")),
