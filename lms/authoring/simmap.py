@@ -190,15 +190,19 @@ def _columns(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in "WF" else 1
 
 
+CLOSING = set("。，、；：？！”’）》」』…")  # punctuation that never starts a line
+
+
 def wrap(text: str, width: int, lines: int) -> list[str]:
-    """``text`` on at most ``lines`` lines of ``width`` columns (a CJK character takes two),
-    cut with … when longer; Latin words are kept whole where they fit."""
+    """``text`` on at most ``lines`` lines of ``width`` columns (a CJK character takes two; a
+    closing punctuation mark may overhang), cut with … when longer; Latin words are kept whole
+    where they fit."""
     text = " ".join(text.split())
     found: list[str] = []
     line, used = "", 0
     for word in re.findall(r"[A-Za-z0-9_\-./:!?()+]+\s*|.", text):
         size = sum(_columns(c) for c in word.rstrip())
-        if used + size > width and line.strip():
+        if used + size > width and line.strip() and word not in CLOSING:
             found.append(line.rstrip())
             line, used = "", 0
             word = word.lstrip()

@@ -130,6 +130,7 @@ def test_every_shipped_simulation_is_valid_and_fully_connected():
 
 def test_long_labels_are_wrapped_and_cut():
     assert simmap.wrap("短句", 24, 2) == ["短句"]
+    assert simmap.wrap("说要去他单位闹。", 14, 2) == ["说要去他单位闹。"]  # no line starts with 。
     lines = simmap.wrap("您打算申请房贷，那按计划还款、保持良好的信用，对今后办贷款会有帮助。", 22, 2)
     assert len(lines) == 2 and lines[1].endswith("…") and all(len(line) <= 11 for line in lines)
     assert simmap.wrap("step-one: call the debtor back tomorrow", 16, 3) == [
