@@ -229,8 +229,8 @@ def _login_name() -> str:
 @lms_group.command("doctor")
 @with_appcontext
 def doctor_command() -> None:
-    """Check fonts, database, migrations, secret key, instance folder, public URL, mail and queue;
-    one line each, with the fix; exit 1 on any problem."""
+    """Check fonts, Graphviz, database, migrations, secret key, instance folder, public URL, mail and
+    queue; one line each, with the fix; exit 1 on any problem."""
     from .doctor import doctor_checks
 
     checks = doctor_checks(current_app)

@@ -10,7 +10,16 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 
-from .health import NOT_CONFIGURED, OK, PROBLEM, Check, database_checks, fonts_check, queue_check
+from .health import (
+    NOT_CONFIGURED,
+    OK,
+    PROBLEM,
+    Check,
+    database_checks,
+    fonts_check,
+    graphviz_check,
+    queue_check,
+)
 
 #: Secret keys copied from examples and tutorials.
 PLACEHOLDER_KEYS = {"dev", "secret", "changeme", "change-me", "change me", "secret-key", "your-secret-key",
@@ -97,6 +106,6 @@ def mail_check(app: Flask) -> Check:
 def doctor_checks(app: Flask) -> list[Check]:
     """Every check, in the order an operator fixes them (inside an app context)."""
     database, migrations = database_checks(explain=True)
-    return [fonts_check(), database, migrations, secret_key_check(app), instance_check(app),
+    return [fonts_check(), graphviz_check(), database, migrations, secret_key_check(app), instance_check(app),
             public_url_check(app), mail_check(app), queue_check(app)]
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 OK = "ok"
 PROBLEM = "problem"
 NOT_CONFIGURED = "not configured"
+NOT_INSTALLED = "not installed"  # an optional tool: the site works without what it adds
 
 #: ``app.extensions[QUEUE_CHECK]``: a function returning the queue's :class:`Check`; the job queue
 #: registers one when it is set up. Without it the queue is reported as not configured.
@@ -92,6 +93,15 @@ def fonts_check() -> Check:
     return Check("fonts", PROBLEM, message, fix or None)
 
 
+def graphviz_check() -> Check:
+    from .authoring.simmap import dot_available
+
+    if dot_available():
+        return Check("graphviz", OK, "Graphviz's dot draws the maps of call simulations")
+    return Check("graphviz", NOT_INSTALLED, "Graphviz's dot is not installed: the authoring pages show "
+                 "call simulations as text outlines without their maps", "sudo apt-get install graphviz")
+
+
 def queue_not_configured() -> Check:
     return Check("queue", NOT_CONFIGURED, "no job queue is configured; work runs in the web process")
 
@@ -106,8 +116,8 @@ def queue_check(app: Flask | None = None) -> Check:
 
 
 def site_checks() -> list[Check]:
-    """What ``/healthz`` reports: database, migrations, fonts, queue."""
-    return [*database_checks(), fonts_check(), queue_check()]
+    """What ``/healthz`` reports: database, migrations, fonts, Graphviz, queue."""
+    return [*database_checks(), fonts_check(), graphviz_check(), queue_check()]
 
 
 #: Outside the ``lms`` blueprint on purpose: no sign-in, no session, no CSRF, no locale.

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages the LMS needs; without root, say which ones to install.
-#   scripts/system-packages.sh          what `make run` needs (PDF fonts and tools; fonts-hanazono
+#   scripts/system-packages.sh          what `make run` needs (PDF fonts and tools, Graphviz for the
+#                                       maps of call simulations; fonts-hanazono
 #                                       prints the CJK extension characters Noto lacks)
 #   scripts/system-packages.sh --test   plus Chromium for the browser tests
 set -euo pipefail
 
-packages=(fonts-noto-cjk fonts-hanazono libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0)
+packages=(fonts-noto-cjk fonts-hanazono libharfbuzz-subset0 poppler-utils libpango-1.0-0 libpangoft2-1.0-0 graphviz)
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium)
 fi

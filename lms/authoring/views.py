@@ -182,3 +182,4 @@ def package_import():
 
 
 from . import media_views  # noqa: E402,F401
+from . import simmap_views  # noqa: E402,F401

@@ -181,6 +181,18 @@ def load_scenario(path: Path) -> ScenarioSpec:
 
 def parse_scenario(text: str, path: str, slug: str) -> ScenarioSpec:
     """Parse a call simulation; raises :class:`ContentErrors` listing every problem."""
+    spec, problems = read_scenario(text, path, slug)
+    if problems:
+        raise ContentErrors(problems)
+    return spec
+
+
+def read_scenario(text: str, path: str, slug: str) -> tuple[ScenarioSpec, list[ContentError]]:
+    """A call simulation as far as it can be read, and every problem :func:`parse_scenario` raises.
+
+    For drawing a draft: steps whose heading cannot be read are left out, a bad choice keeps its
+    line with an empty target, and the spec may have no steps. Raises :class:`ContentErrors` only
+    when the front matter cannot be read."""
     try:
         parsed = split_front_matter(text, path)
     except ContentError as exc:
@@ -209,11 +221,8 @@ def parse_scenario(text: str, path: str, slug: str) -> ScenarioSpec:
             _check_step(step, path, errors)
             steps.append(step)
     _check_graph(steps, parsed.body_line, path, errors)
-
-    if errors.errors:
-        raise ContentErrors(errors.errors)
     return ScenarioSpec(slug=slug, path=path, source=text, title=title, pass_score=pass_score,
-                        rules=rules, steps=tuple(steps), shuffle=shuffle)
+                        rules=rules, steps=tuple(steps), shuffle=shuffle), errors.errors
 
 
 def _parse_rules(meta: YamlDocument, path: str, errors: Collector) -> dict[str, str]:

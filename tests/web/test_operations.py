@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from lms import health
 from lms.accounts.models import User
+from lms.authoring import simmap
 from lms.certificates import fonts
 from lms.cli import build_cli
 from lms.db import session
@@ -42,7 +43,8 @@ def test_healthz_reports_every_check_without_session_or_secrets(app, client):
     body = response.get_json()
     assert body["status"] == "ok"
     assert {name: check["state"] for name, check in body["checks"].items()} == {
-        "database": "ok", "migrations": "ok", "fonts": "ok", "queue": "ok"}
+        "database": "ok", "migrations": "ok", "fonts": "ok", "queue": "ok",
+        "graphviz": "ok" if simmap.dot_available() else "not installed"}
     assert "Set-Cookie" not in response.headers and response.headers["Cache-Control"] == "no-store"
     text = response.get_data(as_text=True)
     assert app.config["SECRET_KEY"] not in text and "sqlite" not in text and "postgresql" not in text
@@ -57,6 +59,19 @@ def test_healthz_is_503_when_a_check_fails(app, client, monkeypatch, no_fonts):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["migrations"]["state"] == "problem"
+
+
+def test_without_graphviz_the_site_is_healthy_and_doctor_says_how_to_install_it(app, client, runner,
+                                                                               monkeypatch):
+    monkeypatch.setattr(simmap, "DOT", "no-such-dot")
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["checks"]["graphviz"] == {
+        "state": "not installed", "message": "Graphviz's dot is not installed: the authoring pages show "
+        "call simulations as text outlines without their maps"}
+    output = runner.invoke(args=["lms", "doctor"]).output
+    assert ("graphviz: not installed — Graphviz's dot is not installed" in output
+            and "; fix: sudo apt-get install graphviz" in output)
 
 
 def test_the_queue_check_is_pluggable(app, client):
@@ -84,8 +99,8 @@ def test_healthz_without_a_database(tmp_path):
 def test_doctor_prints_one_line_per_check_and_exits_1_on_a_problem(app, runner):
     result = runner.invoke(args=["lms", "doctor"])
     names = [line.split(":")[0] for line in result.stdout.splitlines()]
-    assert names == ["fonts", "database", "migrations", "secret key", "instance folder", "public URL",
-                     "mail", "queue"]
+    assert names == ["fonts", "graphviz", "database", "migrations", "secret key", "instance folder",
+                     "public URL", "mail", "queue"]
     # the test key "test secret" is a placeholder
     assert result.exit_code == 1
     assert "secret key: problem" in result.output and "LMS_SECRET_KEY" in result.output
