@@ -33,6 +33,8 @@ ROUTES = [
     ("POST", f"/author/{COURSE}/module/{MODULE}", {"trainer", "admin"}),
     ("GET", f"/author/{COURSE}/module/{MODULE}/history?a=1&b=1", {"trainer", "admin"}),
     ("POST", f"/author/{COURSE}/module/{MODULE}/rollback", {"trainer", "admin"}),
+    ("POST", f"/author/{COURSE}/module/{MODULE}/preview", {"trainer", "admin"}),
+    ("GET", f"/author/{COURSE}/activity/process-quiz", {"trainer", "admin"}),
     ("GET", f"/author/{COURSE}/package.zip", {"trainer", "admin"}),
     ("GET", "/author/packages/import", {"trainer", "admin"}),
     ("GET", "/hr/", {"hr", "admin"}),

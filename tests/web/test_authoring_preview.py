@@ -165,3 +165,12 @@ def test_the_editor_page_allows_codemirror_styles_by_nonce_only(trainer, client)
     assert f'src="/static/editor.js" nonce="{nonce}"' in page or f'nonce="{nonce}"' in page
     assert "unsafe-inline" not in csp and "nonce" not in client.get("/author/").headers["Content-Security-Policy"]
     assert client.get(ITEM).headers["Content-Security-Policy"] != csp  # a new nonce per response
+
+
+def test_the_editor_pages_carry_no_inline_script_or_style(trainer, client):
+    for url in (ITEM, QUIZ_ITEM, SCENARIO_ITEM, EXAM_ITEM, f"/author/{COURSE}/course/{COURSE}"):
+        page = client.get(url).get_data(as_text=True)
+        assert "style=" not in page and " on" + "click=" not in page, url
+        for script in page.split("<script")[1:]:
+            opening = script.split(">", 1)[0]
+            assert 'src="' in opening or 'type="application/json"' in opening, (url, opening)
