@@ -47,7 +47,7 @@
     CM.lintGutter(),
     CM.EditorView.contentAttributes.of({
       "aria-labelledby": "source-label", "aria-describedby": "source-keys", spellcheck: "false",
-      lang: "zh-CN"
+      lang: "zh-CN", tabindex: "0" // axe counts a contenteditable as focusable only with a tabindex
     }),
     CM.EditorView.updateListener.of(function (update) {
       if (!update.docChanged) { return; }
@@ -56,7 +56,7 @@
       timer = setTimeout(refresh, DELAY);
     })
   ];
-  if (data.language === "markdown") { extensions.push(new CM.LanguageSupport(CM.markdownLanguage)); }
+  if (data.language === "markdown") { extensions.push(new CM.LanguageSupport(CM.markdownWithFrontMatter)); }
   if (nonce) { extensions.push(CM.EditorView.cspNonce.of(nonce)); }
 
   var view = new CM.EditorView({

@@ -242,7 +242,8 @@ def test_the_answer_key_of_the_editor_preview_is_for_trainers_only(app, client, 
         for activity in session.query(Activity).filter_by(is_archived=False):
             data = activity.current_revision.data
             texts = [c["feedback_html"] for s in data.get("steps", {}).values() for c in s["choices"]]
-            texts += [a.get("feedback_html", "") for q in data.get("questions", ()) for a in q.get("answers", ())]
+            questions = data.get("questions", ())
+            texts += [a.get("feedback_html", "") for q in questions for a in q.get("answers", ())]
             texts += [q.get("general_feedback_html", "") for q in data.get("questions", ())]
             asked = re.sub(r"<[^>]+>", "", json.dumps(  # what the pages show anyway (a case's intro)
                 [data.get("intro_html", "")] + [q["html"] for q in data.get("questions", ())]
