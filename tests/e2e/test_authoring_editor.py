@@ -177,3 +177,22 @@ def test_the_preview_is_readable_on_a_phone(browser, editor_server, artifacts):
     page.get_by_test_id("preview").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "author-editor-375-preview.png"))
     context.close()
+
+
+def test_keyboard_only_line_links_and_tab_that_does_not_trap(browser, editor_server):
+    base, _app = editor_server
+    context = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = context.new_page()
+    sign_in(page, base, "teacher")
+    page.goto(f"{base}{EDITOR}#L30")  # a link to a line puts the cursor there
+    expect(page.locator(".cm-lineNumbers .cm-activeLineGutter")).to_have_text("30")
+    content = page.locator(".cm-content")
+    expect(content).to_be_focused()
+    page.keyboard.press("Tab")  # indents: the focus stays
+    expect(content).to_be_focused()
+    expect(page.locator(".cm-activeLine")).to_contain_text("  ")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")  # Escape, then Tab leaves the editor
+    expect(content).not_to_be_focused()
+    assert page.evaluate("document.activeElement.closest('.cm-editor') === null")
+    context.close()
