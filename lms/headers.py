@@ -3,7 +3,9 @@ app (its 404s for unknown addresses and its error pages included)."""
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+import secrets
+
+from flask import Response, current_app, g, request
 
 #: No inline script, no inline style (the templates use classes and static files only); the
 #: pages may be framed only by their own site.
@@ -23,11 +25,26 @@ HSTS = "max-age=31536000"
 CACHEABLE_ENDPOINTS = frozenset({"lms.static", "static"})
 
 
+def style_nonce() -> str:
+    """A nonce this response's policy allows <style> elements to carry: for a page whose script
+    inserts one (the source editor's CodeMirror). Pages that never ask keep the plain policy."""
+    if "lms_style_nonce" not in g:
+        g.lms_style_nonce = secrets.token_urlsafe(18)
+    return g.lms_style_nonce
+
+
+def content_security_policy() -> str:
+    nonce = g.get("lms_style_nonce")
+    if not nonce:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
+
+
 def apply_security_headers(response: Response) -> Response:
     """Set what the response does not set itself (a view may send a stricter policy, e.g. for an
     SVG, or its own caching, e.g. course images)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     headers.setdefault("Referrer-Policy", "same-origin")

@@ -44,10 +44,17 @@ def writes(view: F) -> F:
     return view
 
 
+def reads_only(view: F) -> F:
+    """Mark a POST view that never writes (the editor's preview, sent as the trainer types): its
+    transaction begins deferred, so it takes no write lock and holds up no writer."""
+    view.lms_reads_only = True  # type: ignore[attr-defined]
+    return view
+
+
 def is_writing_request() -> bool:
-    if request.method not in SAFE_METHODS:
-        return True
     view = current_app.view_functions.get(request.endpoint or "")
+    if request.method not in SAFE_METHODS:
+        return not getattr(view, "lms_reads_only", False)
     return bool(getattr(view, "lms_writes", False))
 
 

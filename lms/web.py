@@ -14,7 +14,7 @@ from .accounts.views import bp as accounts_bp
 from .brand import brand_urls
 from .database import UNAVAILABLE
 from .db import session, utcnow
-from .headers import apply_security_headers
+from .headers import apply_security_headers, style_nonce
 from .i18n import current_locale, gettext, html_lang, ngettext
 from .params import check_request
 from .transaction import begin, finish, teardown
@@ -84,6 +84,7 @@ def template_context() -> dict:
         "gettext": gettext,
         "ngettext": ngettext,
         "csrf_token": generate_csrf,
+        "style_nonce": style_nonce,
         "lms_user": load_current_user(),
         "lms_locale": current_locale(),
         "lms_html_lang": html_lang(),

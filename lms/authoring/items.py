@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import difflib
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Union
@@ -106,12 +108,39 @@ def split_files(source: str, files: list[list[Any]]) -> dict[str, str]:
     return texts
 
 
-def refit_files(files: list[list[Any]], source: str) -> list[list[Any]]:
-    """The same files for a new ``source``: the first file takes the change in length."""
+def refit_files(files: list[list[Any]], source: str, old: str | None = None) -> list[list[Any]]:
+    """The same files for a new ``source``. Given the ``old`` source they split, the borders
+    between files follow the edit line by line (a quiz's GIFT file and its settings file may both
+    change); otherwise, or when a border is not at a line's start, the first file takes the change
+    in length."""
+    if old is not None and len(files) > 1:
+        moved = _moved_borders(files, old, source)
+        if moved is not None:
+            sizes = [b - a for a, b in zip([0, *moved], [*moved, len(source)], strict=True)]
+            return [[name, size] for (name, _), size in zip(files, sizes, strict=True)]
     rest = sum(chars for _, chars in files[1:])
     if len(source) < rest:
         raise ValueError("the source is shorter than the files after the first")
     return [[files[0][0], len(source) - rest]] + [list(f) for f in files[1:]]
+
+
+def _moved_borders(files: list[list[Any]], old: str, new: str) -> list[int] | None:
+    """Where the borders between ``files`` (splitting ``old``) are in ``new``, or None."""
+    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    old_starts = list(itertools.accumulate((len(line) for line in old_lines), initial=0))
+    new_starts = list(itertools.accumulate((len(line) for line in new_lines), initial=0))
+    line_at = {offset: index for index, offset in enumerate(old_starts)}
+    borders = list(itertools.accumulate(chars for _, chars in files[:-1]))
+    if sum(chars for _, chars in files) != len(old) or any(b not in line_at for b in borders):
+        return None
+    codes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
+    moved = []
+    for border in borders:
+        line = line_at[border]
+        # the last stretch reaching the border: lines added at a border go to the file before it
+        tag, i1, i2, j1, j2 = [code for code in codes if code[1] <= line <= code[2]][-1]
+        moved.append(new_starts[j1 + min(line - i1, j2 - j1)])
+    return moved if moved == sorted(moved) else None
 
 
 def revision_files(item: Item, rev: Revision, record: Any = None) -> list[list[Any]]:

@@ -121,12 +121,7 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
     if retire:
         files = []
     elif files is None:
-        if draft is not None and draft.files:
-            files = refit_files(draft.files, source)
-        elif published is not None:
-            files = refit_files(revision_files(item, published), source)
-        else:
-            files = default_files(item, source)
+        files = draft_files(item, source)
     if published is not None and not retire and published.source == source \
             and revision_files(item, published) == files and not is_retired(item):
         if draft is not None:
@@ -145,6 +140,17 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
     draft.review_comment = ""
     session.flush()
     return draft
+
+
+def draft_files(item: Item, source: str) -> list[list[Any]]:
+    """How ``source`` splits into the item's files: as its draft or published revision did (the
+    first file takes the change in length), else the one file an item of its kind has."""
+    draft, published = draft_of(item), current(item)
+    if draft is not None and draft.files:
+        return refit_files(draft.files, source, draft.source)
+    if published is not None:
+        return refit_files(revision_files(item, published), source, published.source)
+    return default_files(item, source)
 
 
 def discard_draft(item: Item) -> None:

@@ -98,23 +98,16 @@ def item(course_slug: str, kind: str, slug: str):
 
 
 def _editor(item: Item, error: str = "", diff: str = "", source: str | None = None):
+    from .preview import preview as preview_of
+
     text, number, version = services.editable_source(item)
     draft = services.draft_of(item)
-    problems, preview = [], ""
-    try:
-        specs = services.validate(item.course, services.drafts_of(item.course))
-    except ContentErrors as errors:
-        problems = [str(e) for e in errors.errors]
-    except services.AuthoringError as exc:
-        problems = [str(exc)]
-    else:
-        if item.kind == MODULE:
-            preview = next((m.html for s in specs for m in s.modules if m.slug == item.slug), "")
+    shown = text if source is None else source
     changes = services.diff(item, number, None) if draft is not None and number else ""
-    return render_template("lms/authoring/item.html", item=item, source=text if source is None else source,
+    return render_template("lms/authoring/item.html", item=item, source=shown,
                            changes=changes,
-                           number=number, version=version, draft=draft, problems=problems,
-                           preview=preview, error=error, diff=diff,
+                           number=number, version=version, draft=draft,
+                           preview=preview_of(item, shown), error=error, diff=diff,
                            review_required=services.review_required(item.course))
 
 
@@ -183,3 +176,4 @@ def package_import():
 
 from . import media_views  # noqa: E402,F401
 from . import simmap_views  # noqa: E402,F401
+from . import preview_views  # noqa: E402,F401

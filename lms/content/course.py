@@ -106,6 +106,11 @@ def _positive_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
+def asset_src(src: str) -> str:
+    """Where a module's image is served from, relative to the module's page."""
+    return "assets/" + posixpath.normpath(src)
+
+
 def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Path,
                  errors: Collector) -> tuple[ModuleSpec | None, set[str]]:
     """Parse one module file; returns the module and the asset paths it uses."""
@@ -158,7 +163,7 @@ def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Pa
 
     if len(errors.errors) > before:
         return None, assets
-    html = render_markdown(body, image_url=lambda src: "assets/" + posixpath.normpath(src))
+    html = render_markdown(body, image_url=asset_src)
     module = ModuleSpec(slug=slug, position=position, title=title, summary=summary,
                         minutes=minutes, objectives=objectives, activities=activities,
                         source=text, html=html, path=shown,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
@@ -125,6 +126,13 @@ def render_markdown(source: str, *, image_url: Callable[[str], str] | None = Non
 
     ``image_url`` maps an image's ``src`` as written to the URL the page should load.
     """
+    return _rendered(source, image_url)
+
+
+# Rendering is pure, and the editor's preview renders the whole course at each pause in typing
+# while only one text has changed: the others come from here (pass a module-level ``image_url``).
+@functools.lru_cache(maxsize=256)
+def _rendered(source: str, image_url: Callable[[str], str] | None) -> str:
     md = markdown.Markdown(
         extensions=[
             "tables",

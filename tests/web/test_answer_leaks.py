@@ -9,6 +9,7 @@ every run; the pages and the autosave replies are checked to carry only the atte
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from html.parser import HTMLParser
@@ -226,3 +227,38 @@ def play_blind(app, client, user_id, slug, strategy, rng):
             return False, None
         assert play.finished_at is not None
         return bool(play.is_passed), play.choices[0].choice_index
+
+
+def test_the_answer_key_of_the_editor_preview_is_for_trainers_only(app, client, shipped_course, make_user,
+                                                                   login):
+    """Trainers preview every activity with its right answers, points and feedback; a trainee gets
+    none of it, neither from the /author/ pages nor on the pages they answer on."""
+    trainee = make_user("trainee")
+    complete_modules(app, trainee.id, COURSE)
+    login(trainee)
+    token = csrf_token(client, "/")
+    with app.app_context():
+        feedback = {}
+        for activity in session.query(Activity).filter_by(is_archived=False):
+            data = activity.current_revision.data
+            texts = [c["feedback_html"] for s in data.get("steps", {}).values() for c in s["choices"]]
+            questions = data.get("questions", ())
+            texts += [a.get("feedback_html", "") for q in questions for a in q.get("answers", ())]
+            texts += [q.get("general_feedback_html", "") for q in data.get("questions", ())]
+            asked = re.sub(r"<[^>]+>", "", json.dumps(  # what the pages show anyway (a case's intro)
+                [data.get("intro_html", "")] + [q["html"] for q in data.get("questions", ())]
+                + [s["html"] for s in data.get("steps", {}).values()], ensure_ascii=False))
+            feedback[activity.slug] = [text for t in texts if (text := re.sub(r"<[^>]+>", "", t).strip())
+                                       and text not in asked]
+    for slug, kind in shipped_activities(app):
+        editor = f"/author/{COURSE}/activity/{slug}"
+        assert client.get(editor).status_code == 403
+        refused = client.post(f"{editor}/preview", json={"source": ""}, headers={"X-CSRFToken": token})
+        assert refused.status_code == 403 and "key" not in refused.get_data(as_text=True)
+        where = "scenarios" if kind == SCENARIO else "quizzes"
+        started = client.post(f"/courses/{COURSE}/{where}/{slug}/start", data={"csrf_token": token})
+        for url in (f"/courses/{COURSE}/{where}/{slug}/", started.location):
+            page = client.get(url).get_data(as_text=True).split("<main", 1)[1]
+            assert "answer-key" not in page and "scenario-key" not in page and "正确答案" not in page, url
+            assert not re.search(r"\bchecked\b", page), url
+            assert not [text for text in feedback[slug] if text and text in page], url
