@@ -174,8 +174,4 @@ def package_import():
                            applied=applied), 400 if problems else 200
 
 
-from . import (
-    media_views,  # noqa: E402,F401
-    preview_views,  # noqa: E402,F401
-    simmap_views,  # noqa: E402,F401
-)
+from . import media_views, preview_views, simmap_views  # noqa: E402,F401  (routes on bp)
