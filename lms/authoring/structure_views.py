@@ -98,7 +98,7 @@ def move(course_slug: str):
     _course(course_slug)
     kind, slug = request.form.get("kind", ""), request.form.get("slug", "")
     if kind not in (MODULE, ACTIVITY) or not slug:
-        abort(404)
+        abort(400)
     item = Item(course_slug, kind, slug)
     try:
         structure.move(item, request.form.get("direction", ""), load_current_user(),
@@ -172,7 +172,8 @@ def retire(course_slug: str, kind: str, slug: str):
     """A confirmation page, then the retirement."""
     item = _item(course_slug, kind, slug)
     if current(item) is None or is_retired(item):
-        abort(404)
+        flash(_("Only a published item that is not retired can be retired."), "error")
+        return redirect(url_for(".item", course_slug=course_slug, kind=kind, slug=slug))
     if request.method == "POST":
         try:
             done = structure.retire(item, load_current_user(), request.form.get("message", "").strip())
@@ -196,7 +197,8 @@ def retire(course_slug: str, kind: str, slug: str):
 def restore(course_slug: str, kind: str, slug: str):
     item = _item(course_slug, kind, slug)
     if not is_retired(item):
-        abort(404)
+        flash(_("%(name)s is not retired.", name=item.name), "error")
+        return redirect(url_for(".item", course_slug=course_slug, kind=kind, slug=slug))
     modules = structure.titled(structure.outline(course_slug).modules)
     error = ""
     if request.method == "POST":
