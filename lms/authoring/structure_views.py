@@ -36,13 +36,20 @@ def _item(course_slug: str, kind: str, slug: str) -> Item:
     return item
 
 
-def _int(raw: str | None) -> int | None:
-    raw = (raw or "").strip()
+def _int(raw: object) -> int | None:
+    raw = str(raw or "").strip()
     return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
 
 def _course_url(course_slug: str, anchor: str = "") -> str:
     return url_for(".course", course_slug=course_slug) + (f"#{anchor}" if anchor else "")
+
+
+def _complete_form() -> None:
+    """A change without the revision and draft version it started from cannot be checked for
+    conflicts: refused, rather than taken as based on what is there now."""
+    if request.method == "POST" and not {"base_number", "version"} <= set(request.form):
+        abort(400)
 
 
 @bp.app_template_global("author_item_info")
@@ -136,6 +143,7 @@ def rename(course_slug: str, kind: str, slug: str):
     copy = structure.working(item)
     if copy is None:
         abort(404)
+    _complete_form()
     form = RenameForm(data={"title": structure.title_of(item, copy), "slug": item.slug,
                             "base_number": copy.number or "", "version": copy.version or ""})
     status = 200
@@ -220,6 +228,7 @@ def settings(course_slug: str):
     record = _course(course_slug)
     item = course_item(course_slug)
     copy = structure.working(item)
+    _complete_form()
     form = CourseSettingsForm(data={**course_settings.values(copy.source),
                                     "base_number": copy.number or "", "version": copy.version or ""})
     form.template.choices = [SelectChoice("", _("The standard design"))] + [

@@ -108,7 +108,7 @@ def test_rename_changes_the_title_and_a_published_slug_stays(trainer, client, ap
     refused = post(client, f"{item}/rename", title="注意事项", slug="cautions", base_number="1",
                    version=hidden(text(client.get(f"{item}/rename")), 'name="title"', "version"))
     assert refused.status_code == 400
-    assert "results point at it" in text(refused) and 'id="slug-errors"' in text(refused)
+    assert "学员的学习记录以名称“precautions”指向它" in text(refused) and 'id="slug-errors"' in text(refused)
     publish_all(client)
     sign_in_as(client, login, make_user("trainee"))
     assert "注意事项（修订）" in text(client.get(f"/courses/{COURSE}/"))
@@ -131,7 +131,7 @@ def test_an_unpublished_item_can_change_its_slug(trainer, client, app):
 
 def test_reorder_modules_and_activities_then_trainees_see_the_order(trainer, client, app, make_user, login):
     page = text(client.get(PAGE))
-    assert 'aria-label="Move' in page or 'aria-label="上移' in page
+    assert 'aria-label="将“沟通与催收技巧”上移"' in page
     base = hidden(page, 'name="slug" value="communication-techniques"', "base_number")
     assert post(client, f"/author/{COURSE}/move", kind="module", slug="communication-techniques",
                 direction="up", base_number=base, version="").status_code == 302
