@@ -231,8 +231,12 @@ def settings(course_slug: str):
     _complete_form()
     form = CourseSettingsForm(data={**course_settings.values(copy.source),
                                     "base_number": copy.number or "", "version": copy.version or ""})
+    designs = course_settings.template_choices(course_slug)
+    chosen = course_settings.values(copy.source)["template"]
+    if chosen and chosen not in designs:  # kept, for the validator to say what is wrong with it
+        designs.append(chosen)
     form.template.choices = [SelectChoice("", _("The standard design"))] + [
-        SelectChoice(name, name) for name in course_settings.template_choices(course_slug)]
+        SelectChoice(name, name) for name in designs]
     check, error, diff, status = None, "", "", 200
     if form.is_submitted():
         status = 400
