@@ -43,6 +43,10 @@ ACTIONS = {
     "content.returned": _l("Draft sent back"),
     "content.rolled_back": _l("Content rolled back"),
     "content.retired": _l("Content retired"),
+    "content.created": _l("Module or activity created as a draft"),
+    "content.renamed": _l("Module or activity renamed"),
+    "content.reordered": _l("Modules or activities reordered"),
+    "content.restored": _l("Retired item restored as a draft"),
     "package.imported": _l("Course package imported"),
 }
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import IO
 
 from ..content import CourseSpec
+from ..i18n import gettext as _
 from .items import course_item, current, find_course, published_tree
 from .publishing import ImportReport
 from .services import AuthoringError, Change, Who, changes, import_content
@@ -16,10 +17,10 @@ def export_tree(course: str) -> Tree:
     """The published course: courses/<course>/… and quizzes/<course>/…, images included."""
     record = find_course(course)
     if record is None:
-        raise AuthoringError(f"no course '{course}'")
+        raise AuthoringError(_("No course '%(course)s'.", course=course))
     if current(course_item(course)) is None:
-        raise AuthoringError(f"{course}: course.yml was imported before revisions were kept; "
-                             "import the course from its files once")
+        raise AuthoringError(_("%(course)s: course.yml was imported before revisions were kept; "
+                               "import the course from its files once.", course=course))
     return published_tree(record)[0]
 
 

@@ -21,6 +21,7 @@ from ..content import ContentErrors, CourseSpec
 from ..content.course import COURSE_FILE
 from ..content.render import image_references
 from ..db import session, utcnow
+from ..i18n import gettext as _
 from ..learning.models import CourseAsset
 from .items import (
     Item,
@@ -94,8 +95,11 @@ def _check_base(item: Item, base_number: int | None) -> None:
     if base_number != number:
         base = revision(item, base_number) if base_number else None
         raise Conflict(
-            f"{item.name} was published as r{number} after you started from "
-            f"{'r' + str(base_number) if base_number else 'nothing'}; reload it and apply your change again",
+            _("%(name)s was published as r%(number)s after you started from r%(base)s; reload it and "
+              "apply your change again", name=item.name, number=number, base=base_number)
+            if base_number else
+            _("%(name)s was published as r%(number)s after you started it as a new item; reload it "
+              "and apply your change again", name=item.name, number=number),
             unified_diff(base.source if base else "", published.source if published else "",
                          f"r{base_number}" if base_number else "(new)", f"r{number}"))
 
@@ -111,11 +115,12 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
     """
     draft = draft_of(item)
     if draft is not None and version != draft.version:
-        raise Conflict(f"{draft.author} saved a newer draft of {item.name} "
-                       f"(version {draft.version}); reload it and apply your change again",
+        raise Conflict(_("%(author)s saved a newer draft of %(name)s (version %(version)d); reload it "
+                         "and apply your change again", author=draft.author, name=item.name,
+                         version=draft.version),
                        unified_diff(source, draft.source, "yours", f"draft v{draft.version}"))
     if draft is None and version is not None:
-        raise Conflict(f"the draft of {item.name} you edited was published or discarded", "")
+        raise Conflict(_("The draft of %(name)s you edited was published or discarded.", name=item.name), "")
     _check_base(item, base_number)
     published = current(item)
     if retire:
@@ -165,7 +170,7 @@ def validate(course: str, drafts: Iterable[Draft] = ()) -> list[CourseSpec]:
     the messages ``lms check`` prints."""
     tree = course_tree(course, drafts)
     if not tree:
-        raise AuthoringError(f"no course '{course}'")
+        raise AuthoringError(_("No course '%(course)s'.", course=course))
     return [spec for spec in parse_tree(tree) if spec.slug == course]
 
 
@@ -175,12 +180,12 @@ def approve(item: Item, approver: Who, version: int) -> Draft:
     """A second author approves the draft ``version`` they reviewed."""
     draft = draft_of(item)
     if draft is None:
-        raise AuthoringError(f"{item.name} has no draft to approve")
+        raise AuthoringError(_("%(name)s has no draft to approve.", name=item.name))
     if draft.version != version:
-        raise Conflict(f"the draft of {item.name} changed while you reviewed it", "")
+        raise Conflict(_("The draft of %(name)s changed while you reviewed it.", name=item.name), "")
     if name_of(approver) == draft.author:
-        raise ReviewRequired(f"{draft.author} wrote this draft of {item.name}: "
-                             "a second author must approve it")
+        raise ReviewRequired(_("%(author)s wrote this draft of %(name)s: a second author must approve it.",
+                               author=draft.author, name=item.name))
     draft.approved_by, draft.approved_at = name_of(approver), utcnow()
     session.flush()
     _audit("content.approved", item.name, approver, {"draft_author": draft.author,
@@ -191,7 +196,7 @@ def approve(item: Item, approver: Who, version: int) -> Draft:
 def send_back(item: Item, reviewer: Who, comment: str) -> Draft:
     draft = draft_of(item)
     if draft is None:
-        raise AuthoringError(f"{item.name} has no draft to review")
+        raise AuthoringError(_("%(name)s has no draft to review.", name=item.name))
     draft.approved_by = draft.approved_at = None
     draft.review_comment = comment
     session.flush()
@@ -226,7 +231,7 @@ def publish(course: str, publisher: Who, message: str = "",
         chosen = [d for d in drafts if Item(d.course_slug, d.kind, d.slug) in wanted]
         drafts = chosen + _images_used_by(chosen, drafts)
     if not drafts:
-        raise AuthoringError(f"{course} has no draft to publish")
+        raise AuthoringError(_("%(course)s has no draft to publish.", course=course))
     for draft in drafts:
         _check_base(Item(draft.course_slug, draft.kind, draft.slug), draft.base_number)
     approvers = None
@@ -234,8 +239,8 @@ def publish(course: str, publisher: Who, message: str = "",
         waiting = [f"{d.course_slug}/{d.slug}" for d in drafts
                    if not d.approved_by and not _is_new_image(d)]
         if waiting:
-            raise ReviewRequired(f"{course} needs a second author's approval before publishing: "
-                                 + ", ".join(waiting))
+            raise ReviewRequired(_("%(course)s needs a second author's approval before publishing: "
+                                   "%(items)s", course=course, items=", ".join(waiting)))
         approvers = ", ".join(sorted({d.approved_by for d in drafts if d.approved_by}))[:120]
     specs = validate(course, drafts)
     authors = ", ".join(sorted({d.author for d in drafts} | {name_of(publisher)}))[:120]
@@ -268,12 +273,13 @@ def rollback(item: Item, number: int, who: Who, message: str = "") -> ImportRepo
     the course needs four eyes)."""
     old, published = revision(item, number), current(item)
     if old is None or published is None:
-        raise AuthoringError(f"{item.name} has no revision r{number}")
+        raise AuthoringError(_("%(name)s has no revision r%(number)d.", name=item.name, number=number))
     existing = draft_of(item)
     draft = save_draft(item, old.source, who, published.number,
                        existing.version if existing else None, revision_files(item, old))
     if draft is None:
-        raise AuthoringError(f"{item.name} r{published.number} already has the source of r{number}")
+        raise AuthoringError(_("%(name)s r%(current)d already has the source of r%(number)d.",
+                               name=item.name, current=published.number, number=number))
     _audit("content.rolled_back", item.name, who, {"to": number, "from": published.number,
                                                    "message": message})
     if review_required(item.course):
@@ -285,9 +291,9 @@ def retire(item: Item, who: Who, message: str = "") -> ImportReport | list[Draft
     """Retire a module or activity: trainees no longer get it; nothing is deleted and results
     keep their revisions. A module also leaves course.yml's list."""
     if item.kind == COURSE:
-        raise AuthoringError("a course is retired by retiring its content")
+        raise AuthoringError(_("A course is retired by retiring its modules and activities."))
     if record_of(item) is None or is_retired(item):
-        raise AuthoringError(f"{item.name} is not published")
+        raise AuthoringError(_("%(name)s is not published.", name=item.name))
     drafts = []
     if item.kind == MODULE:
         settings = course_item(item.course)
@@ -324,11 +330,11 @@ def diff(item: Item, old: int | None, new: int | None) -> str:
         if number is None:
             draft = draft_of(item)
             if draft is None:
-                raise AuthoringError(f"{item.name} has no draft")
+                raise AuthoringError(_("%(name)s has no draft.", name=item.name))
             return draft.source, "draft"
         rev = revision(item, number)
         if rev is None:
-            raise AuthoringError(f"{item.name} has no revision r{number}")
+            raise AuthoringError(_("%(name)s has no revision r%(number)d.", name=item.name, number=number))
         return rev.source, f"r{number}"
 
     (a, a_name), (b, b_name) = text(old), text(new)

@@ -15,7 +15,7 @@ from ..content import ContentErrors
 from ..db import session
 from ..i18n import gettext as _
 from ..learning import services as learning
-from . import services
+from . import services, structure
 from .items import Item, current, history
 from .models import ACTIVITY, COURSE, MODULE
 from .packages import export_course
@@ -71,7 +71,8 @@ def item(course_slug: str, kind: str, slug: str):
                 services.save_draft(item, request.form.get("source", "").replace("\r\n", "\n"), user,
                                     _number("base_number"), _number("version"))
             if action == "publish":
-                services.publish(course_slug, user, request.form.get("message", "").strip(), [item])
+                services.publish(course_slug, user, request.form.get("message", "").strip(),
+                                 structure.publication(item))
             elif action == "approve":
                 services.approve(item, user, _number("version") or 0)
             elif action == "send_back":
@@ -81,11 +82,16 @@ def item(course_slug: str, kind: str, slug: str):
                 services.send_back(item, user, comment)
             elif action == "discard":
                 services.discard_draft(item)
-            session.commit()
         except services.Conflict as conflict:
             session.rollback()
             return _editor(item, error=str(conflict), diff=conflict.diff,
                            source=request.form.get("source", "")), 409
+        except services.ReviewRequired as waiting:
+            if action != "publish":
+                session.rollback()
+                flash(str(waiting), "error")
+            else:  # the saved draft stays for a second author to approve
+                flash(_("Draft saved, not published: %(reason)s", reason=str(waiting)), "info")
         except (services.AuthoringError, ContentErrors) as error:
             session.rollback()
             flash(str(error), "error")
@@ -134,7 +140,6 @@ def rollback(course_slug: str, kind: str, slug: str):
     try:
         services.rollback(item, _number("number") or 0, load_current_user(),
                           request.form.get("message", "").strip())
-        session.commit()
     except (services.AuthoringError, ContentErrors) as error:
         session.rollback()
         flash(str(error), "error")
@@ -163,7 +168,6 @@ def package_import():
                 if mode in ("draft", "publish"):
                     applied = import_package(specs, load_current_user(), mode == "publish",
                                              request.form.get("message", "").strip())
-                    session.commit()
             except PackageError as error:
                 session.rollback()
                 problems = str(error).splitlines()
@@ -174,4 +178,4 @@ def package_import():
                            applied=applied), 400 if problems else 200
 
 
-from . import media_views, preview_views, simmap_views  # noqa: E402,F401  (routes on bp)
+from . import media_views, preview_views, simmap_views, structure_views  # noqa: E402,F401  (routes on bp)
