@@ -135,7 +135,7 @@ def cohort_report(course: Course, now: datetime | None = None, period: hr.Period
         departments = department_progress(course, now)
     else:
         rows = hr.course_roster(course, now, period)
-        counts = hr.counts(rows, now)
+        counts = hr.counts(rows, min(now, period.end))  # as the period ended
         in_course = hr.roster_enrolments(course, period).scalar_subquery()
         departments = _departments_of(rows)
         submitted = (QuizAttempt.submitted_at > period.start, QuizAttempt.submitted_at <= period.end)
