@@ -121,7 +121,7 @@ def weighted_distribution(counted: Sequence[tuple[float, int]]) -> Distribution:
     s = sum(times for _, times in counted)
     if s == 0:
         return Distribution(0, None, None, None, None, None, None)
-    mean = sum(times * v for v, times in counted) / s
+    mean = _mean(counted, s)
     ordered = sorted(counted)
     median = _nth(ordered, s // 2) if s % 2 else (_nth(ordered, s // 2 - 1) + _nth(ordered, s // 2)) / 2
     sd = skewness = kurtosis = k2 = None
@@ -140,6 +140,15 @@ def weighted_distribution(counted: Sequence[tuple[float, int]]) -> Distribution:
                     k4 = s * s * ((s + 1) * m4 - 3 * (s - 1) * m2 * m2) / ((s - 1) * (s - 2) * (s - 3))
                     kurtosis = k4 / (k2 * k2)
     return Distribution(s, mean, median, sd, skewness, kurtosis, k2)
+
+
+def _mean(counted: Sequence[tuple[float, int]], s: int) -> float:
+    """The mean of ``s`` values given as (value, count); when they are all equal, that value
+    exactly: their deviations are then 0, not rounding noise that a ratio (skewness, the
+    discrimination index) would blow up into a meaningless figure."""
+    if len({value for value, _ in counted}) == 1:
+        return counted[0][0]
+    return sum(times * value for value, times in counted) / s
 
 
 def _nth(ordered: Sequence[tuple[float, int]], index: int) -> float:
@@ -275,9 +284,9 @@ def _item(key: str, label: str, type_: str | None, pairs: Sequence[tuple[float, 
     item = ItemStatistics(key, label, type_, s, None, None, None, 100 / p if p else None, None, None, None)
     if s == 0:
         return item
-    mark_mean = sum(times * mark for mark, _, _, times in rows) / s
-    other_mean = sum(times * other for _, other, _, times in rows) / s
-    total_mean = sum(times * total for _, _, total, times in rows) / s
+    mark_mean = _mean([(mark, times) for mark, _, _, times in rows], s)
+    other_mean = _mean([(other, times) for _, other, _, times in rows], s)
+    total_mean = _mean([(total, times) for _, _, total, times in rows], s)
     item.facility = 100 * mark_mean  # the mark is out of 1
     if s < 2:
         return item
@@ -324,8 +333,9 @@ def _tally(info: ItemInfo, responses: Sequence[tuple[Any, int]]) -> list[OptionC
         found = [OptionCount(text, info.option_fractions[i], counts[i], 100 * counts[i] / seen)
                  for i, text in enumerate(info.options)]
     else:
+        commonest = sorted(counts.items(), key=lambda entry: (-entry[1], entry[0]))  # ties by text
         found = [OptionCount(text, None, count, 100 * count / seen)
-                 for text, count in counts.most_common(TOP_TEXT_ANSWERS)]
+                 for text, count in commonest[:TOP_TEXT_ANSWERS]]
     if blank:
         found.append(OptionCount("", 0.0, blank, 100 * blank / seen))  # "" is "no answer"
     return found
