@@ -143,3 +143,14 @@ def test_counted_in_the_database_as_computed_from_every_answer(app, runner, ship
                 _assert_same(_from_every_answer(activity, all_attempts), found, activity.slug)
                 drawn_seen += bool(found.questions and found.attempts > 1)
         assert drawn_seen and sum(bool(a.current_revision) for a in quizzes) >= 5
+
+
+def test_the_hardest_questions_by_their_share_of_right_answers(app, course):  # noqa: F811
+    populate(app, 1, 50)  # the exam: the first question right unless n % 3 == 0, the second wrong
+    active = [n for n in range(1, 51) if n % 7]
+    with app.app_context():
+        summaries._results.clear()
+        hardest = cohort_report(session.scalar(select(Course).where(Course.slug == "big")))["hardest"]
+    right = round(100 * sum(n % 3 != 0 for n in active) / len(active))
+    assert [(q["answers"], q["right"]) for q in hardest] == [(len(active), 0), (len(active), right)]
+    assert len({q["question"] for q in hardest}) == 2
