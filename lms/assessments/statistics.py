@@ -28,7 +28,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, Select, Text, and_, cast, func, select
+from sqlalchemy import Select, Text, and_, cast, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..content.questions import (
     ANY_OTHER,
@@ -593,9 +595,9 @@ def counted_attempts(activity: Activity, revision: ActivityRevision, all_attempt
 
 def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
                          all_attempts: bool) -> QuizStatistics:
-    """Three queries, whatever the number of attempts: whether anything was graded since, then
-    the counted attempts' marks and responses, counted in the database (``load_tallies``). The
-    result is kept per revision until another attempt is graded (``lms.memo``)."""
+    """Two queries, whatever the number of attempts: whether anything was graded since, then the
+    counted attempts' marks and responses, counted in the database (``load_tallies``). The result
+    is kept per revision until another attempt is graded (``lms.memo``)."""
     from .quizzes import Settings, questions_of
 
     graded = (QuizAttempt.activity_id == activity.id, QuizAttempt.state == GRADED)
@@ -618,50 +620,73 @@ def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
     return statistics
 
 
+#: between the answers of an attempt, and the fields of an answer: control characters, which JSON
+#: text, a question key and a number never hold
+ANSWERS_APART, FIELDS_APART = "\x1e", "\x1f"
+
+
+class exact_text(FunctionElement):
+    """A float as text that reads back as the same float: PostgreSQL's own text form does
+    (shortest exact), SQLite's keeps 15 digits unless asked for 17."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(exact_text)
+def _exact_text(element, compiler, **kw) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+@compiles(exact_text, "sqlite")
+def _exact_text_sqlite(element, compiler, **kw) -> str:
+    return f"printf('%!.17g', {compiler.process(element.clauses, **kw)})"
+
+
 def load_tallies(counted: Select, unscored: Collection[str], *, drawn: bool) -> Tallies:
-    """Two queries over the answers of the ``counted`` attempts (leaving out the ``unscored``
-    questions), each returning a row per distinct value rather than per answer, so that their
-    size does not grow with the trainees: how many answers share a (question, mark, attempt
-    total, questions the attempt showed) and, for a drawing quiz, position, with each attempt's
-    total, count and positions taken over its answers in the same pass (window functions, on
-    SQLite and PostgreSQL alike); and how often each response was given, per question."""
-    attempt = AttemptResponse.attempt_id
+    """One query over the answers of the ``counted`` attempts (leaving out the ``unscored``
+    questions) that returns a row per distinct attempt rather than per answer, so that its size
+    does not grow with the trainees: each attempt's answers become one string of (question, mark,
+    response) in a pass that needs no sorting (they are read in attempt order), with the attempt's
+    total and the number of questions it showed; the database counts the attempts sharing them,
+    and the strings are added up per question, position and response here."""
     mark = func.coalesce(AttemptResponse.fraction, 0.0)
     answers = [AttemptResponse.attempt_id.in_(counted.scalar_subquery())]
     if unscored:
         answers.append(AttemptResponse.question_key.not_in(unscored))
-    columns = [AttemptResponse.question_key.label("key"), mark.label("mark"),
-               func.sum(mark).over(partition_by=attempt).label("total"),
-               func.count().over(partition_by=attempt).label("shown")]
-    if drawn:  # the position of a question in its attempt, in authored order (q0, q1, … q10)
-        authored = cast(func.substr(AttemptResponse.question_key, 2), Integer)
-        columns.append(func.row_number().over(partition_by=attempt, order_by=authored).label("position"))
-    marks = select(*columns).where(*answers).subquery()
-    grouped = [marks.c.key, marks.c.mark, marks.c.total, marks.c.shown]
-    positions = [marks.c.position] if drawn else []
+    answer = (AttemptResponse.question_key + FIELDS_APART + exact_text(mark) + FIELDS_APART
+              + cast(AttemptResponse.response, Text))
+    attempts = (select(func.aggregate_strings(answer, ANSWERS_APART).label("answers"),
+                       func.sum(mark).label("total"), func.count().label("shown"))
+                .where(*answers).group_by(AttemptResponse.attempt_id).subquery())
+    grouped = (attempts.c.answers, attempts.c.total, attempts.c.shown)
+    totals: Counter[float] = Counter()
     by_key: dict[str, Counter[tuple[float, float]]] = defaultdict(Counter)
     by_position: dict[int, Counter[tuple[float, float]]] = defaultdict(Counter)
-    answered: Counter[tuple[float, int]] = Counter()  # answers per (attempt total, questions shown)
-    for key, fraction, total, shown, times, *position in session.execute(
-            select(*grouped, func.count(), *positions).group_by(*grouped, *positions)):
-        by_key[key][fraction, total] += times
-        if drawn:
-            by_position[position[0] - 1][fraction, total] += times
-        answered[total, shown] += times
-    # an attempt that showed n questions gave n answers, all with its total
-    totals = [(total, times // shown) for (total, shown), times in answered.items()]
-    shown_text = cast(AttemptResponse.response, Text)
+    shown_texts: dict[str, Counter[str]] = defaultdict(Counter)
+    positions = 0
+    for text, total, shown, times in session.execute(select(*grouped, func.count()).group_by(*grouped)):
+        totals[total] += times
+        positions = max(positions, shown)
+        parsed = []
+        for one in text.split(ANSWERS_APART):
+            key, fraction, response = one.split(FIELDS_APART, 2)
+            parsed.append((int(key[1:]), key, float(fraction), response))
+        for position, (_, key, fraction, response) in enumerate(sorted(parsed)):  # in authored order
+            by_key[key][fraction, total] += times
+            if drawn:
+                by_position[position][fraction, total] += times
+            shown_texts[key][response] += times
     responses: dict[str, list[tuple[Any, int]]] = defaultdict(list)
-    for question_key, text, times in session.execute(
-            select(AttemptResponse.question_key, shown_text, func.count())
-            .where(*answers).group_by(AttemptResponse.question_key, shown_text)):
-        value = json.loads(text) if text else None
-        responses[question_key].append((value.get("value") if isinstance(value, dict) else None, times))
+    for key, counted_texts in shown_texts.items():
+        for response, times in counted_texts.items():
+            value = json.loads(response) if response else None
+            responses[key].append((value.get("value") if isinstance(value, dict) else None, times))
 
     def listed(counter: Counter[tuple[float, float]]) -> list[tuple[float, float, int]]:
         return [(fraction, total, times) for (fraction, total), times in counter.items()]
 
-    return Tallies(totals, max((shown for _, shown in answered), default=0),
+    return Tallies(list(totals.items()), positions,
                    {key: listed(counter) for key, counter in by_key.items()},
                    {position: listed(counter) for position, counter in by_position.items()}, responses)
 
