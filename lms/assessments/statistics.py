@@ -24,11 +24,13 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, select
+from sqlalchemy import Select, Text, and_, cast, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..content.questions import (
     ANY_OTHER,
@@ -112,17 +114,23 @@ class Distribution:
 
 
 def distribution(values: Sequence[float]) -> Distribution:
-    s = len(values)
+    return weighted_distribution([(value, 1) for value in values])
+
+
+def weighted_distribution(counted: Sequence[tuple[float, int]]) -> Distribution:
+    """``distribution`` of values given as (value, how many times it occurs); with every count 1
+    it adds the same numbers in the same order."""
+    s = sum(times for _, times in counted)
     if s == 0:
         return Distribution(0, None, None, None, None, None, None)
-    mean = sum(values) / s
-    ordered = sorted(values)
-    median = ordered[s // 2] if s % 2 else (ordered[s // 2 - 1] + ordered[s // 2]) / 2
+    mean = _mean(counted, s)
+    ordered = sorted(counted)
+    median = _nth(ordered, s // 2) if s % 2 else (_nth(ordered, s // 2 - 1) + _nth(ordered, s // 2)) / 2
     sd = skewness = kurtosis = k2 = None
     if s > 1:
-        power2 = sum((v - mean) ** 2 for v in values)
-        power3 = sum((v - mean) ** 3 for v in values)
-        power4 = sum((v - mean) ** 4 for v in values)
+        power2 = sum(times * (v - mean) ** 2 for v, times in counted)
+        power3 = sum(times * (v - mean) ** 3 for v, times in counted)
+        power4 = sum(times * (v - mean) ** 4 for v, times in counted)
         sd = math.sqrt(power2 / (s - 1))
         if s > 2:
             m2, m3, m4 = power2 / s, power3 / s, power4 / s
@@ -134,6 +142,46 @@ def distribution(values: Sequence[float]) -> Distribution:
                     k4 = s * s * ((s + 1) * m4 - 3 * (s - 1) * m2 * m2) / ((s - 1) * (s - 2) * (s - 3))
                     kurtosis = k4 / (k2 * k2)
     return Distribution(s, mean, median, sd, skewness, kurtosis, k2)
+
+
+def _mean(counted: Sequence[tuple[float, int]], s: int) -> float:
+    """The mean of ``s`` values given as (value, count); when they are all equal, that value
+    exactly: their deviations are then 0, not rounding noise that a ratio (skewness, the
+    discrimination index) would blow up into a meaningless figure."""
+    if len({value for value, _ in counted}) == 1:
+        return counted[0][0]
+    return sum(times * value for value, times in counted) / s
+
+
+def _nth(ordered: Sequence[tuple[float, int]], index: int) -> float:
+    """The ``index``-th smallest value (from 0) of sorted (value, count) pairs."""
+    for value, times in ordered:
+        if index < times:
+            return value
+        index -= times
+    raise IndexError(index)
+
+
+def _paired_in_order(xs: Sequence[tuple[float, int]],
+                     ys: Sequence[tuple[float, int]]) -> list[tuple[float, float, int]]:
+    """The i-th smallest x with the i-th smallest y, as (x, y, how many such pairs in a row), of
+    two (value, count) lists with equal total counts."""
+    xs, ys = sorted(xs), sorted(ys)
+    paired: list[tuple[float, float, int]] = []
+    i = j = 0
+    left_x, left_y = (xs[0][1] if xs else 0), (ys[0][1] if ys else 0)
+    while i < len(xs) and j < len(ys):
+        times = min(left_x, left_y)
+        if times:
+            paired.append((xs[i][0], ys[j][0], times))
+        left_x, left_y = left_x - times, left_y - times
+        if not left_x:
+            i += 1
+            left_x = xs[i][1] if i < len(xs) else 0
+        if not left_y:
+            j += 1
+            left_y = ys[j][1] if j < len(ys) else 0
+    return paired
 
 
 # --- quiz and question statistics ------------------------------------------------------------
@@ -227,31 +275,33 @@ def random_guess_score(question: Question) -> float | None:
     return None
 
 
-def _item(key: str, label: str, type_: str | None, pairs: list[tuple[float, float]], p: int,
+def _item(key: str, label: str, type_: str | None, pairs: Sequence[tuple[float, float, int]], p: int,
           *, rest_is_total: bool) -> ItemStatistics:
-    """Moodle's per-question calculation over (mark, attempt total) pairs; ``rest_is_total`` for a
-    drawn question (Moodle's sub-question): its "other marks" are the whole total."""
-    s = len(pairs)
-    marks = [mark for mark, _ in pairs]
-    others = [total if rest_is_total else total - mark for mark, total in pairs]
-    totals = [total for _, total in pairs]
+    """Moodle's per-question calculation over (mark, attempt total, how many attempts) rows;
+    ``rest_is_total`` for a drawn question (Moodle's sub-question): its "other marks" are the
+    whole total. Rows of one attempt each (count 1) add the same numbers in the same order as a
+    sum over attempts."""
+    s = sum(times for _, _, times in pairs)
+    rows = [(mark, total if rest_is_total else total - mark, total, times) for mark, total, times in pairs]
     item = ItemStatistics(key, label, type_, s, None, None, None, 100 / p if p else None, None, None, None)
     if s == 0:
         return item
-    mark_mean, other_mean, total_mean = sum(marks) / s, sum(others) / s, sum(totals) / s
+    mark_mean = _mean([(mark, times) for mark, _, _, times in rows], s)
+    other_mean = _mean([(other, times) for _, other, _, times in rows], s)
+    total_mean = _mean([(total, times) for _, _, total, times in rows], s)
     item.facility = 100 * mark_mean  # the mark is out of 1
     if s < 2:
         return item
-    d_mark = [m - mark_mean for m in marks]
-    d_other = [o - other_mean for o in others]
-    mark_var = sum(d * d for d in d_mark) / (s - 1)
-    other_var = sum(d * d for d in d_other) / (s - 1)
-    covariance = sum(a * b for a, b in zip(d_mark, d_other, strict=True)) / (s - 1)
+    deviations = [(mark - mark_mean, other - other_mean, total - total_mean, times)
+                  for mark, other, total, times in rows]
+    mark_var = sum(times * (d * d) for d, _, _, times in deviations) / (s - 1)
+    other_var = sum(times * (d * d) for _, d, _, times in deviations) / (s - 1)
+    covariance = sum(times * (a * b) for a, b, _, times in deviations) / (s - 1)
     # the greatest covariance these marks could have: both sorted
-    covariance_max = sum((a - mark_mean) * (b - other_mean)
-                         for a, b in zip(sorted(marks), sorted(others), strict=True)) / (s - 1)
-    item.covariance_with_total = sum(a * (t - total_mean)
-                                     for a, t in zip(d_mark, totals, strict=True)) / (s - 1)
+    in_order = _paired_in_order([(mark, times) for mark, _, _, times in rows],
+                                [(other, times) for _, other, _, times in rows])
+    covariance_max = sum(times * ((a - mark_mean) * (b - other_mean)) for a, b, times in in_order) / (s - 1)
+    item.covariance_with_total = sum(times * (a * t) for a, _, t, times in deviations) / (s - 1)
     item.negative_covariance = item.covariance_with_total < 0
     item.mark_variance = mark_var
     item.sd = 100 * math.sqrt(mark_var)
@@ -262,13 +312,9 @@ def _item(key: str, label: str, type_: str | None, pairs: list[tuple[float, floa
     return item
 
 
-def _options(info: ItemInfo, responses: list[Any]) -> list[OptionCount]:
-    """How often each answer was chosen (choice questions) or typed (short answer, numerical)."""
-    return _tally(info, [(value, 1) for value in responses])
-
-
 def _tally(info: ItemInfo, responses: Sequence[tuple[Any, int]]) -> list[OptionCount]:
-    """``_options`` over (response, how many attempts gave it) pairs, e.g. counted in SQL."""
+    """How often each answer was chosen (choice questions) or typed (short answer, numerical),
+    over (response, how many attempts gave it) pairs."""
     seen = sum(times for _, times in responses)
     if not seen:
         return []
@@ -289,11 +335,24 @@ def _tally(info: ItemInfo, responses: Sequence[tuple[Any, int]]) -> list[OptionC
         found = [OptionCount(text, info.option_fractions[i], counts[i], 100 * counts[i] / seen)
                  for i, text in enumerate(info.options)]
     else:
+        commonest = sorted(counts.items(), key=lambda entry: (-entry[1], entry[0]))  # ties by text
         found = [OptionCount(text, None, count, 100 * count / seen)
-                 for text, count in counts.most_common(TOP_TEXT_ANSWERS)]
+                 for text, count in commonest[:TOP_TEXT_ANSWERS]]
     if blank:
         found.append(OptionCount("", 0.0, blank, 100 * blank / seen))  # "" is "no answer"
     return found
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """A quiz's counted attempts as its statistics need them, each row with the number of attempts
+    it stands for: counted in the database (``load_tallies``) or from each attempt's marks."""
+
+    totals: Sequence[tuple[float, int]]  # (attempt total, attempts)
+    positions: int  # p: the most scored questions an attempt showed
+    by_key: Mapping[str, Sequence[tuple[float, float, int]]]  # question → (mark, attempt total, attempts)
+    by_position: Mapping[int, Sequence[tuple[float, float, int]]]  # for a drawing quiz, the same per position
+    responses: Mapping[str, Sequence[tuple[Any, int]]]  # question → (response, attempts)
 
 
 def quiz_statistics(attempts: Sequence[AttemptMarks], items: Mapping[str, ItemInfo],
@@ -304,11 +363,33 @@ def quiz_statistics(attempts: Sequence[AttemptMarks], items: Mapping[str, ItemIn
     ``guesses`` each question's random guess score (0–1); ``drawn`` when the quiz draws from a pool.
     ``responses``: per question, (response, count) pairs already counted (else each attempt's own
     ``responses`` are counted here)."""
-    guesses = guesses or {}
     order = {key: index for index, key in enumerate(items)}
-    p = max((len(a.marks) for a in attempts), default=0)
     totals = [a.total for a in attempts]
-    spread = distribution(totals)
+    by_position: dict[int, list[tuple[float, float, int]]] = defaultdict(list)
+    if drawn:
+        for attempt, total in zip(attempts, totals, strict=True):
+            ordered = sorted(attempt.marks, key=lambda entry: order.get(entry[0], len(order)))
+            for position, (_, mark) in enumerate(ordered):
+                by_position[position].append((mark, total, 1))
+    by_key: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
+    answers: dict[str, list[tuple[Any, int]]] = defaultdict(list)
+    for attempt, total in zip(attempts, totals, strict=True):
+        for key, mark in attempt.marks:
+            by_key[key].append((mark, total, 1))
+            if responses is None:
+                answers[key].append((attempt.responses.get(key), 1))
+    tallies = Tallies([(total, 1) for total in totals], max((len(a.marks) for a in attempts), default=0),
+                      by_key, by_position, answers if responses is None else responses)
+    return tallied_statistics(tallies, items, guesses, drawn=drawn)
+
+
+def tallied_statistics(tallies: Tallies, items: Mapping[str, ItemInfo],
+                       guesses: Mapping[str, float | None] | None = None, *,
+                       drawn: bool = False) -> QuizStatistics:
+    """``quiz_statistics`` of attempts already counted: as many steps however many attempts."""
+    guesses = guesses or {}
+    p = tallies.positions
+    spread = weighted_distribution(tallies.totals)
 
     def as_percent(value: float | None) -> float | None:
         return None if value is None or not p else 100 * value / p
@@ -316,28 +397,15 @@ def quiz_statistics(attempts: Sequence[AttemptMarks], items: Mapping[str, ItemIn
     slots: list[ItemStatistics] = []
     questions: list[ItemStatistics] = []
     if drawn:
-        by_position: dict[int, list[tuple[float, float]]] = defaultdict(list)
-        for attempt, total in zip(attempts, totals, strict=True):
-            ordered = sorted(attempt.marks, key=lambda entry: order.get(entry[0], len(order)))
-            for position, (_, mark) in enumerate(ordered):
-                by_position[position].append((mark, total))
-        slots = [_item(str(position + 1), str(position + 1), None, by_position[position], p,
+        slots = [_item(str(position + 1), str(position + 1), None, tallies.by_position.get(position, []), p,
                        rest_is_total=False) for position in range(p)]
-    by_key: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    answers: dict[str, list[Any]] = defaultdict(list)
-    for attempt, total in zip(attempts, totals, strict=True):
-        for key, mark in attempt.marks:
-            by_key[key].append((mark, total))
-            if responses is None:
-                answers[key].append(attempt.responses.get(key))
     for key, info in items.items():
-        if not drawn and key not in by_key:
+        if not drawn and key not in tallies.by_key:
             continue
-        item = _item(key, info.name, info.type, by_key.get(key, []), p, rest_is_total=drawn)
+        item = _item(key, info.name, info.type, tallies.by_key.get(key, []), p, rest_is_total=drawn)
         guess = guesses.get(key)
         item.random_guess = None if guess is None else 100 * guess
-        item.options = (_tally(info, responses.get(key, ())) if responses is not None
-                        else _options(info, answers.get(key, [])))
+        item.options = _tally(info, tallies.responses.get(key, ()))
         (questions if drawn else slots).append(item)
 
     # effective weights, over positions, as Moodle: √cov(position, total) / Σ √cov over positions
@@ -358,7 +426,8 @@ def quiz_statistics(attempts: Sequence[AttemptMarks], items: Mapping[str, ItemIn
         attempts=spread.count, positions=p, mean=as_percent(spread.mean), median=as_percent(spread.median),
         sd=as_percent(spread.sd), skewness=spread.skewness, kurtosis=spread.kurtosis, cic=cic,
         error_ratio=error_ratio, standard_error=as_percent(standard_error),
-        scores=[100 * t / p for t in totals] if p else [], slots=slots, questions=questions)
+        scores=[100 * t / p for t, times in tallies.totals for _ in range(times)] if p else [],
+        slots=slots, questions=questions)
 
 
 def histogram(scores: Sequence[float], width: int = 10) -> tuple[list[str], list[int]]:
@@ -511,14 +580,9 @@ def activity_report(activity: Activity, *, all_attempts: bool = False,
                   quiz=load_quiz_statistics(activity, revision, all_attempts))
 
 
-def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
-                         all_attempts: bool) -> QuizStatistics:
-    """Two queries, whatever the number of attempts: the marks of the counted attempts (each
-    enrolment's first graded attempt, Moodle's default, unless ``all_attempts``), and how often
-    each response was given, counted in the database. The result is kept per revision until
-    another attempt is graded (``lms.memo``)."""
-    from .quizzes import Settings, questions_of
-
+def counted_attempts(activity: Activity, revision: ActivityRevision, all_attempts: bool) -> Select:
+    """The ids of the graded attempts of ``revision`` the statistics count: each enrolment's first
+    graded attempt at the activity (Moodle's default), or all of them."""
     graded = (QuizAttempt.activity_id == activity.id, QuizAttempt.state == GRADED)
     counted = select(QuizAttempt.id).where(*graded, QuizAttempt.revision_id == revision.id)
     if not all_attempts:
@@ -526,7 +590,17 @@ def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
                  .where(*graded).group_by(QuizAttempt.enrolment_id).subquery())
         counted = counted.join(first, and_(first.c.enrolment_id == QuizAttempt.enrolment_id,
                                            first.c.number == QuizAttempt.number))
-    counted_ids = counted.scalar_subquery()
+    return counted
+
+
+def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
+                         all_attempts: bool) -> QuizStatistics:
+    """Two queries, whatever the number of attempts: whether anything was graded since, then the
+    counted attempts' marks and responses, counted in the database (``load_tallies``). The result
+    is kept per revision until another attempt is graded (``lms.memo``)."""
+    from .quizzes import Settings, questions_of
+
+    graded = (QuizAttempt.activity_id == activity.id, QuizAttempt.state == GRADED)
     version = session.execute(select(func.count(), func.max(QuizAttempt.graded_at), func.max(QuizAttempt.id))
                               .where(*graded)).one()
     subject = (revision.id, revision.created_at, all_attempts)
@@ -535,30 +609,86 @@ def load_quiz_statistics(activity: Activity, revision: ActivityRevision,
         return found
 
     questions = questions_of(revision)
-    scored = {f"q{i}" for i, q in enumerate(questions) if is_scored(q)}
-    marks: dict[int, list[tuple[str, float]]] = defaultdict(list)
-    for attempt_id, question_key, fraction in session.execute(
-            select(AttemptResponse.attempt_id, AttemptResponse.question_key, AttemptResponse.fraction)
-            .where(AttemptResponse.attempt_id.in_(counted_ids))):
-        if question_key in scored:
-            marks[attempt_id].append((question_key, fraction or 0.0))
-    shown = cast(AttemptResponse.response, Text)
-    responses: dict[str, list[tuple[Any, int]]] = defaultdict(list)
-    for question_key, text, times in session.execute(
-            select(AttemptResponse.question_key, shown, func.count())
-            .where(AttemptResponse.attempt_id.in_(counted_ids))
-            .group_by(AttemptResponse.question_key, shown)):
-        if question_key in scored:
-            value = json.loads(text) if text else None
-            responses[question_key].append((value.get("value") if isinstance(value, dict) else None, times))
-    index = lambda entry: int(entry[0][1:])  # noqa: E731
-    attempts = [AttemptMarks(tuple(sorted(marks[a], key=index))) for a in sorted(marks)]
     items = {f"q{i}": ItemInfo.of(f"q{i}", q) for i, q in enumerate(questions) if is_scored(q)}
-    guesses = {f"q{i}": random_guess_score(q) for i, q in enumerate(questions) if is_scored(q)}
-    statistics = quiz_statistics(attempts, items, guesses, drawn=bool(Settings.of(revision).draw),
-                                 responses=responses)
+    guesses = {key: random_guess_score(questions[int(key[1:])]) for key in items}
+    drawn = bool(Settings.of(revision).draw)
+    # answers exist only for the revision's questions: leaving out the unscored costs no lookups
+    unscored = [f"q{i}" for i, q in enumerate(questions) if not is_scored(q)]
+    tallies = load_tallies(counted_attempts(activity, revision, all_attempts), unscored, drawn=drawn)
+    statistics = tallied_statistics(tallies, items, guesses, drawn=drawn)
     _cache.put(subject, tuple(version), statistics)
     return statistics
+
+
+#: between the answers of an attempt, and the fields of an answer: control characters, which JSON
+#: text, a question key and a number never hold
+ANSWERS_APART, FIELDS_APART = "\x1e", "\x1f"
+
+
+class exact_text(FunctionElement):
+    """A float as text that reads back as the same float: PostgreSQL's own text form does
+    (shortest exact), SQLite's keeps 15 digits unless asked for 17."""
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(exact_text)
+def _exact_text(element, compiler, **kw) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS TEXT)"
+
+
+@compiles(exact_text, "sqlite")
+def _exact_text_sqlite(element, compiler, **kw) -> str:
+    return f"printf('%!.17g', {compiler.process(element.clauses, **kw)})"
+
+
+def load_tallies(counted: Select, unscored: Collection[str], *, drawn: bool) -> Tallies:
+    """One query over the answers of the ``counted`` attempts (leaving out the ``unscored``
+    questions) that returns a row per distinct attempt rather than per answer, so that its size
+    does not grow with the trainees: each attempt's answers become one string of (question, mark,
+    response) in a pass that needs no sorting (they are read in attempt order), with the attempt's
+    total and the number of questions it showed; the database counts the attempts sharing them,
+    and the strings are added up per question, position and response here."""
+    mark = func.coalesce(AttemptResponse.fraction, 0.0)
+    answers = [AttemptResponse.attempt_id.in_(counted.scalar_subquery())]
+    if unscored:
+        answers.append(AttemptResponse.question_key.not_in(unscored))
+    answer = (AttemptResponse.question_key + FIELDS_APART + exact_text(mark) + FIELDS_APART
+              + cast(AttemptResponse.response, Text))
+    attempts = (select(func.aggregate_strings(answer, ANSWERS_APART).label("answers"),
+                       func.sum(mark).label("total"), func.count().label("shown"))
+                .where(*answers).group_by(AttemptResponse.attempt_id).subquery())
+    grouped = (attempts.c.answers, attempts.c.total, attempts.c.shown)
+    totals: Counter[float] = Counter()
+    by_key: dict[str, Counter[tuple[float, float]]] = defaultdict(Counter)
+    by_position: dict[int, Counter[tuple[float, float]]] = defaultdict(Counter)
+    shown_texts: dict[str, Counter[str]] = defaultdict(Counter)
+    positions = 0
+    for text, total, shown, times in session.execute(select(*grouped, func.count()).group_by(*grouped)):
+        totals[total] += times
+        positions = max(positions, shown)
+        parsed = []
+        for one in text.split(ANSWERS_APART):
+            key, fraction, response = one.split(FIELDS_APART, 2)
+            parsed.append((int(key[1:]), key, float(fraction), response))
+        for position, (_, key, fraction, response) in enumerate(sorted(parsed)):  # in authored order
+            by_key[key][fraction, total] += times
+            if drawn:
+                by_position[position][fraction, total] += times
+            shown_texts[key][response] += times
+    responses: dict[str, list[tuple[Any, int]]] = defaultdict(list)
+    for key, counted_texts in shown_texts.items():
+        for response, times in counted_texts.items():
+            value = json.loads(response) if response else None
+            responses[key].append((value.get("value") if isinstance(value, dict) else None, times))
+
+    def listed(counter: Counter[tuple[float, float]]) -> list[tuple[float, float, int]]:
+        return [(fraction, total, times) for (fraction, total), times in counter.items()]
+
+    return Tallies(list(totals.items()), positions,
+                   {key: listed(counter) for key, counter in by_key.items()},
+                   {position: listed(counter) for position, counter in by_position.items()}, responses)
 
 
 #: a report or the trainer's page asked again before another attempt is graded costs one query

@@ -360,7 +360,8 @@ def course_roster(course: Course, now: datetime | None = None,
     """Every open enrolment of the course with its status: six queries, whatever the size.
 
     With a ``period``: the enrolments of that period (``roster_enrolments``) as they stood at
-    its end (modules read, completion, overdue); certificate statuses are as of ``now``."""
+    its end (modules read, completion, overdue, and the certificate then current with its status
+    then: one revoked or replaced later was not yet)."""
     now = now or utcnow()
     as_of = min(now, period.end) if period is not None else now
     enrolments = session.execute(  # plain columns: no ORM objects for thousands of rows
@@ -388,18 +389,22 @@ def course_roster(course: Course, now: datetime | None = None,
                                                QuizAttempt.started_at <= as_of)
         .union(select(ScenarioPlay.enrolment_id).where(ScenarioPlay.enrolment_id.in_(in_course),
                                                        ScenarioPlay.started_at <= as_of))))
+    current = (Certificate.superseded_by_id.is_(None) if period is None
+               else or_(Certificate.superseded_at.is_(None), Certificate.superseded_at > as_of))
     certificates = {c.enrolment_id: c for c in session.execute(
         select(Certificate.enrolment_id, Certificate.serial, Certificate.issued_at, Certificate.expires_at,
-               Certificate.revoked_at, Certificate.superseded_by_id)
-        .where(Certificate.course_id == course.id, Certificate.superseded_by_id.is_(None),
-               Certificate.issued_at <= as_of)).all()}
+               Certificate.revoked_at)
+        .where(Certificate.course_id == course.id, current, Certificate.issued_at <= as_of)
+        .order_by(Certificate.issued_at)).all()}
     rows = []
     for enrolment in enrolments:
         done = progress.get(enrolment.id, 0)
         has_started = enrolment.id in progress or enrolment.id in started
         certificate = certificates.get(enrolment.id)
-        state = (certificate_status(certificate.revoked_at, certificate.superseded_by_id,
-                                    certificate.expires_at, now) if certificate else None)
+        revoked_at = (certificate.revoked_at if certificate is not None and certificate.revoked_at is not None
+                      and certificate.revoked_at <= as_of else None)
+        state = (certificate_status(revoked_at, None, certificate.expires_at, as_of)  # current at as_of
+                 if certificate is not None else None)
         completed_at = enrolment.completed_at
         if completed_at is not None and completed_at > as_of:
             completed_at = None  # completed after the period
@@ -410,7 +415,7 @@ def course_roster(course: Course, now: datetime | None = None,
             roster_status(completed_at, enrolment.due_at, has_started, state, as_of),
             certificate.serial if certificate else None, state,
             certificate.issued_at if certificate else None, certificate.expires_at if certificate else None,
-            certificate.revoked_at if certificate else None,
+            revoked_at,
             done + activities_done.get(enrolment.id, 0), steps_total, partial(readings.of, enrolment.id),
             bool(enrolment.activated)))
     return rows

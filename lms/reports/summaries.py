@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -135,7 +135,7 @@ def cohort_report(course: Course, now: datetime | None = None, period: hr.Period
         departments = department_progress(course, now)
     else:
         rows = hr.course_roster(course, now, period)
-        counts = hr.counts(rows, now)
+        counts = hr.counts(rows, min(now, period.end))  # as the period ended
         in_course = hr.roster_enrolments(course, period).scalar_subquery()
         departments = _departments_of(rows)
         submitted = (QuizAttempt.submitted_at > period.start, QuizAttempt.submitted_at <= period.end)
@@ -210,15 +210,25 @@ def _attempt_results(in_course, submitted: tuple, chosen: tuple, rules: dict[int
     scored = sum(count for count, _ in by_band.values())
     average = sum(total or 0.0 for _, total in by_band.values()) / scored if scored else None
 
-    right = func.sum(case((AttemptResponse.fraction >= 0.999, 1), else_=0))
-    answers = func.count()
-    groups = session.execute(
-        select(QuizAttempt.revision_id, AttemptResponse.question_key, answers, right)
-        .join(QuizAttempt, AttemptResponse.attempt_id == QuizAttempt.id)
-        .where(QuizAttempt.enrolment_id.in_(in_course), QuizAttempt.state == GRADED, *submitted,
-               AttemptResponse.fraction.is_not(None))
-        .group_by(QuizAttempt.revision_id, AttemptResponse.question_key)
-        .having(answers >= 3)).all()  # too few answers say nothing
+    # Each attempt's graded answers as one string, "q0+ q1- q2+" (+ right): the database counts
+    # the attempts that share a string (thousands, where answers are hundreds of thousands, so
+    # far less to sort) and the strings are added up per question here.
+    marked = AttemptResponse.question_key + case((AttemptResponse.fraction >= 0.999, "+"), else_="-")
+    attempts = (select(QuizAttempt.revision_id, func.aggregate_strings(marked, " ").label("answers"))
+                .join(AttemptResponse, AttemptResponse.attempt_id == QuizAttempt.id)
+                .where(QuizAttempt.enrolment_id.in_(in_course), QuizAttempt.state == GRADED, *submitted,
+                       AttemptResponse.fraction.is_not(None))
+                .group_by(QuizAttempt.enrolment_id, QuizAttempt.id).subquery())
+    answered: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])  # answers, right
+    for revision_id, answers, times in session.execute(
+            select(attempts.c.revision_id, attempts.c.answers, func.count())
+            .group_by(attempts.c.revision_id, attempts.c.answers)):
+        for answer in answers.split(" "):
+            tally = answered[revision_id, answer[:-1]]
+            tally[0] += times
+            tally[1] += times if answer.endswith("+") else 0
+    groups = sorted((revision_id, key, count, right) for (revision_id, key), (count, right)
+                    in answered.items() if count >= 3)  # too few answers say nothing
     groups = sorted(groups, key=lambda g: (g[3] / g[2], -g[2]))[:10]
     revisions = {r.id: r for r in session.scalars(select(ActivityRevision).where(
         ActivityRevision.id.in_({g[0] for g in groups})))} if groups else {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import pytest
 
@@ -12,11 +13,13 @@ from lms.assessments.statistics import (
     ItemInfo,
     PlayRecord,
     StepInfo,
+    Tallies,
     distribution,
     histogram,
     quiz_statistics,
     random_guess_score,
     scenario_statistics,
+    tallied_statistics,
 )
 from lms.content.questions import Answer, NumericAnswer, Pair, Question
 
@@ -117,6 +120,43 @@ def test_an_item_everyone_gets_right_is_flagged_and_has_no_discrimination():
     easy = quiz_statistics(rows, {"q0": ITEMS["q0"], "q1": ITEMS["q1"]}).items[0]
     assert easy.facility == approx(100) and easy.facility_out_of_range
     assert easy.discrimination_index is None and easy.sd == approx(0)
+
+
+def test_marks_all_equal_to_an_inexact_fraction_have_no_discrimination():
+    """0.9999999 three times sums to a mean an ulp away from it: not a variance of 1e-32 whose
+    ratios (discrimination, efficiency, skewness) would be noise."""
+    rows = [AttemptMarks((("q0", 0.9999999), ("q1", 0.3333333 * (i % 3)))) for i in range(7)]
+    item = quiz_statistics(rows, {"q0": ITEMS["q0"], "q1": ITEMS["q1"]}).items[0]
+    assert item.mark_variance == 0 and item.sd == 0
+    assert item.discrimination_index is None and item.discriminative_efficiency is None
+    same = distribution([0.9999999] * 7)
+    assert (same.mean, same.median, same.sd, same.skewness) == (0.9999999, 0.9999999, 0.0, None)
+
+
+def test_attempts_counted_together_give_what_each_attempt_gives():
+    """The database returns one row per distinct (mark, total) with the attempts it stands for
+    (``Tallies``): the same figures as the attempts one by one."""
+    many = attempts() * 3 + attempts()[:2]
+    expected = quiz_statistics(many, ITEMS, {"q0": 1 / 3, "q1": 0.5, "q2": 0.0})
+    by_key: dict[str, Counter] = {key: Counter() for key in ITEMS}
+    for attempt in many:
+        for key, mark in attempt.marks:
+            by_key[key][mark, attempt.total] += 1
+    tallies = Tallies(
+        totals=list(Counter(a.total for a in many).items()), positions=3,
+        by_key={key: [(mark, total, times) for (mark, total), times in counted.items()]
+                for key, counted in by_key.items()},
+        by_position={}, responses={"q0": [(1, 11), (0, 3), (None, 3)]})
+    found = tallied_statistics(tallies, ITEMS, {"q0": 1 / 3, "q1": 0.5, "q2": 0.0})
+    for name in ("attempts", "positions", "mean", "median", "sd", "skewness", "kurtosis", "cic",
+                 "error_ratio", "standard_error"):
+        assert getattr(found, name) == pytest.approx(getattr(expected, name), rel=1e-12), name
+    assert sorted(found.scores) == pytest.approx(sorted(expected.scores), rel=1e-12)
+    for mine, theirs in zip(found.items, expected.items, strict=True):
+        for name in ("attempts", "facility", "sd", "effective_weight", "discrimination_index",
+                     "discriminative_efficiency", "mark_variance", "covariance_with_total"):
+            assert getattr(mine, name) == pytest.approx(getattr(theirs, name), rel=1e-12), (mine.key, name)
+    assert found.items[0].options == expected.items[0].options
 
 
 def test_drawn_questions_are_computed_over_the_attempts_that_saw_them():

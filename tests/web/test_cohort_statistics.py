@@ -3,17 +3,24 @@ statistics page: counted in the database, the same queries at any number of trai
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from collections import defaultdict
+from typing import Any
+
 from sqlalchemy import select
 
 from lms.assessments import statistics
-from lms.assessments.models import Activity
-from lms.assessments.statistics import activity_report
+from lms.assessments.grading import is_scored
+from lms.assessments.models import CASE, QUIZ, Activity, AttemptResponse
+from lms.assessments.quizzes import Settings, questions_of
+from lms.assessments.statistics import AttemptMarks, ItemInfo, QuizStatistics, activity_report
 from lms.db import session
 from lms.learning.models import Course
 from lms.reports import summaries
 from lms.reports.summaries import cohort_report
 
-from ..conftest import counted_queries
+from ..conftest import COURSE, counted_queries
 from .test_results import course, populate  # noqa: F401  (the course fixture)
 
 
@@ -31,20 +38,41 @@ def _exam(app, cached: bool = False) -> tuple[int, int, list[int], list[int]]:
     return len(statements), exam.quiz.attempts, *found
 
 
-def test_the_reports_question_statistics_take_the_same_queries_at_30_and_120_trainees(app, course):  # noqa: F811
-    populate(app, 1, 30)
+def test_the_reports_question_statistics_take_the_same_queries_at_50_and_200_trainees(app, course):  # noqa: F811
+    populate(app, 1, 50)
     small, attempts, first, second = _exam(app)
-    assert attempts == 30 - 4  # every 7th trainee has not started
+    assert attempts == 50 - 7  # every 7th trainee has not started
     # every trainee chose the first option of the first question and the second of the second
     assert first == [attempts, 0] and second == [0, attempts]
 
-    populate(app, 31, 90)
+    populate(app, 51, 150)
     large, attempts, first, second = _exam(app)
-    assert attempts == 120 - 17 and first == [attempts, 0] and second == [0, attempts]
+    assert attempts == 200 - 28 and first == [attempts, 0] and second == [0, attempts]
     assert large == small
 
     again, *same = _exam(app, cached=True)  # nothing graded since: nothing is counted again
     assert same == [attempts, first, second] and again < large - 4
+
+
+def test_the_report_and_statistics_pages_take_the_same_queries_at_50_and_200_trainees(
+        app, client, course, count_queries, make_user, login):  # noqa: F811
+    login(make_user("hr", "trainer"))
+    pages = ("/hr/courses/big/report", "/review/courses/big/activities/bank/",
+             "/review/courses/big/activities/bank/?attempts=all",
+             "/review/courses/big/activities/mini-scenario/")
+
+    def counted_afresh() -> list[int]:
+        found = []
+        for page in pages:
+            statistics._cache.clear()
+            summaries._results.clear()
+            found.append(count_queries(page))
+        return found
+
+    populate(app, 1, 50)
+    small = counted_afresh()
+    populate(app, 51, 150)
+    assert counted_afresh() == small
 
 
 def test_the_statistics_follow_a_newly_graded_attempt(app, course):  # noqa: F811
@@ -58,3 +86,71 @@ def test_the_statistics_follow_a_newly_graded_attempt(app, course):  # noqa: F81
     with app.app_context():
         assert activity_report(session.scalar(exam)).quiz.attempts == 13
         assert cohort_report(session.scalar(big))["scored"] == 13
+
+
+def _from_every_answer(activity: Activity, all_attempts: bool) -> QuizStatistics:
+    """The statistics as they were computed before the database counted them: every answer of the
+    counted attempts read, and each attempt's marks and responses given to ``quiz_statistics``."""
+    revision = activity.current_revision
+    questions = questions_of(revision)
+    items = {f"q{i}": ItemInfo.of(f"q{i}", q) for i, q in enumerate(questions) if is_scored(q)}
+    marks: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    responses: dict[int, dict[str, Any]] = defaultdict(dict)
+    counted = statistics.counted_attempts(activity, revision, all_attempts).scalar_subquery()
+    for attempt_id, key, fraction, response in session.execute(
+            select(AttemptResponse.attempt_id, AttemptResponse.question_key, AttemptResponse.fraction,
+                   AttemptResponse.response).where(AttemptResponse.attempt_id.in_(counted))):
+        if key in items:
+            marks[attempt_id].append((key, fraction or 0.0))
+            responses[attempt_id][key] = response.get("value") if isinstance(response, dict) else None
+    attempts = [AttemptMarks(tuple(sorted(marks[a], key=lambda mark: int(mark[0][1:]))), responses[a])
+                for a in sorted(marks)]
+    guesses = {key: statistics.random_guess_score(questions[int(key[1:])]) for key in items}
+    return statistics.quiz_statistics(attempts, items, guesses, drawn=bool(Settings.of(revision).draw))
+
+
+def _assert_same(expected: Any, found: Any, where: str = "") -> None:
+    """Equal, floats to 1e-9; the scores (for the histogram) in any order."""
+    if dataclasses.is_dataclass(expected):
+        for column in dataclasses.fields(expected):
+            name = column.name
+            _assert_same(getattr(expected, name), getattr(found, name), f"{where}.{name}")
+    elif isinstance(expected, list):
+        if where.endswith(".scores"):
+            expected, found = sorted(expected), sorted(found)
+        assert len(expected) == len(found), where
+        for index, (one, other) in enumerate(zip(expected, found, strict=True)):
+            _assert_same(one, other, f"{where}[{index}]")
+    elif isinstance(expected, float):
+        assert math.isclose(expected, found, rel_tol=1e-9, abs_tol=1e-9), (where, expected, found)
+    else:
+        assert expected == found, (where, expected, found)
+
+
+def test_counted_in_the_database_as_computed_from_every_answer(app, runner, shipped_course):
+    """On demo trainees of the shipped course (choice, text, matching and ordering questions, a
+    final exam drawn from a pool): every figure as the per-answer computation gives it."""
+    result = runner.invoke(args=["lms", "demo", "--trainees", "40", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        quizzes = session.scalars(select(Activity).join(Course).where(
+            Course.slug == COURSE, Activity.kind.in_((QUIZ, CASE))).order_by(Activity.slug)).all()
+        drawn_seen = 0
+        for activity in quizzes:
+            for all_attempts in (False, True):
+                statistics._cache.clear()
+                found = statistics.load_quiz_statistics(activity, activity.current_revision, all_attempts)
+                _assert_same(_from_every_answer(activity, all_attempts), found, activity.slug)
+                drawn_seen += bool(found.questions and found.attempts > 1)
+        assert drawn_seen and sum(bool(a.current_revision) for a in quizzes) >= 5
+
+
+def test_the_hardest_questions_by_their_share_of_right_answers(app, course):  # noqa: F811
+    populate(app, 1, 50)  # the exam: the first question right unless n % 3 == 0, the second wrong
+    active = [n for n in range(1, 51) if n % 7]
+    with app.app_context():
+        summaries._results.clear()
+        hardest = cohort_report(session.scalar(select(Course).where(Course.slug == "big")))["hardest"]
+    right = round(100 * sum(n % 3 != 0 for n in active) / len(active))
+    assert [(q["answers"], q["right"]) for q in hardest] == [(len(active), 0), (len(active), right)]
+    assert len({q["question"] for q in hardest}) == 2

@@ -347,3 +347,41 @@ def test_hr_extends_one_due_date_with_a_reason(app, client, tiny, make_user, log
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("admin"))
     assert "病假两周" in client.get("/admin/audit").get_data(as_text=True)
+
+
+def test_a_period_states_each_certificate_as_it_stood_at_the_periods_end(app, tiny, make_user):
+    """A certificate revoked, or replaced, after the period's end was not yet: the period's roster
+    and report count its holder as completed with the certificate then current."""
+    tiny()
+    now = utcnow()
+    revoked_later = make_user("trainee", display_name="周八", employee_no="E7101", department="催收一部")
+    renewed_later = make_user("trainee", display_name="吴九", employee_no="E7102", department="催收一部")
+    revoked = certify(app, revoked_later, issued=now - 20 * DAY, expires=now + 300 * DAY,
+                      revoked=now - 2 * DAY)
+    old = certify(app, renewed_later, issued=now - 20 * DAY, expires=now + 300 * DAY)
+    new = certify(app, renewed_later, issued=now - 2 * DAY, expires=now + 400 * DAY, replaces=old)
+    with app.test_request_context():
+        from lms.reports import hr, summaries
+
+        for enrolment in session.query(Enrolment):
+            enrolment.enrolled_at = now - 25 * DAY
+        session.commit()
+        course = session.query(Course).filter_by(slug="tiny").one()
+        today = local_day(now)
+        before = hr.Period(today - timedelta(days=30), today - timedelta(days=5))
+        rows = {row.name: row for row in hr.course_roster(course, now, before)}
+        assert (rows["周八"].serial, rows["周八"].certificate_status, rows["周八"].status) == (
+            revoked, CertificateStatus.VALID, hr.COMPLETED)
+        assert rows["周八"].certificate_revoked_at is None
+        assert (rows["吴九"].serial, rows["吴九"].certificate_status) == (old, CertificateStatus.VALID)
+        counts = summaries.cohort_report(course, now, before)["counts"]
+        assert (counts["completed"], counts["revoked"]) == (2, 0)
+
+        until_today = hr.Period(today - timedelta(days=30), today)
+        rows = {row.name: row for row in hr.course_roster(course, now, until_today)}
+        assert (rows["周八"].certificate_status, rows["周八"].status) == (
+            CertificateStatus.REVOKED, hr.IN_PROGRESS)
+        assert rows["周八"].certificate_revoked_at is not None
+        assert (rows["吴九"].serial, rows["吴九"].certificate_status) == (new, CertificateStatus.VALID)
+        counts = summaries.cohort_report(course, now, until_today)["counts"]
+        assert (counts["completed"], counts["revoked"]) == (1, 1)
