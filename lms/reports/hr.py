@@ -418,9 +418,10 @@ def course_roster(course: Course, now: datetime | None = None, period: Period | 
     certificates = {c.enrolment_id: c for c in session.execute(
         select(Certificate.enrolment_id, Certificate.serial, Certificate.issued_at, Certificate.expires_at,
                Certificate.revoked_at, Certificate.superseded_by_id)
-        .where(Certificate.course_id == course.id, Certificate.superseded_by_id.is_(None),
-               Certificate.issued_at <= as_of,
-               *([] if enrolments is None else [Certificate.enrolment_id.in_(chosen)]))).all()}
+        .where(Certificate.superseded_by_id.is_(None), Certificate.issued_at <= as_of,
+               # the enrolments named are the course's: by them, from an index alone
+               Certificate.course_id == course.id if enrolments is None
+               else Certificate.enrolment_id.in_(chosen))).all()}
     rows = []
     for enrolment in found:
         done = progress.get(enrolment.id, 0)

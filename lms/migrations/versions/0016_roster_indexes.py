@@ -1,4 +1,5 @@
-"""roster indexes: an enrolment's certificate state read from an index, not from behind its PDF
+"""roster indexes: an enrolment's certificate state read from an index, not from behind its PDF;
+the departments and cohorts there are, from an index
 
 Revision ID: 0016_roster_indexes
 Revises: 0013_authoring
@@ -16,7 +17,11 @@ COLUMNS = ['enrolment_id', 'superseded_by_id', 'revoked_at', 'expires_at', 'issu
 
 def upgrade():
     op.create_index('ix_lms_certificates_enrolment_state', 'lms_certificates', COLUMNS)
+    op.create_index('ix_lms_users_department', 'lms_users', ['department'])
+    op.create_index('ix_lms_users_cohort', 'lms_users', ['cohort'])
 
 
 def downgrade():
+    op.drop_index('ix_lms_users_cohort', table_name='lms_users')
+    op.drop_index('ix_lms_users_department', table_name='lms_users')
     op.drop_index('ix_lms_certificates_enrolment_state', table_name='lms_certificates')
