@@ -68,10 +68,12 @@ def natural_rank(column, values: Sequence[str]):
 
 def selected(course: Course, wanted: RosterFilter, now: datetime) -> Select:
     """SQL: the open enrolments of the course the filters select, with their person, joined to
-    their current certificate (``hr.current_certificate``)."""
+    their current certificate (``hr.current_certificate``) when a filter asks about it."""
     current, joined = hr.current_certificate(course, now)
     query = (select(Enrolment.id).select_from(Enrolment).join(User, Enrolment.user_id == User.id)
-             .outerjoin(current, joined).where(hr.open_enrolments(course)))
+             .where(hr.open_enrolments(course)))
+    if wanted.status == "expiring" or wanted.certificate:
+        query = query.outerjoin(current, joined)
     needle = fields.search_text(wanted.search).lower()
     if needle:
         query = query.where(or_(func.lower(User.display_name).contains(needle, autoescape=True),
