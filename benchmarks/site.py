@@ -33,8 +33,8 @@ ACCOUNTS = ("trainee", "trainer", "hr", "admin")
 class CopyingRenderer:
     """Renders the first few certificates for real, then hands out copies of them."""
 
-    def __init__(self, keys):
-        self.keys = keys
+    def __init__(self, keys, logo):
+        self.keys, self.logo = keys, logo
         self.pdfs: list[bytes] = []
 
     def submit(self, jobs):
@@ -44,7 +44,7 @@ class CopyingRenderer:
             out = []
             for snapshot, template in jobs:
                 if len(self.pdfs) < REAL_CERTIFICATES:
-                    self.pdfs += render_batch([snapshot], self.keys, template)
+                    self.pdfs += render_batch([snapshot], self.keys, template, self.logo)
                     out.append(self.pdfs[-1])
                 else:  # a trailing comment keeps the stored SHA-256 unique, as the table asks
                     pdf = self.pdfs[len(out) % len(self.pdfs)]
@@ -54,8 +54,8 @@ class CopyingRenderer:
 
 
 @contextmanager
-def copying_renderer(_certificates: int, keys) -> Iterator[CopyingRenderer]:
-    yield CopyingRenderer(keys)
+def copying_renderer(_certificates: int, keys, logo: str | None = None) -> Iterator[CopyingRenderer]:
+    yield CopyingRenderer(keys, logo)
 
 
 def open_everything() -> None:

@@ -177,9 +177,10 @@ def import_command(paths: tuple[str, ...], author: str | None, publish: bool | N
     """Validate, then load content in one transaction: course folders and a folder of quizzes,
     or a package FILE.zip (its changes are listed first)."""
     from .authoring.packages import import_package, read_package
-    from .authoring.services import import_content
+    from .authoring.services import import_content, import_steps
     from .authoring.tree import PackageError
     from .db import session
+    from .progress import progress
 
     who = author or _login_name()
     try:
@@ -187,9 +188,12 @@ def import_command(paths: tuple[str, ...], author: str | None, publish: bool | N
             courses, changes = read_package(paths[0], shown=paths[0])
             for change in changes:
                 click.echo(str(change))
-            report = import_package(courses, who, bool(publish), message)
+            with progress(import_steps(courses), "importing") as bar:  # a bar on a terminal only
+                report = import_package(courses, who, bool(publish), message, progress=bar)
         else:
-            report = import_content(_load(paths), who, publish is not False, message)
+            courses = _load(paths)
+            with progress(import_steps(courses), "importing") as bar:
+                report = import_content(courses, who, publish is not False, message, progress=bar)
     except PackageError as error:
         click.echo(str(error), err=True)
         click.echo("the package was refused; nothing was imported.", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, make_response, render_template, request
+from flask_babel import format_number
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import ServiceUnavailable
@@ -45,6 +46,12 @@ blueprint.register_blueprint(author_bp)
 def _markdown_filter(text: str) -> Markup:
     """Trainee-written Markdown (e.g. a training summary): line breaks kept, no images."""
     return Markup(render_trainee_text(text or ""))
+
+
+@blueprint.app_template_filter("lms_number")
+def _number_filter(number: int) -> str:
+    """A count as the user's language writes it: 10,000."""
+    return format_number(number)
 
 
 @blueprint.before_request

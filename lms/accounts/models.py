@@ -24,8 +24,9 @@ class User(UserMixin, Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     employee_no: Mapped[str | None] = mapped_column(String(40), unique=True)
-    department: Mapped[str | None] = mapped_column(String(120))
-    cohort: Mapped[str | None] = mapped_column(String(120))  # 班组, for assigning training
+    #: indexed: the roster's filters list the departments and cohorts there are
+    department: Mapped[str | None] = mapped_column(String(120), index=True)
+    cohort: Mapped[str | None] = mapped_column(String(120), index=True)  # 班组, for assigning training
     hire_date: Mapped[date | None]
     email: Mapped[str | None] = mapped_column(String(254))
     password_hash: Mapped[str | None] = mapped_column(String(255))

@@ -1,15 +1,16 @@
 """Each trainee's results in every part of a course, for trainers: filtered, sorted and paged in SQL.
 
 A page costs the same handful of queries at 50 trainees or 10,000: one for the columns, one for
-the departments and cohorts (their natural order), one to count and one to page the matching
-enrolments (plain columns, sorted in the database), then one query each for the page's module
-progress, attempts, plays, summaries and certificates. Exports run the same queries without paging.
+the departments and cohorts (their natural order), one to count and one to page the ids of the
+matching enrolments (sorted in the database), then one for the page's people and statuses and one
+each for their module progress, attempts, plays, summaries and certificates. Exports read every
+id in order, then the rows a batch at a time.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ from ..accounts.models import User
 from ..certificates.models import Certificate
 from ..db import session
 from ..learning.models import Course, Enrolment, Module, ModuleProgress
+from ..paging import PER_PAGE, Pager, page_size
 from ..reports import hr
 from .models import (
     APPROVED,
@@ -46,6 +48,7 @@ SUMMARY_ORDER = (DRAFT, SUBMITTED, RETURNED, APPROVED)
 #: sorts by the trainee rather than a result column
 PERSON_SORTS = ("employee_no", "name", "department", "cohort", "status")
 SHORT_TITLE = 8  # characters of a column's short name
+BATCH = 500  # rows an export reads at a time
 SUMMARY_LABELS = {DRAFT: "草稿", SUBMITTED: "待审阅", RETURNED: "已退回", APPROVED: "已通过"}
 
 
@@ -90,12 +93,22 @@ class ResultRow:
 class ResultsPage:
     columns: list[Column]
     rows: list[ResultRow]
-    total: int  # enrolments matching the filter
-    page: int
-    pages: int
+    pager: Pager  # which of the enrolments matching the filter these are
     sort: str  # the sort actually applied
     departments: list[str]
     cohorts: list[str]
+
+    @property
+    def total(self) -> int:
+        return self.pager.total
+
+    @property
+    def page(self) -> int:
+        return self.pager.page
+
+    @property
+    def pages(self) -> int:
+        return self.pager.pages
 
     def column(self, key: str) -> Column | None:
         return next((c for c in self.columns if c.key == key), None)
@@ -198,9 +211,9 @@ def _sort_key(sort: str, columns: dict[str, Column], departments: list[str], coh
 
 
 def _matching(course: Course, wanted: ResultsFilter, now: datetime) -> Select:
-    query = (select(Enrolment.id, User.display_name, User.employee_no, User.department, User.cohort,
-                    hr.status_column(now).label("status"))
-             .join(User, Enrolment.user_id == User.id).where(hr.open_enrolments(course)))
+    """SQL: the ids of the open enrolments matching the filter (the status is computed only
+    when filtered or sorted by, and then in the database)."""
+    query = (select(Enrolment.id).join(User, Enrolment.user_id == User.id).where(hr.open_enrolments(course)))
     needle = fields.search_text(wanted.search).lower()
     if needle:
         query = query.where(or_(func.lower(User.display_name).contains(needle, autoescape=True),
@@ -218,29 +231,58 @@ def applied_sort(sort: str, columns: Sequence[Column]) -> str:
     return sort if sort in PERSON_SORTS or any(c.key == sort for c in columns) else "employee_no"
 
 
+def _ordered(query: Select, sort: str, columns: list[Column], departments: list[str], cohorts: list[str],
+             now: datetime, descending: bool) -> Select:
+    key = _sort_key(sort, {c.key: c for c in columns}, departments, cohorts, now)
+    order = [*(key if isinstance(key, list) else [key]), func.coalesce(User.employee_no, ""), Enrolment.id]
+    if descending:
+        order = [part.desc() for part in order]
+    return query.order_by(*order)
+
+
 def course_results(course: Course, wanted: ResultsFilter, now: datetime, *, page: int = 1,
-                   per_page: int | None = 50) -> ResultsPage:
-    """The enrolments matching ``wanted``, sorted; one page of them, or all with ``per_page=None``."""
+                   per_page: int = PER_PAGE) -> ResultsPage:
+    """One page of the enrolments matching ``wanted``, sorted in the database."""
     columns = columns_of(course)
     departments, cohorts = hr.departments_and_cohorts()
     sort = applied_sort(wanted.sort, columns)
     query = _matching(course, wanted, now)
-    everyone = query.subquery()
-    total = session.scalar(select(func.count()).select_from(everyone)) or 0
-    key = _sort_key(sort, {c.key: c for c in columns}, departments, cohorts, now)
-    order = [*(key if isinstance(key, list) else [key]), func.coalesce(User.employee_no, ""), Enrolment.id]
-    if wanted.descending:
-        order = [part.desc() for part in order]
-    query = query.order_by(*order)
-    pages = 1
-    if per_page:
-        pages = max(1, -(-total // per_page))
-        page = min(max(1, page), pages)
-        query = query.limit(per_page).offset((page - 1) * per_page)
-    rows = [ResultRow(r.id, r.display_name, r.employee_no, r.department, r.cohort, r.status)
-            for r in session.execute(query)]
-    _fill(rows, [r.enrolment_id for r in rows] if per_page else select(everyone.c.id), course)
-    return ResultsPage(columns, rows, total, page, pages, sort, departments, cohorts)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pager = Pager.of(total, page, page_size(per_page))
+    ids = list(session.scalars(_ordered(query, sort, columns, departments, cohorts, now, wanted.descending)
+                               .limit(pager.per_page).offset(pager.offset)))
+    return ResultsPage(columns, _rows(ids, course, now), pager, sort, departments, cohorts)
+
+
+def all_results(course: Course, wanted: ResultsFilter, now: datetime, batch: int | None = None
+                ) -> tuple[list[Column], list[int], Iterator[ResultRow]]:
+    """For the export: the columns, the ids of every enrolment matching ``wanted`` in order (one
+    query), and their rows, read ``batch`` at a time as they are consumed."""
+    columns = columns_of(course)
+    departments, cohorts = hr.departments_and_cohorts()
+    sort = applied_sort(wanted.sort, columns)
+    ids = list(session.scalars(_ordered(_matching(course, wanted, now), sort, columns, departments, cohorts,
+                                        now, wanted.descending)))
+
+    def rows(course_id: int = course.id, size: int = batch or BATCH) -> Iterator[ResultRow]:
+        for start in range(0, len(ids), size):  # streamed after the request's session has gone
+            yield from _rows(ids[start:start + size], session.get(Course, course_id), now)
+
+    return columns, ids, rows()
+
+
+def _rows(ids: list[int], course: Course, now: datetime) -> list[ResultRow]:
+    """The rows of these enrolments, in this order: the person and status, then their results."""
+    if not ids:
+        return []
+    found = {r.id: ResultRow(r.id, r.display_name, r.employee_no, r.department, r.cohort, r.status)
+             for r in session.execute(
+                 select(Enrolment.id, User.display_name, User.employee_no, User.department, User.cohort,
+                        hr.status_column(now).label("status"))
+                 .join(User, Enrolment.user_id == User.id).where(Enrolment.id.in_(ids)))}
+    rows = [found[i] for i in ids if i in found]
+    _fill(rows, ids, course)
+    return rows
 
 
 def _fill(rows: list[ResultRow], ids, course: Course) -> None:
@@ -287,17 +329,12 @@ def export_headers(columns: Sequence[Column]) -> list[str]:
     return ["工号", "姓名", "部门", "班组", "状态"] + [labels.get(c.group, c.title) for c in columns]
 
 
-def export_rows(page: ResultsPage) -> list[list[object]]:
-    """One line per trainee, in the order shown: module done (已完成/已打开), best scores, the
-    summary's state, the certificate's serial."""
-    lines = []
-    for row in page.rows:
-        line: list[object] = [row.employee_no, row.name, row.department, row.cohort,
-                              hr.STATUS_LABELS[row.status]]
-        for column in page.columns:
-            line.append(_export_cell(row, column))
-        lines.append(line)
-    return lines
+def export_rows(columns: Sequence[Column], rows: Iterable[ResultRow]) -> Iterator[list[object]]:
+    """One line per trainee, in the order shown, as the rows come: module done (已完成/已打开),
+    best scores, the summary's state, the certificate's serial."""
+    for row in rows:
+        yield [row.employee_no, row.name, row.department, row.cohort, hr.STATUS_LABELS[row.status],
+               *(_export_cell(row, column) for column in columns)]
 
 
 def _export_cell(row: ResultRow, column: Column) -> object:

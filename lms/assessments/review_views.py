@@ -13,9 +13,10 @@ from ..audit.downloads import audited_download
 from ..db import locked, session, utcnow
 from ..i18n import gettext as _
 from ..learning import services as learning
+from ..paging import PER_PAGE
 from ..params import int_arg
 from ..reports import hr
-from ..reports.spreadsheets import write_csv, write_xlsx
+from ..reports.spreadsheets import csv_chunks, write_xlsx
 from . import quizzes, results, statistics, summaries
 from .access import load_activity, reviewable
 from .models import (
@@ -30,7 +31,6 @@ from .models import (
 from .scenarios import path_of
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-RESULTS_PER_PAGE = 50
 
 
 @bp.get("/")
@@ -123,7 +123,7 @@ def course_results(course_slug: str):
     now = utcnow()
     wanted = _results_filter()
     found = results.course_results(course, wanted, now, page=int_arg("page", 1),
-                                   per_page=RESULTS_PER_PAGE)
+                                   per_page=int_arg("per_page", PER_PAGE))
     return render_template("lms/review/course.html", course=course, found=found, filters=wanted,
                            statuses=hr.STATUS_LABELS, summary_labels=results.SUMMARY_LABELS,
                            args={k: v for k, v in request.args.items() if k != "page"})
@@ -135,17 +135,17 @@ def export_results(course_slug: str, fmt: str):
     """What the results page shows with the same filters and order, every page of it."""
     course = learning.get_course(course_slug) or abort(404)
     now = utcnow()
-    found = results.course_results(course, _results_filter(), now, per_page=None)
-    headers, rows = results.export_headers(found.columns), results.export_rows(found)
+    columns, ids, found = results.all_results(course, _results_filter(), now)
+    headers, rows = results.export_headers(columns), results.export_rows(columns, found)
     if fmt == "csv":
-        body, mimetype = write_csv(headers, rows), "text/csv; charset=utf-8"
+        body, mimetype = csv_chunks(headers, rows), "text/csv; charset=utf-8"
     else:
         body = write_xlsx(course.title, headers, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     name = f"{course.slug}-results-{now:%Y%m%d}.{fmt}"
     return audited_download(body, action=f"export.results_{fmt}", subject=course.slug,
                             actor=load_current_user(),
-                            details={"rows": found.total, "filters": dict(request.args)},
+                            details={"rows": len(ids), "filters": dict(request.args)},
                             mimetype=mimetype, disposition=f'attachment; filename="{name}"')
 
 

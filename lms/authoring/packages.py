@@ -7,6 +7,7 @@ from typing import IO
 
 from ..content import CourseSpec
 from ..i18n import gettext as _
+from ..progress import SILENT, Progress
 from .items import course_item, current, find_course, published_tree
 from .publishing import ImportReport
 from .services import AuthoringError, Change, Who, changes, import_content
@@ -43,5 +44,5 @@ def read_package(file: str | Path | IO[bytes],
 
 
 def import_package(specs: list[CourseSpec], who: Who, publish_now: bool,
-                   message: str = "") -> ImportReport:
-    return import_content(specs, who, publish_now, message, action="package.imported")
+                   message: str = "", progress: Progress = SILENT) -> ImportReport:
+    return import_content(specs, who, publish_now, message, action="package.imported", progress=progress)

@@ -18,6 +18,7 @@ from ..db import session, utcnow
 from ..learning.models import Course, CourseAsset, Module, ModuleRevision
 from ..learning.services import enrol_all_trainees
 from ..learning.structure import load as load_structure
+from ..progress import SILENT, Progress
 from .models import CourseRevision
 
 
@@ -64,12 +65,18 @@ def spec_files(spec: Any) -> list[list[Any]]:
     return [[name, len(spec.source)]]
 
 
-def publish_courses(specs: list[CourseSpec], stamp: Stamp) -> ImportReport:
+def publish_courses(specs: list[CourseSpec], stamp: Stamp, progress: Progress = SILENT) -> ImportReport:
     report = ImportReport()
     for spec in specs:
-        _publish_course(spec, stamp, report)
+        _publish_course(spec, stamp, report, progress)
     session.flush()
     return report
+
+
+def publish_steps(spec: CourseSpec) -> int:
+    """The steps ``progress`` advances by while a course is published: its modules, its
+    activities, and enrolling the trainees."""
+    return len(spec.modules) + len(spec.quizzes) + len(spec.scenarios) + 1
 
 
 def current_course_revision(course_id: int) -> CourseRevision | None:
@@ -77,7 +84,7 @@ def current_course_revision(course_id: int) -> CourseRevision | None:
                           .order_by(CourseRevision.number.desc()).limit(1))
 
 
-def _publish_course(spec: CourseSpec, stamp: Stamp, report: ImportReport) -> None:
+def _publish_course(spec: CourseSpec, stamp: Stamp, report: ImportReport, progress: Progress) -> None:
     course = session.scalar(select(Course).where(Course.slug == spec.slug))
     if course is None:
         course = Course(slug=spec.slug)
@@ -114,6 +121,7 @@ def _publish_course(spec: CourseSpec, stamp: Stamp, report: ImportReport) -> Non
         if not module.is_archived:
             module.is_archived = True
             report.modules_archived.append(f"{spec.slug}/{slug}")
+    progress.advance(len(spec.modules))
 
     assets = {asset.path: asset for asset in session.scalars(
         select(CourseAsset).where(CourseAsset.course_id == course.id))}
@@ -139,11 +147,13 @@ def _publish_course(spec: CourseSpec, stamp: Stamp, report: ImportReport) -> Non
     report.revisions_created += created
     report.modules_archived += archived
     report.unchanged_modules += unchanged
+    progress.advance(len(spec.quizzes) + len(spec.scenarios))
     if changed or settings_changed or load_structure(course.id) != before:
         course.updated_at = utcnow()  # a new version: what learning.structure cached is not used again
         session.flush()
     if course.enrol_all_trainees:
         report.enrolments_created += enrol_all_trainees(course)
+    progress.advance(1)
 
 
 def _publish_course_revision(course: Course, spec: CourseSpec, stamp: Stamp,

@@ -23,6 +23,7 @@ from ..content.render import image_references
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..learning.models import CourseAsset
+from ..progress import SILENT, Progress
 from .items import (
     Item,
     course_item,
@@ -37,7 +38,7 @@ from .items import (
     revision_files,
 )
 from .models import ACTIVITY, ASSET, COURSE, MODULE, Draft
-from .publishing import ImportReport, Stamp, publish_courses, spec_files
+from .publishing import ImportReport, Stamp, publish_courses, publish_steps, spec_files
 from .tree import parse_tree
 
 Who = User | str
@@ -207,9 +208,9 @@ def send_back(item: Item, reviewer: Who, comment: str) -> Draft:
 # --- publishing -------------------------------------------------------------------------------
 
 def publish_specs(specs: list[CourseSpec], stamp: Stamp, who: Who, action: str,
-                  details: dict[str, Any] | None = None) -> ImportReport:
+                  details: dict[str, Any] | None = None, progress: Progress = SILENT) -> ImportReport:
     """Publish validated courses and audit it: the one way revisions are made."""
-    report = publish_courses(specs, stamp)
+    report = publish_courses(specs, stamp, progress)
     for spec in specs:
         mine = [name for name in report.revisions_created if name.startswith(spec.slug + "/")]
         retired = [name for name in report.modules_archived if name.startswith(spec.slug + "/")]
@@ -380,13 +381,14 @@ def changes(spec: CourseSpec) -> list[Change]:
 
 
 def import_content(specs: list[CourseSpec], who: Who, publish_now: bool = True,
-                   message: str = "", action: str = "content.imported") -> ImportReport:
+                   message: str = "", action: str = "content.imported",
+                   progress: Progress = SILENT) -> ImportReport:
     """Validated content from files or a package: published, or kept as drafts (always as drafts
-    for a published course that needs four eyes)."""
+    for a published course that needs four eyes). ``progress`` advances by ``import_steps``."""
     report = ImportReport()
     for spec in specs:
         if publish_now and not review_required(spec.slug):
-            done = publish_specs([spec], Stamp(name_of(who), message), who, action)
+            done = publish_specs([spec], Stamp(name_of(who), message), who, action, progress=progress)
             for name in ("courses_created", "revisions_created", "modules_archived"):
                 getattr(report, name).extend(getattr(done, name))
             report.assets_changed += done.assets_changed
@@ -394,7 +396,12 @@ def import_content(specs: list[CourseSpec], who: Who, publish_now: bool = True,
             report.unchanged_modules += done.unchanged_modules
         else:
             report.drafts_saved += _save_as_drafts(spec, who)
+            progress.advance(publish_steps(spec))
     return report
+
+
+def import_steps(specs: list[CourseSpec]) -> int:
+    return sum(publish_steps(spec) for spec in specs)
 
 
 def _save_as_drafts(spec: CourseSpec, who: Who) -> list[str]:
@@ -420,8 +427,8 @@ def _save_as_drafts(spec: CourseSpec, who: Who) -> list[str]:
 
 
 __all__ = ["AuthoringError", "Change", "Conflict", "ContentErrors", "ReviewRequired", "approve",
-           "changes", "diff", "discard_draft", "draft_of", "drafts_of", "import_content", "publish",
-           "publish_specs", "retire", "rollback", "save_draft", "send_back", "validate"]
+           "changes", "diff", "discard_draft", "draft_of", "drafts_of", "import_content", "import_steps",
+           "publish", "publish_specs", "retire", "rollback", "save_draft", "send_back", "validate"]
 
 
 # --- what the trainer's pages show ------------------------------------------------------------

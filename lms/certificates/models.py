@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, case, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
@@ -70,6 +70,17 @@ def certificate_status(revoked_at: datetime | None, superseded_by_id: int | None
     return CertificateStatus.VALID
 
 
+def certificate_status_column(revoked_at, superseded_by_id, expires_at, now: datetime):
+    """SQL: ``certificate_status`` of these certificate columns, built from the same constants,
+    for queries that filter, count or sort in the database."""
+    return case((revoked_at.is_not(None), CertificateStatus.REVOKED.value),
+                (superseded_by_id.is_not(None), CertificateStatus.SUPERSEDED.value),
+                (and_(expires_at.is_not(None), expires_at <= now), CertificateStatus.EXPIRED.value),
+                (and_(expires_at.is_not(None), expires_at <= now + EXPIRING_WITHIN),
+                 CertificateStatus.EXPIRING.value),
+                else_=CertificateStatus.VALID.value)
+
+
 class Certificate(Base):
     """An issued certificate: an immutable record of what was certified, and its PDF."""
 
@@ -78,6 +89,10 @@ class Certificate(Base):
     __table_args__ = (Index("ix_lms_certificates_course_expiry", "course_id", "expires_at"),
                       #: one current certificate per enrolment: a retried issuing job cannot
                       #: issue twice (re-issuing marks the old one superseded first)
+                      #: an enrolment's certificates with what the roster asks of them, from the
+                      #: index alone: in SQLite these columns sit behind the stored PDF
+                      Index("ix_lms_certificates_enrolment_state", "enrolment_id", "superseded_by_id",
+                            "revoked_at", "expires_at", "issued_at", "course_id", "serial"),
                       Index("uq_lms_certificates_current", "enrolment_id", unique=True,
                             sqlite_where=text("superseded_at IS NULL"),
                             postgresql_where=text("superseded_at IS NULL")))

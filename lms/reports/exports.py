@@ -7,7 +7,6 @@ until it expires (``LMS_EXPORT_DAYS``), and the worker removes expired files dai
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,7 +21,7 @@ from ..db import session, utcnow
 from ..jobs import enqueue_after_commit, job
 from ..learning.models import Course
 from ..params import parse_day
-from . import hr, summaries
+from . import hr, roster, summaries
 from .archives import ArchiveFile, certificate_files, course_certificates, with_manifest
 from .models import DONE, FAILED, QUEUED, RUNNING, Export
 from .spreadsheets import write_csv
@@ -35,30 +34,11 @@ PROGRESS_EVERY = 50  # files between progress commits
 
 # --- what an export contains (shared with the direct downloads) -----------------------------
 
-def roster_filter(args: Mapping[str, str]) -> hr.RosterFilter:
-    return hr.RosterFilter(search=args.get("q", ""), department=args.get("department", ""),
-                           cohort=args.get("cohort", ""), status=args.get("status", ""),
-                           certificate=args.get("certificate", ""),
-                           due_from=parse_day(args.get("due_from")), due_to=parse_day(args.get("due_to")),
-                           sort=args.get("sort", "employee_no"), descending=args.get("order") == "desc")
-
-
-def selected_rows(rows: list[hr.RosterRow], args: Mapping[str, str], now: datetime) -> list[hr.RosterRow]:
-    """The roster rows HR's filters (the course page's query) select."""
-    wanted = roster_filter(args)
-    found = hr.filter_roster(rows, wanted, now)
-    within = _int(args.get("within"))
-    if wanted.status == "expiring" and within in (30, 60, 90):
-        everyone = hr.filter_roster(rows, dataclasses.replace(wanted, status=""), now)
-        found = [row for row in everyone if row.expiring(now, timedelta(days=within))]
-    return found
-
-
 def certificates_archive(course: Course, args: Mapping[str, str], now: datetime):
     """(file name, certificate entries, files) of the certificate ZIP the filters select."""
-    found = selected_rows(hr.course_roster(course, now), args, now)
+    people = roster.selected_people(course, roster.filter_of(args), now)
     include_all = args.get("include") == "all"
-    entries = course_certificates(course, now, user_ids={row.user_id for row in found},
+    entries = course_certificates(course, now, user_ids=set(people),
                                   include_all=include_all)
     name = f"{course.slug}-certificates{'-all' if include_all else ''}-{now:%Y%m%d}.zip"
     return name, entries, with_manifest(certificate_files(entries))
@@ -216,13 +196,6 @@ def unfinished_exports(now: datetime | None = None) -> list[int]:
     since = (now or utcnow()) - timedelta(days=1)
     return list(session.scalars(select(Export.id).where(Export.state.in_((QUEUED, RUNNING)),
                                                         Export.created_at > since)))
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
 
 
 __all__ = ["AUDIT_BUNDLE", "CERTIFICATES_ZIP", "COHORT_PDF", "DONE", "EXPIRED", "FAILED", "KINDS",

@@ -1,19 +1,21 @@
 """HR: employees from spreadsheets, assigning courses, and where every trainee stands.
 
-``course_roster`` answers the dashboard and every export with a fixed number of queries,
-whatever the number of trainees; filtering, sorting and paging happen on those rows.
+``course_roster`` builds the rows of the roster (all of them, or the enrolments named) with a
+fixed number of queries, whatever the number of trainees; ``roster`` filters, sorts and pages
+them in the database with ``status_column``, the SQL twin of ``roster_status``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from .. import fields
 from ..accounts.activation import activated_clause
@@ -27,6 +29,7 @@ from ..certificates.models import (
     Certificate,
     CertificateStatus,
     certificate_status,
+    certificate_status_column,
 )
 from ..db import session, utcnow
 from ..learning.models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
@@ -336,41 +339,65 @@ def open_enrolments(course: Course):
     return and_(Enrolment.course_id == course.id, Enrolment.is_archived.is_(False))
 
 
+def current_certificate(course: Course, now: datetime):
+    """The enrolment's certificate the roster shows (not replaced, issued by ``now``), to join
+    outer: an alias, so that ``status_column``'s own look at certificates stays correlated."""
+    current = aliased(Certificate, name="current_certificate")
+    return current, and_(current.enrolment_id == Enrolment.id, current.course_id == course.id,
+                         current.superseded_by_id.is_(None), current.issued_at <= now)
+
+
+def certificate_column(current, now: datetime):
+    """SQL: the status of the joined ``current_certificate`` as the roster row has it (NULL for none)."""
+    return case((current.id.is_(None), null()),
+                else_=certificate_status_column(current.revoked_at, current.superseded_by_id,
+                                                current.expires_at, now))
+
+
 def status_counts(course: Course, now: datetime | None = None) -> dict[str, int]:
-    """What ``counts`` gives for the roster, counted in the database: two queries."""
+    """What ``counts`` gives for the roster, counted in the database by one GROUP BY."""
     now = now or utcnow()
+    current, joined = current_certificate(course, now)
     status = status_column(now).label("status")
-    found = {key: 0 for key in STATUSES}
-    found.update(dict(session.execute(
-        select(status, func.count()).where(open_enrolments(course)).group_by(status)).all()))
-    found["enrolled"] = sum(found[key] for key in STATUSES)
-    found["expiring"] = session.scalar(
-        select(func.count()).select_from(Certificate)
-        .join(Enrolment, Certificate.enrolment_id == Enrolment.id)
-        .where(open_enrolments(course), Certificate.course_id == course.id,
-               Certificate.superseded_by_id.is_(None), Certificate.revoked_at.is_(None),
-               Certificate.expires_at > now, Certificate.expires_at <= now + EXPIRING_WITHIN)) or 0
-    found["revoked"] = session.scalar(
-        select(func.count()).select_from(Enrolment).where(open_enrolments(course), revoked_clause())) or 0
+    certificate = certificate_column(current, now).label("certificate")
+    found = {key: 0 for key in (*STATUSES, "enrolled", "expiring", "revoked")}
+    for state, certificate_state, number in session.execute(
+            select(status, certificate, func.count()).select_from(Enrolment).outerjoin(current, joined)
+            .where(open_enrolments(course)).group_by(status, certificate)):
+        found[state] += number
+        found["enrolled"] += number
+        if certificate_state == CertificateStatus.EXPIRING:
+            found["expiring"] += number
+        elif certificate_state == CertificateStatus.REVOKED:
+            found["revoked"] += number
     return found
 
 
-def course_roster(course: Course, now: datetime | None = None,
-                  period: Period | None = None) -> list[RosterRow]:
-    """Every open enrolment of the course with its status: six queries, whatever the size.
+def course_roster(course: Course, now: datetime | None = None, period: Period | None = None,
+                  enrolments: Sequence[int] | None = None) -> list[RosterRow]:
+    """Every open enrolment of the course with its status: six queries, whatever the size; or
+    only the ``enrolments`` named (a page of the roster, a batch of an export), in that order.
 
     With a ``period``: the enrolments of that period (``roster_enrolments``) as they stood at
     its end (modules read, completion, overdue, and the certificate then current with its status
     then: one revoked or replaced later was not yet)."""
     now = now or utcnow()
     as_of = min(now, period.end) if period is not None else now
-    enrolments = session.execute(  # plain columns: no ORM objects for thousands of rows
+    if enrolments is not None and not enrolments:
+        return []
+    chosen = (roster_enrolments(course, period).scalar_subquery() if enrolments is None
+              else list(enrolments))
+    found = session.execute(  # plain columns: no ORM objects for thousands of rows
         select(Enrolment.id, Enrolment.enrolled_at, Enrolment.due_at, Enrolment.completed_at,
                User.id.label("user_id"), User.display_name, User.employee_no, User.department,
                User.cohort, activated_clause().label("activated"))
         .join(User, Enrolment.user_id == User.id)
-        .where(Enrolment.id.in_(roster_enrolments(course, period).scalar_subquery()))).all()
-    in_course = select(Enrolment.id).where(Enrolment.course_id == course.id).scalar_subquery()
+        .where(Enrolment.id.in_(chosen))).all()
+    if enrolments is not None:
+        position = {enrolment_id: index for index, enrolment_id in enumerate(enrolments)}
+        found.sort(key=lambda enrolment: position[enrolment.id])
+    in_course = (select(Enrolment.id).where(Enrolment.course_id == course.id).scalar_subquery()
+                 if enrolments is None else chosen)
     active_modules = select(Module.id).where(Module.course_id == course.id,
                                              Module.is_archived.is_(False)).scalar_subquery()
     modules_total = session.scalar(select(func.count()).select_from(Module).where(
@@ -393,11 +420,14 @@ def course_roster(course: Course, now: datetime | None = None,
                else or_(Certificate.superseded_at.is_(None), Certificate.superseded_at > as_of))
     certificates = {c.enrolment_id: c for c in session.execute(
         select(Certificate.enrolment_id, Certificate.serial, Certificate.issued_at, Certificate.expires_at,
-               Certificate.revoked_at)
-        .where(Certificate.course_id == course.id, current, Certificate.issued_at <= as_of)
+               Certificate.revoked_at, Certificate.superseded_by_id)
+        .where(current, Certificate.issued_at <= as_of,
+               # the enrolments named are the course's: by them, from an index alone
+               Certificate.course_id == course.id if enrolments is None
+               else Certificate.enrolment_id.in_(chosen))
         .order_by(Certificate.issued_at)).all()}
     rows = []
-    for enrolment in enrolments:
+    for enrolment in found:
         done = progress.get(enrolment.id, 0)
         has_started = enrolment.id in progress or enrolment.id in started
         certificate = certificates.get(enrolment.id)
@@ -424,7 +454,16 @@ def course_roster(course: Course, now: datetime | None = None,
 def activities_passed(course: Course, steps: Structure, enrolments, as_of: datetime) -> dict[int, int]:
     """Per enrolment, how many of the activities that are steps of the course (``steps``) were
     passed by ``as_of``: counted in the database, one query."""
+    counted = passed_counts(steps, enrolments, as_of)
+    return dict(session.execute(counted).all()) if counted is not None else {}
+
+
+def passed_counts(steps: Structure, enrolments, as_of: datetime):
+    """SQL: (enrolment id, activities passed) for ``activities_passed``; None when the course has
+    no activity among its steps."""
     slugs = steps.step_activities
+    if not slugs:
+        return None
     ids = [steps.activities[slug].id for slug in slugs if slug != SUMMARY_SLUG]
     passed = [
         select(QuizAttempt.enrolment_id, QuizAttempt.activity_id)
@@ -439,11 +478,9 @@ def activities_passed(course: Course, steps: Structure, enrolments, as_of: datet
         passed.append(select(TrainingSummary.enrolment_id, literal(0))
                       .where(TrainingSummary.enrolment_id.in_(enrolments), TrainingSummary.status == APPROVED,
                              or_(reviewed.is_(None), reviewed <= as_of)))
-    if not slugs:
-        return {}
     found = union_all(*passed).subquery()
-    return dict(session.execute(select(found.c[0], func.count(found.c[1].distinct()))
-                                .group_by(found.c[0])).all())
+    return (select(found.c[0].label("enrolment_id"), func.count(found.c[1].distinct()).label("passed"))
+            .group_by(found.c[0]))
 
 
 class Readings:
@@ -473,58 +510,6 @@ class Readings:
                        mine[m.id][0] if m.id in mine else 0) for m in self.modules])
 
 
-@dataclass(frozen=True)
-class RosterFilter:
-    search: str = ""
-    department: str = ""
-    cohort: str = ""
-    status: str = ""  # one of STATUSES, or expiring
-    certificate: str = ""  # a CertificateStatus, or "none" for no certificate
-    due_from: date | None = None
-    due_to: date | None = None
-    sort: str = "employee_no"
-    descending: bool = False
-
-    SORTS = ("employee_no", "name", "department", "due_at", "percent", "status", "completed_at")
-
-
-def filter_roster(rows: list[RosterRow], wanted: RosterFilter, now: datetime) -> list[RosterRow]:
-    needle = fields.search_text(wanted.search).lower()
-    found = []
-    for row in rows:
-        if needle and needle not in row.name.lower() and needle not in (row.employee_no or "").lower():
-            continue
-        if wanted.department and row.department != wanted.department:
-            continue
-        if wanted.cohort and row.cohort != wanted.cohort:
-            continue
-        if wanted.status == "expiring":
-            if not row.expiring(now):
-                continue
-        elif wanted.status and row.status != wanted.status:
-            continue
-        if wanted.certificate and (row.certificate_status or "none") != wanted.certificate:
-            continue
-        start = end_of_day(wanted.due_from) - timedelta(days=1) if wanted.due_from else None
-        if start and (row.due_at is None or row.due_at <= start):
-            continue
-        if wanted.due_to and (row.due_at is None or row.due_at > end_of_day(wanted.due_to)):
-            continue
-        found.append(row)
-    sort = wanted.sort if wanted.sort in RosterFilter.SORTS else "employee_no"
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    key = {
-        "employee_no": lambda r: r.employee_no or "",
-        "name": lambda r: r.name,
-        "department": lambda r: (natural_key(r.department or ""), r.employee_no or ""),
-        "due_at": lambda r: r.due_at or far,
-        "percent": lambda r: r.percent,
-        "status": lambda r: STATUSES.index(r.status),
-        "completed_at": lambda r: r.completed_at or far,
-    }[sort]
-    return sorted(found, key=key, reverse=wanted.descending)
-
-
 def counts(rows: list[RosterRow], now: datetime) -> dict[str, int]:
     found = {status: 0 for status in STATUSES}
     for row in rows:
@@ -548,13 +533,14 @@ def export_headers(course: Course) -> list[str]:
             + ["有效学习合计(分钟)", "最低要求(分钟)", "认定学时"])
 
 
-def export_rows(rows: list[RosterRow]) -> list[list[object]]:
-    """The rows under ``export_headers``; the certificate status is the roster's (as of its moment)."""
+def export_rows(rows: Iterable[RosterRow]) -> Iterator[list[object]]:
+    """The rows under ``export_headers``, as they come; the certificate status is the roster's
+    (as of its moment)."""
     labels = CertificateStatus.record_labels()
-    return [[r.employee_no, r.name, r.department, r.cohort, STATUS_LABELS[r.status], r.percent,
+    return ([r.employee_no, r.name, r.department, r.cohort, STATUS_LABELS[r.status], r.percent,
              f"{r.modules_done}/{r.modules_total}", local_day(r.due_at), local_day(r.completed_at), r.serial,
              labels[r.certificate_status] if r.certificate_status else None,
              local_day(r.certificate_issued_at), local_day(r.certificate_expires_at),
              local_day(r.certificate_revoked_at)]
             + [module.minutes for module in r.reading.modules]
-            + [r.reading.minutes, r.reading.required, r.reading.credited_hours] for r in rows]
+            + [r.reading.minutes, r.reading.required, r.reading.credited_hours] for r in rows)

@@ -21,7 +21,7 @@ from flask import (
 from flask_babel import format_date
 from sqlalchemy import select
 
-from .. import fields
+from .. import fields, paging
 from ..accounts import activation
 from ..accounts.access import login_required, roles_required
 from ..accounts.identity import load_current_user
@@ -37,23 +37,15 @@ from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Enrolment
 from ..params import FIRST_DAY, LAST_DAY, bad_request, int_arg, int_list, iso_day, parse_day
-from . import exports, hr, people, summaries
+from . import exports, hr, people, roster, summaries
 from .archives import stream_zip
-from .spreadsheets import parse_employees, write_csv, write_xlsx
+from .spreadsheets import csv_chunks, parse_employees, write_xlsx
 
 bp = Blueprint("hr", __name__)
-PER_PAGE = 50
 
 
-def _filter() -> hr.RosterFilter:
-    return exports.roster_filter(request.args)
-
-
-def _filtered(course_slug: str):
-    course = learning.get_course(course_slug) or abort(404)
-    now = utcnow()
-    rows = hr.course_roster(course, now)
-    return course, rows, exports.selected_rows(rows, request.args, now), now
+def _filter() -> roster.RosterFilter:
+    return roster.filter_of(request.args)
 
 
 @bp.get("/hr/")
@@ -69,33 +61,37 @@ def index():
 @bp.get("/hr/courses/<course_slug>/")
 @roles_required(HR)
 def course(course_slug: str):
-    course, rows, found, now = _filtered(course_slug)
-    page = int_arg("page", 1)
-    pages = max(1, -(-len(found) // PER_PAGE))
+    """The roster: filtered, sorted and paged in the database, with every status counted."""
+    course = learning.get_course(course_slug) or abort(404)
+    now, wanted = utcnow(), _filter()
+    found = roster.roster_page(course, wanted, now, page=int_arg("page", 1),
+                               per_page=int_arg("per_page", paging.PER_PAGE))
     departments, cohorts = hr.departments_and_cohorts()
-    return render_template("lms/hr/course.html", course=course, counts=hr.counts(rows, now),
-                           rows=found[(page - 1) * PER_PAGE: page * PER_PAGE], total=len(found),
-                           page=page, pages=pages, filters=_filter(), departments=departments,
-                           cohorts=cohorts, statuses=hr.STATUS_LABELS, now=now,
+    return render_template("lms/hr/course.html", course=course, counts=hr.status_counts(course, now),
+                           found=found, rows=found.rows, pager=found.pager, filters=wanted,
+                           departments=departments, cohorts=cohorts, statuses=hr.STATUS_LABELS, now=now,
                            certificate_statuses=list(CertificateStatus),
                            args={k: v for k, v in request.args.items() if k != "page"},
-                           links=activation.links_offered(), mail=activation.mail_configured(),
-                           not_activated=sum(not row.activated for row in found))
+                           links=activation.links_offered(), mail=activation.mail_configured())
 
 
 @bp.get("/hr/courses/<course_slug>/export.<any(csv, xlsx):fmt>")
 @roles_required(HR)
 def export(course_slug: str, fmt: str):
-    course, _rows, found, _now = _filtered(course_slug)
-    data = hr.export_rows(found)
-    name = f"{course.slug}-{utcnow():%Y%m%d}.{fmt}"
+    """Every row the filters select, in the page's order, built in batches as the file is written."""
+    course = learning.get_course(course_slug) or abort(404)
+    now = utcnow()
+    ids = roster.selected_ids(course, _filter(), now)
+    headers = hr.export_headers(course)
+    data = hr.export_rows(roster.rows_in_batches(course, ids, now))
+    name = f"{course.slug}-{now:%Y%m%d}.{fmt}"
     if fmt == "csv":
-        body, mimetype = write_csv(hr.export_headers(course), data), "text/csv; charset=utf-8"
+        body, mimetype = csv_chunks(headers, data, roster.BATCH), "text/csv; charset=utf-8"
     else:
-        body = write_xlsx(course.title, hr.export_headers(course), data)
+        body = write_xlsx(course.title, headers, data)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return audited_download(body, action=f"export.{fmt}", subject=course.slug, actor=load_current_user(),
-                            details={"rows": len(found), "filters": dict(request.args)},
+                            details={"rows": len(ids), "filters": dict(request.args)},
                             mimetype=mimetype, disposition=f'attachment; filename="{name}"')
 
 
@@ -118,8 +114,8 @@ def send_activation_links(course_slug: str):
     """Email a new activation link to everyone the filters select who has not activated yet."""
     if not (activation.links_offered() and activation.mail_configured()):
         abort(404)
-    course, _rows, found, _now = _filtered(course_slug)
-    waiting = [row.user_id for row in found if not row.activated]
+    course = learning.get_course(course_slug) or abort(404)
+    waiting = roster.selected_people(course, _filter(), utcnow(), not_activated=True)
     actor = load_current_user()
     users = [user for user in session.scalars(select(User).where(User.id.in_(waiting))
                                               .order_by(User.employee_no))

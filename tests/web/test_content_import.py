@@ -56,6 +56,23 @@ def test_import_creates_revisions_once(app, runner, courses):
         assert {r.author for r in session.query(ModuleRevision)} == {"李培训"}
 
 
+def test_import_shows_a_bar_on_a_terminal_and_nothing_elsewhere(app, runner, courses, monkeypatch):
+    from lms import progress as progress_module
+
+    quiet = runner.invoke(args=["lms", "import", str(courses)])
+    assert quiet.exit_code == 0 and "importing" not in quiet.output  # tests, CI, cron: no bar
+
+    steps: list[int] = []
+    advance = progress_module._Bar.advance
+    monkeypatch.setattr(progress_module._Bar, "advance", lambda bar, n, line=None: (steps.append(n),
+                                                                                    advance(bar, n, line)))
+    monkeypatch.setattr(progress_module, "is_terminal", lambda: True)
+    shown = runner.invoke(args=["lms", "import", str(courses)])
+    assert shown.exit_code == 0, shown.output
+    assert "importing" in shown.output and "0 new revision(s), 18 unchanged" in shown.output
+    assert steps == [6, 12, 1]  # the modules, the quizzes and scenarios, the enrolments
+
+
 def test_a_changed_module_gets_a_new_revision_and_progress_keeps_the_old(
         app, client, runner, courses, make_user, login):
     runner.invoke(args=["lms", "import", str(courses)])
