@@ -33,8 +33,9 @@ ACCOUNTS = ("trainee", "trainer", "hr", "admin")
 class CopyingRenderer:
     """Renders the first few certificates for real, then hands out copies of them."""
 
-    def __init__(self, keys):
+    def __init__(self, keys, logo=None):
         self.keys = keys
+        self.logo = logo
         self.pdfs: list[bytes] = []
 
     def submit(self, jobs):
@@ -44,7 +45,7 @@ class CopyingRenderer:
             out = []
             for snapshot, template in jobs:
                 if len(self.pdfs) < REAL_CERTIFICATES:
-                    self.pdfs += render_batch([snapshot], self.keys, template)
+                    self.pdfs += render_batch([snapshot], self.keys, template, self.logo)
                     out.append(self.pdfs[-1])
                 else:  # a trailing comment keeps the stored SHA-256 unique, as the table asks
                     pdf = self.pdfs[len(out) % len(self.pdfs)]
@@ -54,8 +55,8 @@ class CopyingRenderer:
 
 
 @contextmanager
-def copying_renderer(_certificates: int, keys) -> Iterator[CopyingRenderer]:
-    yield CopyingRenderer(keys)
+def copying_renderer(_certificates: int, keys, logo=None) -> Iterator[CopyingRenderer]:
+    yield CopyingRenderer(keys, logo)
 
 
 def open_everything() -> None:
