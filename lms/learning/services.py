@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..accounts.models import TRAINEE, User, UserRole
@@ -76,15 +76,26 @@ def _enrol_new_trainee(user: User, **_: object) -> None:
     enrol_in_default_courses(user)
 
 
+#: Statements every trainee page runs, built once (see ``accounts.identity._USER_WITH_ROLES``).
+_CURRENT_ENROLMENT = (
+    select(Enrolment)
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"),
+           Enrolment.is_archived.is_(False))
+    .options(joinedload(Enrolment.progress)))
+_OPEN_ENROLMENTS = (
+    select(Enrolment)
+    .join(Enrolment.course)
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.is_archived.is_(False),
+           Course.is_archived.is_(False))
+    .options(contains_eager(Enrolment.course), joinedload(Enrolment.progress)))
+_COURSE_BY_SLUG = select(Course).where(Course.slug == bindparam("slug"), Course.is_archived.is_(False))
+
+
 def current_enrolment(user: User, course: Course) -> Enrolment | None:
     """The user's enrolment in ``course`` that is not archived, with its reading progress (one
     query)."""
-    return session.execute(
-        select(Enrolment)
-        .where(Enrolment.user_id == user.id, Enrolment.course_id == course.id,
-               Enrolment.is_archived.is_(False))
-        .options(joinedload(Enrolment.progress))
-    ).unique().scalar_one_or_none()
+    return session.execute(_CURRENT_ENROLMENT, {"user_id": user.id, "course_id": course.id}
+                           ).unique().scalar_one_or_none()
 
 
 # --- where a trainee stands ------------------------------------------------------------------
@@ -241,13 +252,7 @@ def activity_blocked_by(status: CourseStatus, slug: str) -> ModuleInfo | None:
 
 def dashboard(user: User) -> list[CourseStatus]:
     """Every course assigned to ``user``: overdue first, then by due date."""
-    enrolments = session.execute(
-        select(Enrolment)
-        .join(Enrolment.course)
-        .where(Enrolment.user_id == user.id, Enrolment.is_archived.is_(False),
-               Course.is_archived.is_(False))
-        .options(contains_eager(Enrolment.course), joinedload(Enrolment.progress))
-    ).unique().scalars().all()
+    enrolments = session.execute(_OPEN_ENROLMENTS, {"user_id": user.id}).unique().scalars().all()
     statuses = [course_status(e.course, e) for e in enrolments]
     far_future = datetime.max.replace(tzinfo=utcnow().tzinfo)
     return sorted(statuses, key=lambda s: (s.is_complete, not s.is_overdue,
@@ -260,7 +265,7 @@ def all_courses() -> list[Course]:
 
 
 def get_course(slug: str) -> Course | None:
-    return session.scalar(select(Course).where(Course.slug == slug, Course.is_archived.is_(False)))
+    return session.scalar(_COURSE_BY_SLUG, {"slug": slug})
 
 
 def find_module(course: Course, slug: str) -> ModuleInfo | None:
