@@ -2,11 +2,15 @@
 
 These machines are shared and noisy, so absolute numbers mean little; ratios taken in the same
 process, interleaved, are what to compare between changes. In process (Flask test client), without a
-server: `python benchmarks/pages.py`. Under gunicorn and Locust: `make bench` (benchmarks/run.py).
+server: `python benchmarks/pages.py` (the shipped course, one trainee), or
+`python benchmarks/pages.py --site FOLDER` against a bench site benchmarks/site.py built (signed in
+as D00001; also prints each page's SQL statements and the CPU time per request, which other work on
+the machine disturbs less than wall time). Under gunicorn and Locust: `make bench` (benchmarks/run.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import sys
@@ -61,7 +65,53 @@ def rate(client, path: str) -> float:
     return REQUESTS / (time.perf_counter() - started)
 
 
+def on_site(folder: str) -> None:
+    """The trainee pages against a built bench site: statements, CPU ms per request, × trivial."""
+    from sqlalchemy import event
+
+    from lms.extensions import db
+
+    os.environ["LMS_INSTANCE_PATH"] = folder
+    app = create_app({"WTF_CSRF_ENABLED": False})
+
+    @app.get("/bench/trivial")
+    def trivial():
+        return "ok"
+
+    statements: list[str] = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    client = app.test_client()
+    assert client.post("/login", data={"username": "d00001", "password": "bench-password"}).status_code == 302
+    paths = {"trivial route": "/bench/trivial", "module page": MODULE,
+             "course page": "/courses/credit-card-collection/", "dashboard": "/"}
+    cpu: dict[str, list[float]] = {name: [] for name in paths}
+    counted = {}
+    for name, path in paths.items():
+        client.get(path)  # the course's structure and the module's text are cached from here on
+        statements.clear()
+        assert client.get(path).status_code == 200, path
+        counted[name] = len(statements)
+    for _ in range(ROUNDS):
+        for name, path in paths.items():
+            started = time.process_time()
+            for _ in range(REQUESTS // 2):
+                client.get(path)
+            cpu[name].append((time.process_time() - started) / (REQUESTS // 2))
+    baseline = statistics.median(cpu["trivial route"])
+    print(f"{'page':<16} {'statements':>10} {'CPU ms':>8} {'× trivial':>10}")
+    for name, values in cpu.items():
+        median = statistics.median(values)
+        print(f"{name:<16} {counted[name]:10d} {1000 * median:8.2f} {baseline / median:10.2f}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", help="a bench site's folder (benchmarks/site.py)")
+    args = parser.parse_args()
+    if args.site:
+        on_site(args.site)
+        return
     with tempfile.TemporaryDirectory() as folder:
         app = build_app(folder)
         client = app.test_client()

@@ -15,6 +15,7 @@ from .database import UNAVAILABLE
 from .extension import LMS
 from .headers import apply_security_headers
 from .logs import init_request_ids
+from .sessions import SessionInterface
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
+    app.session_interface = SessionInterface()
     LMS(app)
     _trust_proxies(app, app.config["LMS_TRUSTED_PROXIES"])
     init_request_ids(app)

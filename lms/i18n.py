@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from babel import Locale
 from flask import current_app, g, has_request_context, session
 from flask_babel import get_locale
@@ -37,13 +39,18 @@ def current_locale() -> str:
     locale = get_locale()
     if locale is None:
         return current_app.config["LMS_LOCALE"]
-    names = available_locales()
+    return _configured_name(locale.language, locale.territory, tuple(available_locales()),
+                            current_app.config["LMS_LOCALE"])
+
+
+@functools.lru_cache(maxsize=64)
+def _configured_name(language: str, territory: str | None, names: tuple[str, ...], default: str) -> str:
+    """The configured locale name that matches a language (and territory); every page asks."""
     for name in names:
         candidate = Locale.parse(name)
-        if (candidate.language, candidate.territory) == (locale.language, locale.territory):
+        if (candidate.language, candidate.territory) == (language, territory):
             return name
-    return next((n for n in names if Locale.parse(n).language == locale.language),
-                current_app.config["LMS_LOCALE"])
+    return next((n for n in names if Locale.parse(n).language == language), default)
 
 
 def html_lang() -> str:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 import flask_login
 from flask import current_app, g
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from .. import fields
 from ..db import session
@@ -109,15 +110,23 @@ def load_current_user() -> User | None:
     return user
 
 
+#: Every request's user: one query by primary key, roles joined (every page asks for them). Built
+#: once, as the other statements of every page are: SQLAlchemy then neither rebuilds the
+#: statement nor recomputes its cache key per request.
+_USER_WITH_ROLES = (select(User).where(User.id == bindparam("user_id"))
+                    .options(joinedload(User.role_rows)))
+
+
 @login_manager.user_loader
 def _load_local_user(session_id: str) -> User | None:
     """The user of a session cookie: its id and session version (``User.get_id``) must match an
     active user; a cookie from before sign-out or a password or role change no longer does."""
     user_id, _, version = session_id.partition(":")
     try:
-        user = session.get(User, int(user_id))
+        wanted = int(user_id)
     except ValueError:
         return None
+    user = session.execute(_USER_WITH_ROLES, {"user_id": wanted}).unique().scalar_one_or_none()
     if user is None or not user.is_active or version != str(user.session_version):
         return None
     return user

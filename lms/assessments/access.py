@@ -35,6 +35,8 @@ class ActivityLocked(Forbidden):
 
 def require_open(course: Course, enrolment: Enrolment, slug: str) -> None:
     """403 with the reason unless activity ``slug`` is open for ``enrolment`` now."""
+    if not course.is_sequential:
+        return  # nothing is held back (activity_blocked_by): no need to read where the trainee is
     blocker = learning.activity_blocked_by(
         learning.course_status(course, enrolment, with_activities=False), slug)
     if blocker is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, Float, Integer, Text, case, cast, literal, null, select, union_all
+from sqlalchemy import Boolean, Float, Integer, Text, bindparam, case, cast, literal, null, select, union_all
 
 from ..db import session
 from ..learning.models import Course, Enrolment
@@ -72,7 +72,8 @@ class Row:
     body: str | None = None  # a summary's text
 
 
-def trainee_rows(enrolment_id: int) -> list[Row]:
+def _trainee_rows_statement():
+    enrolment_id = bindparam("enrolment_id")
     attempts = select(literal("attempt").label("kind"), QuizAttempt.activity_id, QuizAttempt.state,
                       QuizAttempt.score, QuizAttempt.is_passed, cast(null(), Text).label("body")
                       ).where(QuizAttempt.enrolment_id == enrolment_id)
@@ -83,7 +84,15 @@ def trainee_rows(enrolment_id: int) -> list[Row]:
     summary = select(literal("summary"), cast(null(), Integer), TrainingSummary.status, cast(null(), Float),
                      cast(null(), Boolean), TrainingSummary.body
                      ).where(TrainingSummary.enrolment_id == enrolment_id)
-    return [Row(*row) for row in session.execute(union_all(attempts, plays, summary))]
+    return union_all(attempts, plays, summary)
+
+
+#: Built once (see ``accounts.identity._USER_WITH_ROLES``): every trainee page runs it.
+_TRAINEE_ROWS = _trainee_rows_statement()
+
+
+def trainee_rows(enrolment_id: int) -> list[Row]:
+    return [Row(*row) for row in session.execute(_TRAINEE_ROWS, {"enrolment_id": enrolment_id})]
 
 
 def activity_state(kind: str, rows: list[Row]) -> tuple[str, float | None]:

@@ -93,9 +93,21 @@ class Settings:
                    shuffle_answers=data.get("shuffle_answers", True))
 
 
+#: Parsed questions kept per process, by revision id and checksum (see ``scenarios.spec_of``).
+_questions: dict[tuple[int, str], tuple[Question, ...]] = {}
+MAX_QUESTION_SETS = 256
+
+
 def questions_of(revision: ActivityRevision) -> list[Question]:
     """The revision's questions (immutable, so parsed once per revision)."""
-    return [Question.from_json(data) for data in revision.data["questions"]]
+    key = (revision.id, revision.sha256)
+    found = _questions.get(key)
+    if found is None:
+        found = tuple(Question.from_json(data) for data in revision.data["questions"])
+        if len(_questions) >= MAX_QUESTION_SETS:
+            _questions.clear()
+        _questions[key] = found
+    return list(found)
 
 
 def question_html(revision: ActivityRevision, key: str) -> dict[str, Any]:
@@ -377,7 +389,7 @@ def submit(attempt: QuizAttempt, now: datetime) -> bool:
     if claimed.rowcount != 1:
         session.refresh(attempt)
         return False
-    session.refresh(attempt)
+    session.refresh(attempt, ["open_key", "submitted_at"])  # what the claim changed, nothing else
     _grade(attempt, now)
     return True
 

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import random
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -22,14 +21,23 @@ class StaleChoice(Exception):
     """A choice for a step the play is no longer at (a second tab, a double click)."""
 
 
-@lru_cache(maxsize=128)
-def _spec(revision_id: int, source: str, slug: str) -> engine.ScenarioSpec:
-    return engine.parse_scenario(source, f"{slug}{engine.SUFFIX}", slug)
+#: Parsed scenarios kept per process, by revision id and checksum (another database's revision
+#: of the same id is another key); the source is read only to parse it.
+_specs: dict[tuple[int, str], engine.ScenarioSpec] = {}
+MAX_SPECS = 128
 
 
 def spec_of(revision: ActivityRevision) -> engine.ScenarioSpec:
     """The scenario of a revision (immutable, so parsed once per revision)."""
-    return _spec(revision.id, revision.source, revision.activity.slug)
+    key = (revision.id, revision.sha256)
+    found = _specs.get(key)
+    if found is None:
+        slug = revision.activity.slug
+        found = engine.parse_scenario(revision.source, f"{slug}{engine.SUFFIX}", slug)
+        if len(_specs) >= MAX_SPECS:
+            _specs.clear()
+        _specs[key] = found
+    return found
 
 
 def state_of(play: ScenarioPlay) -> engine.PlayState:

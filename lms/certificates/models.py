@@ -105,7 +105,7 @@ class Certificate(Base):
     #: what the PDF says (holder, course, hours, score, dates, verify URL), frozen at issue
     snapshot: Mapped[dict[str, Any]] = mapped_column()
     #: the revisions the trainee was trained on: {"modules": {slug: sha256}, "activities": {…}}
-    course_versions: Mapped[dict[str, Any]] = mapped_column()
+    course_versions: Mapped[dict[str, Any]] = mapped_column(deferred=True)  # read on one certificate's pages
     score: Mapped[float | None]
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import fields
@@ -126,11 +126,15 @@ def issue_subject(enrolment: Enrolment) -> str:
     return f"{enrolment.user.employee_no or enrolment.user.username}/{enrolment.course.slug}"
 
 
+#: Built once: the course page and the dashboard run it on every view.
+_CURRENT_CERTIFICATE = (select(Certificate).where(Certificate.enrolment_id == bindparam("enrolment_id"),
+                                                  Certificate.superseded_by_id.is_(None))
+                        .order_by(Certificate.id.desc()).limit(1))
+
+
 def current_certificate(enrolment: Enrolment) -> Certificate | None:
     """The enrolment's certificate that is not superseded (it may be revoked or expired)."""
-    return session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id,
-                                                    Certificate.superseded_by_id.is_(None))
-                          .order_by(Certificate.id.desc()).limit(1))
+    return session.scalar(_CURRENT_CERTIFICATE, {"enrolment_id": enrolment.id})
 
 
 def met_requirements(enrolment: Enrolment) -> learning.CourseStatus | None:
@@ -521,10 +525,14 @@ def start_refreshers(certificates: list[Certificate], actor: User | None = None,
     return started
 
 
+#: Built once: the dashboard runs it on every view.
+_PAST_CERTIFICATES = (
+    select(Certificate).join(Enrolment, Certificate.enrolment_id == Enrolment.id)
+    .where(Certificate.user_id == bindparam("user_id"))
+    .where((Enrolment.is_archived.is_(True)) | (Certificate.superseded_by_id.is_not(None)))
+    .order_by(Certificate.issued_at.desc()))
+
+
 def past_certificates(user: User) -> list[Certificate]:
     """The user's certificates of earlier cycles and replaced ones, newest first."""
-    return list(session.scalars(
-        select(Certificate).join(Enrolment, Certificate.enrolment_id == Enrolment.id)
-        .where(Certificate.user_id == user.id)
-        .where((Enrolment.is_archived.is_(True)) | (Certificate.superseded_by_id.is_not(None)))
-        .order_by(Certificate.issued_at.desc())))
+    return list(session.scalars(_PAST_CERTIFICATES, {"user_id": user.id}))

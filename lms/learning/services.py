@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..accounts.models import TRAINEE, User, UserRole
 from ..assessments.progress import ActivityStatus, activity_statuses
@@ -15,6 +15,7 @@ from ..signals import enrolled, progress_changed, roles_changed
 from ..statuses import COMPLETED, IN_PROGRESS, LOCKED, NOT_STARTED
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from .reading import ModuleRead, ModuleTime, ReadingTime, reading_time
+from .structure import ModuleInfo, structure
 
 #: Grace added to the time since the last report, for clocks and network delays.
 REPORT_SLACK_SECONDS = 5
@@ -75,13 +76,26 @@ def _enrol_new_trainee(user: User, **_: object) -> None:
     enrol_in_default_courses(user)
 
 
+#: Statements every trainee page runs, built once (see ``accounts.identity._USER_WITH_ROLES``).
+_CURRENT_ENROLMENT = (
+    select(Enrolment)
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"),
+           Enrolment.is_archived.is_(False))
+    .options(joinedload(Enrolment.progress)))
+_OPEN_ENROLMENTS = (
+    select(Enrolment)
+    .join(Enrolment.course)
+    .where(Enrolment.user_id == bindparam("user_id"), Enrolment.is_archived.is_(False),
+           Course.is_archived.is_(False))
+    .options(contains_eager(Enrolment.course), joinedload(Enrolment.progress)))
+_COURSE_BY_SLUG = select(Course).where(Course.slug == bindparam("slug"), Course.is_archived.is_(False))
+
+
 def current_enrolment(user: User, course: Course) -> Enrolment | None:
-    return session.scalar(
-        select(Enrolment)
-        .where(Enrolment.user_id == user.id, Enrolment.course_id == course.id,
-               Enrolment.is_archived.is_(False))
-        .options(selectinload(Enrolment.progress))
-    )
+    """The user's enrolment in ``course`` that is not archived, with its reading progress (one
+    query)."""
+    return session.execute(_CURRENT_ENROLMENT, {"user_id": user.id, "course_id": course.id}
+                           ).unique().scalar_one_or_none()
 
 
 # --- where a trainee stands ------------------------------------------------------------------
@@ -97,7 +111,7 @@ def percent_complete(done: int, total: int) -> int:
 
 @dataclass(frozen=True)
 class ModuleStatus:
-    module: Module
+    module: ModuleInfo
     state: str
     progress: ModuleProgress | None
 
@@ -115,7 +129,7 @@ class CourseStatus:
     #: the trainee's state in each activity (quizzes, case studies, scenarios, the summary)
     activities: dict[str, ActivityStatus] = field(default_factory=dict)
 
-    def activities_of(self, module: Module) -> list[ActivityStatus]:
+    def activities_of(self, module: Module | ModuleInfo) -> list[ActivityStatus]:
         revision = module.current_revision
         return [self.activities[slug] for slug in (revision.activities if revision else ())
                 if slug in self.activities]
@@ -180,10 +194,10 @@ class CourseStatus:
         """The trainee's recorded engaged time per module and in total, and the hours credited."""
         return course_reading(self.course, [(s.module, s.progress) for s in self.modules])
 
-    def status_of(self, module: Module) -> ModuleStatus:
+    def status_of(self, module: Module | ModuleInfo) -> ModuleStatus:
         return next(s for s in self.modules if s.module.id == module.id)
 
-    def neighbours(self, module: Module) -> tuple[ModuleStatus | None, ModuleStatus | None]:
+    def neighbours(self, module: Module | ModuleInfo) -> tuple[ModuleStatus | None, ModuleStatus | None]:
         index = next(i for i, s in enumerate(self.modules) if s.module.id == module.id)
         previous = self.modules[index - 1] if index > 0 else None
         following = self.modules[index + 1] if index + 1 < len(self.modules) else None
@@ -192,9 +206,11 @@ class CourseStatus:
 
 def course_status(course: Course, enrolment: Enrolment | None,
                   with_activities: bool = True) -> CourseStatus:
+    """Where ``enrolment`` (None: staff looking around) stands in each active module of ``course``
+    (as the course's cached structure has them) and in each activity."""
     progress = {p.module_id: p for p in enrolment.progress} if enrolment is not None else {}
     statuses, blocked = [], False
-    for module in course.active_modules:
+    for module in structure(course).modules:
         row = progress.get(module.id)
         if row is not None and row.is_complete:
             state = COMPLETED
@@ -215,7 +231,7 @@ def module_of(status: CourseStatus, slug: str) -> ModuleStatus | None:
                  and slug in s.module.current_revision.activities), None)
 
 
-def activity_blocked_by(status: CourseStatus, slug: str) -> Module | None:
+def activity_blocked_by(status: CourseStatus, slug: str) -> ModuleInfo | None:
     """Whether activity ``slug`` is open for the enrolment of ``status``: None when it is, else
     the module to complete first.
 
@@ -236,14 +252,7 @@ def activity_blocked_by(status: CourseStatus, slug: str) -> Module | None:
 
 def dashboard(user: User) -> list[CourseStatus]:
     """Every course assigned to ``user``: overdue first, then by due date."""
-    enrolments = session.scalars(
-        select(Enrolment)
-        .join(Enrolment.course)
-        .where(Enrolment.user_id == user.id, Enrolment.is_archived.is_(False),
-               Course.is_archived.is_(False))
-        .options(selectinload(Enrolment.progress),
-                 selectinload(Enrolment.course).selectinload(Course.modules))
-    ).all()
+    enrolments = session.execute(_OPEN_ENROLMENTS, {"user_id": user.id}).unique().scalars().all()
     statuses = [course_status(e.course, e) for e in enrolments]
     far_future = datetime.max.replace(tzinfo=utcnow().tzinfo)
     return sorted(statuses, key=lambda s: (s.is_complete, not s.is_overdue,
@@ -256,24 +265,23 @@ def all_courses() -> list[Course]:
 
 
 def get_course(slug: str) -> Course | None:
-    return session.scalar(
-        select(Course).where(Course.slug == slug, Course.is_archived.is_(False))
-        .options(selectinload(Course.modules))
-    )
+    return session.scalar(_COURSE_BY_SLUG, {"slug": slug})
 
 
-def find_module(course: Course, slug: str) -> Module | None:
-    return next((m for m in course.active_modules if m.slug == slug), None)
+def find_module(course: Course, slug: str) -> ModuleInfo | None:
+    """The active module ``slug`` of ``course``, from its cached structure."""
+    return next((m for m in structure(course).modules if m.slug == slug), None)
 
 
 # --- reading ---------------------------------------------------------------------------------
 
-def open_module(enrolment: Enrolment, module: Module, now: datetime | None = None) -> ModuleProgress:
+def open_module(enrolment: Enrolment, module: Module | ModuleInfo,
+                now: datetime | None = None) -> ModuleProgress:
     """Record that the trainee has ``module`` open now (the progress beacon's visit)."""
     return _visit(enrolment, module, now or utcnow())[0]
 
 
-def _visit(enrolment: Enrolment, module: Module, now: datetime) -> tuple[ModuleProgress, bool]:
+def _visit(enrolment: Enrolment, module: Module | ModuleInfo, now: datetime) -> tuple[ModuleProgress, bool]:
     """The progress row, created once however many tabs report at the same moment (and whether
     this call created it), locked so that the reports of two tabs count one after the other."""
     created = insert_missing(ModuleProgress, {
@@ -287,7 +295,7 @@ def _visit(enrolment: Enrolment, module: Module, now: datetime) -> tuple[ModuleP
     return row, created
 
 
-def record_reading(enrolment: Enrolment, module: Module, seconds: int, reached_end: bool,
+def record_reading(enrolment: Enrolment, module: Module | ModuleInfo, seconds: int, reached_end: bool,
                    revision_id: int | None = None, now: datetime | None = None) -> ModuleProgress:
     """Add the engaged reading time the browser reports, remember when the end was reached, and
     complete the module once both hold: the end reached and the module's minimum time spent.
@@ -318,17 +326,21 @@ def record_reading(enrolment: Enrolment, module: Module, seconds: int, reached_e
     return row
 
 
-def module_time(course: Course, row: ModuleProgress | None, module: Module | None = None) -> ModuleTime:
+def module_time(course: Course, row: ModuleProgress | None,
+                module: Module | ModuleInfo | None = None) -> ModuleTime:
     """The engaged time ``row`` records and the minimum its module asks for (of the revision read,
     or the module's current one before it is opened)."""
     return course_reading(course, [(module or row.module, row)]).modules[0]
 
 
-def course_reading(course: Course, rows: list[tuple[Module, ModuleProgress | None]]) -> ReadingTime:
-    """The recorded engaged time of these modules, and the hours it credits."""
+def course_reading(course: Course,
+                   rows: list[tuple[Module | ModuleInfo, ModuleProgress | None]]) -> ReadingTime:
+    """The recorded engaged time of these modules (by the revision each was read in), and the
+    hours it credits."""
     reads = []
     for module, row in rows:
-        revision = row.revision if row is not None and row.revision is not None else module.current_revision
+        read_current = row is None or row.revision_id in (None, module.current_revision_id)
+        revision = module.current_revision if read_current else row.revision
         reads.append(ModuleRead(module.slug, revision.title, revision.minutes,
                                 row.seconds_spent if row is not None else 0))
     return reading_time(course.hours, course.settings, reads)

@@ -18,6 +18,8 @@ from ..db import session
 
 #: Versions kept per process: a few courses, each with its current and maybe previous version.
 MAX_ENTRIES = 64
+#: Module texts kept per process (a few courses' modules, each maybe in two versions).
+MAX_HTML = 256
 
 
 @dataclass(frozen=True)
@@ -29,13 +31,45 @@ class ActivityInfo:
 
 
 @dataclass(frozen=True)
+class RevisionInfo:
+    """What the trainee's pages show of a module revision (its text aside: :func:`revision_html`)."""
+
+    id: int
+    title: str
+    summary: str
+    minutes: int
+    objectives: tuple[str, ...]
+    activities: tuple[str, ...]
+    sha256: str
+
+
+@dataclass(frozen=True)
 class ModuleInfo:
+    """An active module and its current revision, read as a :class:`~lms.learning.models.Module`
+    is (``slug``, ``position``, ``current_revision``…) by the pages and services that show it."""
+
     id: int
     slug: str
-    revision_id: int | None
-    title: str
-    minutes: int
-    activities: tuple[str, ...]
+    position: int
+    current_revision: RevisionInfo | None
+
+    @property
+    def current_revision_id(self) -> int | None:
+        return self.current_revision.id if self.current_revision is not None else None
+
+    revision_id = current_revision_id
+
+    @property
+    def title(self) -> str:
+        return self.current_revision.title if self.current_revision is not None else self.slug
+
+    @property
+    def minutes(self) -> int:
+        return self.current_revision.minutes if self.current_revision is not None else 0
+
+    @property
+    def activities(self) -> tuple[str, ...]:
+        return self.current_revision.activities if self.current_revision is not None else ()
 
 
 @dataclass(frozen=True)
@@ -80,8 +114,9 @@ def load(course_id: int) -> Structure:
     from .models import Module, ModuleRevision
 
     modules = session.execute(
-        select(Module.id, Module.slug, Module.current_revision_id, ModuleRevision.title,
-               ModuleRevision.minutes, ModuleRevision.activities)
+        select(Module.id, Module.slug, Module.position, ModuleRevision.id, ModuleRevision.title,
+               ModuleRevision.summary, ModuleRevision.minutes, ModuleRevision.objectives,
+               ModuleRevision.activities, ModuleRevision.sha256)
         .join(ModuleRevision, Module.current_revision_id == ModuleRevision.id, isouter=True)
         .where(Module.course_id == course_id, Module.is_archived.is_(False))
         .order_by(Module.position)).all()
@@ -92,6 +127,28 @@ def load(course_id: int) -> Structure:
     found = {slug: ActivityInfo(id, slug, kind, title or slug) for id, slug, kind, title in activities}
     found[SUMMARY_SLUG] = ActivityInfo(0, SUMMARY_SLUG, "summary", "")
     return Structure(
-        tuple(ModuleInfo(id, slug, revision_id, title or slug, minutes or 0, tuple(listed or ()))
-              for id, slug, revision_id, title, minutes, listed in modules),
+        tuple(ModuleInfo(id, slug, position, None if revision_id is None else RevisionInfo(
+            revision_id, title or slug, summary or "", minutes or 0, tuple(objectives or ()),
+            tuple(listed or ()), sha256))
+            for id, slug, position, revision_id, title, summary, minutes, objectives, listed, sha256
+            in modules),
         found)
+
+
+_html: dict[tuple[int, str], str] = {}
+
+
+def revision_html(revision: RevisionInfo) -> str:
+    """The rendered text of a module revision: immutable, so kept per process once read (by id
+    and checksum, so that another database's revision of the same id is never taken for it)."""
+    from .models import ModuleRevision
+
+    key = (revision.id, revision.sha256)
+    found = _html.get(key)
+    if found is None:
+        found = session.scalar(select(ModuleRevision.html).where(ModuleRevision.id == revision.id)) or ""
+        with _lock:
+            if len(_html) >= MAX_HTML:
+                _html.clear()
+            _html[key] = found
+    return found

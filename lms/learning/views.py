@@ -26,6 +26,7 @@ from ..reminders.services import due_notices
 from . import services
 from .forms import ReadingReportForm
 from .models import Course, CourseAsset
+from .structure import revision_html
 
 bp = Blueprint("learning", __name__)
 
@@ -86,6 +87,7 @@ def module(course_slug: str, module_slug: str):
     previous, following = status.neighbours(module)
     return render_template("lms/learning/module.html", course=course, status=status,
                            module=module, revision=module.current_revision,
+                           html=revision_html(module.current_revision) if module.current_revision else "",
                            module_status=module_status, previous=previous, following=following,
                            reading=reading)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask, after_this_request, current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -99,14 +99,18 @@ def _essay_graded(attempt: QuizAttempt, **_: object) -> None:
 
 # --- the trainee's notices -------------------------------------------------------------------
 
+#: Built once: the dashboard runs it on every view.
+_OPEN_NOTICES = (
+    select(Notice).join(Notice.enrolment).join(Enrolment.course)
+    .where(Notice.user_id == bindparam("user_id"), Notice.opened_at.is_(None),
+           Notice.dismissed_at.is_(None), Enrolment.is_archived.is_(False), Course.is_archived.is_(False))
+    .options(contains_eager(Notice.enrolment).contains_eager(Enrolment.course))
+    .order_by(Notice.created_at.desc(), Notice.id.desc()))
+
+
 def open_notices(user: User) -> list[Notice]:
     """The user's notices not yet opened or dismissed, newest first (none of archived cycles)."""
-    return list(session.scalars(
-        select(Notice).join(Notice.enrolment).join(Enrolment.course)
-        .where(Notice.user_id == user.id, Notice.opened_at.is_(None), Notice.dismissed_at.is_(None),
-               Enrolment.is_archived.is_(False), Course.is_archived.is_(False))
-        .options(contains_eager(Notice.enrolment).contains_eager(Enrolment.course))
-        .order_by(Notice.created_at.desc(), Notice.id.desc())))
+    return list(session.scalars(_OPEN_NOTICES, {"user_id": user.id}))
 
 
 def mark_opened(notice: Notice, now: datetime) -> None:

@@ -1,0 +1,43 @@
+"""The trainee's busiest pages run a fixed, small number of SQL statements: not more as the
+trainee completes modules, nor as other trainees work through the course."""
+
+from __future__ import annotations
+
+from tests.conftest import COURSE, complete_modules
+
+MODULE_PAGE = f"/courses/{COURSE}/overview-and-process"
+COURSE_PAGE = f"/courses/{COURSE}/"
+DASHBOARD = "/"
+#: At most (SQLite counts its BEGIN; PostgreSQL begins without a statement): the user with roles,
+#: the course, the enrolment with its reading progress, the trainee's attempts, plays and summary;
+#: the course page adds the current certificate, the dashboard the notices and past certificates.
+LIMITS = {MODULE_PAGE: 5, COURSE_PAGE: 6, DASHBOARD: 7}
+
+
+def counts(count_queries) -> dict[str, int]:
+    return {path: count_queries(path) for path in LIMITS}
+
+
+def test_trainee_pages_run_a_fixed_number_of_queries(app, client, count_queries, shipped_course,
+                                                     make_user, login):
+    trainee = make_user("trainee")
+    login(trainee)
+    counts(count_queries)  # the course's structure and the module's text are cached from here on
+    fresh = counts(count_queries)
+    assert all(fresh[path] <= limit for path, limit in LIMITS.items()), fresh
+
+    complete_modules(app, trainee.id, COURSE, 3)
+    for number in range(5):
+        other = make_user("trainee")
+        complete_modules(app, other.id, COURSE, number + 1)
+    assert counts(count_queries) == fresh
+
+
+def test_the_module_page_still_shows_what_was_published(app, client, shipped_course, make_user, login):
+    """The module's text and title come from caches kept per revision; the page shows them."""
+    login(make_user("trainee"))
+    first = client.get(MODULE_PAGE).get_data(as_text=True)
+    again = client.get(MODULE_PAGE).get_data(as_text=True)
+    assert "催收概述与流程" in first and "什么是信用卡催收" in first  # the title; the text
+    assert first.count("module__content") == again.count("module__content") == 1
+    assert len(first) > 2000
