@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from lms.assessments import statistics
 from lms.assessments.grading import is_scored
-from lms.assessments.models import CASE, QUIZ, Activity, AttemptResponse
+from lms.assessments.models import CASE, QUIZ, Activity, ActivityRevision, AttemptResponse, QuizAttempt
 from lms.assessments.quizzes import Settings, questions_of
 from lms.assessments.statistics import AttemptMarks, ItemInfo, QuizStatistics, activity_report
 from lms.db import session
-from lms.learning.models import Course
+from lms.learning.models import Course, Enrolment
 from lms.reports import summaries
 from lms.reports.summaries import cohort_report
 
@@ -143,6 +143,28 @@ def test_counted_in_the_database_as_computed_from_every_answer(app, runner, ship
                 _assert_same(_from_every_answer(activity, all_attempts), found, activity.slug)
                 drawn_seen += bool(found.questions and found.attempts > 1)
         assert drawn_seen and sum(bool(a.current_revision) for a in quizzes) >= 5
+        shipped = session.scalar(select(Course).where(Course.slug == COURSE))
+        summaries._results.clear()
+        hardest = [(q["quiz"], q["answers"], q["right"]) for q in cohort_report(shipped)["hardest"]]
+        assert hardest and hardest == _hardest_from_every_answer(shipped)
+
+
+def _hardest_from_every_answer(shipped: Course) -> list[tuple[str, int, int]]:
+    """The report's hardest questions as counted from every graded answer of the open enrolments."""
+    answered: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for revision_id, key, fraction in session.execute(
+            select(QuizAttempt.revision_id, AttemptResponse.question_key, AttemptResponse.fraction)
+            .join(AttemptResponse, AttemptResponse.attempt_id == QuizAttempt.id)
+            .join(Enrolment, Enrolment.id == QuizAttempt.enrolment_id)
+            .where(Enrolment.course_id == shipped.id, Enrolment.is_archived.is_(False),
+                   QuizAttempt.state == "graded", AttemptResponse.fraction.is_not(None))):
+        answered[revision_id, key][0] += 1
+        answered[revision_id, key][1] += fraction >= 0.999
+    groups = sorted((revision_id, key, count, right) for (revision_id, key), (count, right)
+                    in answered.items() if count >= 3)
+    groups = sorted(groups, key=lambda g: (g[3] / g[2], -g[2]))[:10]
+    return [(session.get(ActivityRevision, revision_id).title, count, round(100 * right / count))
+            for revision_id, _key, count, right in groups]
 
 
 def test_the_hardest_questions_by_their_share_of_right_answers(app, course):  # noqa: F811
