@@ -575,7 +575,7 @@ def activity_report(activity: Activity, *, all_attempts: bool = False,
         return Report(activity, None, all_attempts)
     if activity.kind == "scenario":
         return Report(activity, revision, all_attempts,
-                      scenario=scenario_statistics(*load_plays(activity, revision, all_attempts)))
+                      scenario=load_scenario_statistics(activity, revision, all_attempts))
     return Report(activity, revision, all_attempts,
                   quiz=load_quiz_statistics(activity, revision, all_attempts))
 
@@ -691,8 +691,26 @@ def load_tallies(counted: Select, unscored: Collection[str], *, drawn: bool) -> 
                    {position: listed(counter) for position, counter in by_position.items()}, responses)
 
 
-#: a report or the trainer's page asked again before another attempt is graded costs one query
+#: a report or the trainer's page asked again before another attempt is graded (play finished)
+#: costs one query
 _cache = LatestCache()
+
+
+def load_scenario_statistics(activity: Activity, revision: ActivityRevision,
+                             all_attempts: bool) -> ScenarioStatistics:
+    """The statistics of the finished plays of ``revision``, kept per revision until another play
+    of the activity finishes (``lms.memo``; a finished play's choices do not change): asking again
+    costs one query."""
+    finished = (ScenarioPlay.activity_id == activity.id, ScenarioPlay.finished_at.is_not(None))
+    version = tuple(session.execute(select(func.count(), func.max(ScenarioPlay.finished_at),
+                                           func.max(ScenarioPlay.id)).where(*finished)).one())
+    subject = (revision.id, revision.created_at, all_attempts)
+    found = _cache.get(subject, version)
+    if found is not None:
+        return found
+    statistics = scenario_statistics(*load_plays(activity, revision, all_attempts))
+    _cache.put(subject, version, statistics)
+    return statistics
 
 
 def load_plays(activity: Activity, revision: ActivityRevision,

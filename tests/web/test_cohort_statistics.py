@@ -88,6 +88,25 @@ def test_the_statistics_follow_a_newly_graded_attempt(app, course):  # noqa: F81
         assert cohort_report(session.scalar(big))["scored"] == 13
 
 
+def test_the_simulation_statistics_are_kept_until_another_play_finishes(app, course):  # noqa: F811
+    scenario = select(Activity).where(Activity.slug == "mini-scenario")
+
+    def plays(afresh: bool) -> tuple[int, int]:
+        if afresh:
+            statistics._cache.clear()
+        with counted_queries(app) as statements, app.app_context():
+            found = activity_report(session.scalar(scenario)).scenario.plays
+        return found, len(statements)
+
+    populate(app, 1, 13)
+    (first, counted), (again, kept) = plays(afresh=True), plays(afresh=False)
+    assert first == again == 12 and kept == counted - 2  # no plays or choices read
+    populate(app, 15, 1)  # (14 has not started)
+    assert plays(afresh=False) == (13, counted)
+    populate(app, 16, 200)
+    assert plays(afresh=True)[1] == counted  # the same queries at 13 and 200 plays
+
+
 def _from_every_answer(activity: Activity, all_attempts: bool) -> QuizStatistics:
     """The statistics as they were computed before the database counted them: every answer of the
     counted attempts read, and each attempt's marks and responses given to ``quiz_statistics``."""
