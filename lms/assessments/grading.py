@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,3 +271,14 @@ def is_scored(question: Question) -> bool:
 def score_percent(fractions: Sequence[float]) -> float:
     """The attempt's score from the fractions of its scored questions."""
     return round(100 * sum(fractions) / len(fractions), 2) if fractions else 0.0
+
+
+#: from this fraction up an answer counts as right (the cohort report's hardest questions)
+RIGHT = 0.999
+
+
+def marks_text(marks: Iterable[tuple[str, float | None]]) -> str | None:
+    """An attempt's graded answers as the cohort report counts them: "q0+ q1- q2+" (+ right), in
+    question order, so that attempts answered alike read the same; None when none is graded."""
+    graded = sorted((len(key), key, fraction) for key, fraction in marks if fraction is not None)
+    return " ".join(key + ("+" if fraction >= RIGHT else "-") for _, key, fraction in graded) or None

@@ -77,6 +77,9 @@ class QuizAttempt(Base):
         UniqueConstraint("enrolment_id", "activity_id", "number"),
         # At most one open attempt: the key is 1 while open and NULL afterwards.
         UniqueConstraint("enrolment_id", "activity_id", "open_key"),
+        # covers the cohort report's scores and hardest questions (no reading past the layouts)
+        Index("ix_lms_quiz_attempts_results", "enrolment_id", "state", "activity_id", "revision_id", "score",
+              "submitted_at", "marks"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,6 +99,9 @@ class QuizAttempt(Base):
     graded_at: Mapped[datetime | None] = mapped_column(index=True)
     score: Mapped[float | None]  # percent, 0–100
     is_passed: Mapped[bool | None]
+    #: the graded answers, right or wrong (``grading.marks_text``), written with the score: the
+    #: cohort report counts its hardest questions from attempts, not from every answer
+    marks: Mapped[str | None] = mapped_column(Text)
 
     enrolment: Mapped[Enrolment] = relationship()
     activity: Mapped[Activity] = relationship()

@@ -30,7 +30,7 @@ from ..db import locked, session
 from ..fields import TextProblem, TextRuleError
 from ..learning.models import Enrolment
 from ..signals import attempt_graded_by_hand, progress_changed
-from .grading import QUESTION_TYPES, FormValues, answer_choices, is_scored, score_percent
+from .grading import QUESTION_TYPES, FormValues, answer_choices, is_scored, marks_text, score_percent
 from .models import (
     AWAITING_GRADING,
     GRADED,
@@ -424,6 +424,7 @@ def _finalise(attempt: QuizAttempt, now: datetime, waiting: bool) -> None:
     fractions = [r.fraction or 0.0 for r in attempt.responses
                  if is_scored(questions[int(r.question_key[1:])])]
     attempt.score = score_percent(fractions)
+    attempt.marks = marks_text((r.question_key, r.fraction) for r in attempt.responses)
     attempt.is_passed = attempt.score >= Settings.of(attempt.revision).pass_mark
     attempt.state, attempt.graded_at = GRADED, now
     session.flush()

@@ -28,7 +28,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, cast, func, select
+from sqlalchemy import BigInteger, Select, Text, and_, cast, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -503,28 +503,36 @@ class ScenarioStatistics:
 def scenario_statistics(plays: Sequence[PlayRecord], steps: Sequence[StepInfo],
                         rules: Mapping[str, str]) -> ScenarioStatistics:
     """How often each path, choice and violation occurs, where plays fail, and their scores."""
-    n = len(plays)
+    return counted_scenario_statistics([(play, 1) for play in plays], steps, rules)
+
+
+def counted_scenario_statistics(counted: Sequence[tuple[PlayRecord, int]], steps: Sequence[StepInfo],
+                                rules: Mapping[str, str]) -> ScenarioStatistics:
+    """``scenario_statistics`` of plays given as (play, how many plays went exactly so), in the
+    order of their first occurrence (so that equal counts are listed as one by one)."""
+    n = sum(times for _, times in counted)
     titles = {step.id: step.title or step.id for step in steps}
 
     def freq(counter: Counter, label=lambda key: str(key), detail=lambda key: "") -> list[Frequency]:
         return [Frequency(label(key), count, 100 * count / n if n else 0.0, detail(key))
                 for key, count in counter.most_common()]
 
-    paths = Counter(tuple(c.step_id for c in play.choices) + (play.end_step,) for play in plays)
+    paths: Counter[tuple[str, ...]] = Counter()
     chosen: dict[str, Counter[int]] = defaultdict(Counter)
     violations: Counter[tuple[str, str]] = Counter()
     critical: Counter[str] = Counter()
     endings: Counter[str] = Counter()
-    for play in plays:
+    for play, times in counted:
+        paths[tuple(c.step_id for c in play.choices) + (play.end_step,)] += times
         for choice in play.choices:
-            chosen[choice.step_id][choice.index] += 1
+            chosen[choice.step_id][choice.index] += times
         for rule, severity in {(c.rule, c.severity or "") for c in play.choices if c.rule}:
-            violations[rule, severity] += 1  # plays with the violation, not choices
+            violations[rule, severity] += times  # plays with the violation, not choices
         if play.failed_critically:
             critical[next((c.step_id for c in reversed(play.choices) if c.severity == "critical"),
-                          play.end_step)] += 1
+                          play.end_step)] += times
         elif not play.passed:
-            endings[play.end_step] += 1
+            endings[play.end_step] += times
     step_rows = []
     for step in steps:
         counts = chosen.get(step.id, Counter())
@@ -534,9 +542,10 @@ def scenario_statistics(plays: Sequence[PlayRecord], steps: Sequence[StepInfo],
         step_rows.append(ChoiceFrequencies(step, reached, [
             Frequency(text, counts[i], 100 * counts[i] / reached if reached else 0.0)
             for i, text in enumerate(step.choices)]))
+    scores = [(play.score, times) for play, times in counted]
     return ScenarioStatistics(
-        plays=n, scores=distribution([p.score for p in plays]), passed=sum(p.passed for p in plays),
-        scores_list=[p.score for p in plays],
+        plays=n, scores=weighted_distribution(scores), passed=sum(times for p, times in counted if p.passed),
+        scores_list=[score for score, times in scores for _ in range(times)],
         paths=freq(paths, lambda path: " → ".join(titles.get(s, s) for s in path)),
         steps=step_rows,
         violations=freq(violations, lambda key: rules.get(key[0], key[0]), lambda key: key[1]),
@@ -575,7 +584,7 @@ def activity_report(activity: Activity, *, all_attempts: bool = False,
         return Report(activity, None, all_attempts)
     if activity.kind == "scenario":
         return Report(activity, revision, all_attempts,
-                      scenario=scenario_statistics(*load_plays(activity, revision, all_attempts)))
+                      scenario=load_scenario_statistics(activity, revision, all_attempts))
     return Report(activity, revision, all_attempts,
                   quiz=load_quiz_statistics(activity, revision, all_attempts))
 
@@ -691,34 +700,62 @@ def load_tallies(counted: Select, unscored: Collection[str], *, drawn: bool) -> 
                    {position: listed(counter) for position, counter in by_position.items()}, responses)
 
 
-#: a report or the trainer's page asked again before another attempt is graded costs one query
+#: a report or the trainer's page asked again before another attempt is graded (play finished)
+#: costs one query
 _cache = LatestCache()
 
 
-def load_plays(activity: Activity, revision: ActivityRevision,
-               all_attempts: bool) -> tuple[list[PlayRecord], list[StepInfo], dict[str, str]]:
-    """Two queries, as plain rows (no objects for thousands of plays): the finished plays of the
-    activity, and the choices of those of this revision."""
+def load_scenario_statistics(activity: Activity, revision: ActivityRevision,
+                             all_attempts: bool) -> ScenarioStatistics:
+    """The statistics of the finished plays of ``revision``, kept per revision until another play
+    of the activity finishes (``lms.memo``; a finished play's choices do not change): asking again
+    costs one query."""
     finished = (ScenarioPlay.activity_id == activity.id, ScenarioPlay.finished_at.is_not(None))
-    plays = session.execute(
-        select(ScenarioPlay.id, ScenarioPlay.enrolment_id, ScenarioPlay.revision_id, ScenarioPlay.step_id,
-               ScenarioPlay.score, ScenarioPlay.is_passed, ScenarioPlay.failed_critically)
-        .where(*finished).order_by(ScenarioPlay.enrolment_id, ScenarioPlay.id)).all()
-    choices: dict[int, list[ChoiceMade]] = defaultdict(list)
-    for play_id, step_id, index, rule, severity in session.execute(
-            select(ScenarioChoice.play_id, ScenarioChoice.step_id, ScenarioChoice.choice_index,
-                   ScenarioChoice.violation_rule, ScenarioChoice.violation_severity)
-            .join(ScenarioPlay, ScenarioChoice.play_id == ScenarioPlay.id)
-            .where(*finished, ScenarioPlay.revision_id == revision.id)
-            .order_by(ScenarioChoice.play_id, ScenarioChoice.sequence)):
-        choices[play_id].append(ChoiceMade(step_id, index, rule, severity))
-    first: dict[int, int] = {}
-    for play in plays:
-        first.setdefault(play.enrolment_id, play.id)
-    records = [PlayRecord(tuple(choices.get(play.id, ())), play.step_id, play.score or 0,
-                          bool(play.is_passed), play.failed_critically)
-               for play in plays
-               if play.revision_id == revision.id and (all_attempts or first[play.enrolment_id] == play.id)]
+    version = tuple(session.execute(select(func.count(), func.max(ScenarioPlay.finished_at),
+                                           func.max(ScenarioPlay.id)).where(*finished)).one())
+    subject = (revision.id, revision.created_at, all_attempts)
+    found = _cache.get(subject, version)
+    if found is not None:
+        return found
+    statistics = counted_scenario_statistics(*load_plays(activity, revision, all_attempts))
+    _cache.put(subject, version, statistics)
+    return statistics
+
+
+def load_plays(activity: Activity, revision: ActivityRevision,
+               all_attempts: bool) -> tuple[list[tuple[PlayRecord, int]], list[StepInfo], dict[str, str]]:
+    """One query, whatever the number of plays: the counted finished plays of ``revision`` (each
+    enrolment's first finished play of the activity unless ``all_attempts``), each one's choices
+    as one string of (sequence, step, choice, rule, severity) beside its ending, score and outcome;
+    the database counts the plays that share them, in the order of the first such play (by
+    enrolment and id), and each distinct string is put back in sequence here."""
+    finished = (ScenarioPlay.activity_id == activity.id, ScenarioPlay.finished_at.is_not(None))
+    counted = select(ScenarioPlay.id).where(*finished, ScenarioPlay.revision_id == revision.id)
+    if not all_attempts:
+        counted = counted.where(ScenarioPlay.id.in_(
+            select(func.min(ScenarioPlay.id)).where(*finished).group_by(ScenarioPlay.enrolment_id)))
+    choice = (cast(ScenarioChoice.sequence, Text) + FIELDS_APART + ScenarioChoice.step_id + FIELDS_APART
+              + cast(ScenarioChoice.choice_index, Text) + FIELDS_APART
+              + func.coalesce(ScenarioChoice.violation_rule, "") + FIELDS_APART
+              + func.coalesce(ScenarioChoice.violation_severity, ""))
+    chosen = (select(ScenarioChoice.play_id, func.aggregate_strings(choice, ANSWERS_APART).label("choices"))
+              .where(ScenarioChoice.play_id.in_(counted.scalar_subquery()))
+              .group_by(ScenarioChoice.play_id).subquery())
+    ending = (chosen.c.choices, ScenarioPlay.step_id, ScenarioPlay.score, ScenarioPlay.is_passed,
+              ScenarioPlay.failed_critically)
+    first = func.min(cast(ScenarioPlay.enrolment_id, BigInteger) * literal(2**32, BigInteger)
+                     + ScenarioPlay.id)  # the first play by enrolment, then id
+    records = []
+    for text, end_step, score, passed, critically, times, _first in session.execute(
+            select(*ending, func.count(), first).select_from(ScenarioPlay)
+            .outerjoin(chosen, chosen.c.play_id == ScenarioPlay.id)
+            .where(ScenarioPlay.id.in_(counted.scalar_subquery()))
+            .group_by(*ending).order_by(first)):
+        parsed = sorted((int(sequence), step_id, int(index), rule or None, severity or None)
+                        for sequence, step_id, index, rule, severity
+                        in (one.split(FIELDS_APART) for one in (text.split(ANSWERS_APART) if text else ())))
+        records.append((PlayRecord(tuple(ChoiceMade(*made) for _, *made in parsed), end_step, score or 0,
+                                   bool(passed), critically), times))
     steps = [StepInfo(step_id, data.get("title", ""),
                       tuple(c.get("text", "") for c in data.get("choices", [])))
              for step_id, data in revision.data["steps"].items()]

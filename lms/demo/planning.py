@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..accounts.models import TRAINEE
-from ..assessments.grading import QUESTION_TYPES, score_percent
+from ..assessments.grading import QUESTION_TYPES, marks_text, score_percent
 from ..assessments.models import (
     APPROVED,
     AWAITING_GRADING,
@@ -282,7 +282,8 @@ class Trainee:
             "number": number, "open_key": None, "state": GRADED if graded else AWAITING_GRADING,
             "layout": layout, "started_at": started,
             "deadline_at": started + limit if limit else None, "submitted_at": submitted,
-            "graded_at": at if graded else None, "score": score, "is_passed": passed})
+            "graded_at": at if graded else None, "score": score, "is_passed": passed,
+            "marks": marks_text((key, fraction) for key, _, _, fraction in items) if graded else None})
         for position, (key, question, value, fraction) in enumerate(items):
             essay = question.type == ESSAY
             self.batch.responses.append({

@@ -20,7 +20,6 @@ from ..assessments.models import (
     SCENARIO,
     Activity,
     ActivityRevision,
-    AttemptResponse,
     QuizAttempt,
     ScenarioChoice,
     ScenarioPlay,
@@ -210,20 +209,16 @@ def _attempt_results(in_course, submitted: tuple, chosen: tuple, rules: dict[int
     scored = sum(count for count, _ in by_band.values())
     average = sum(total or 0.0 for _, total in by_band.values()) / scored if scored else None
 
-    # Each attempt's graded answers as one string, "q0+ q1- q2+" (+ right): the database counts
-    # the attempts that share a string (thousands, where answers are hundreds of thousands, so
-    # far less to sort) and the strings are added up per question here.
-    marked = AttemptResponse.question_key + case((AttemptResponse.fraction >= 0.999, "+"), else_="-")
-    attempts = (select(QuizAttempt.revision_id, func.aggregate_strings(marked, " ").label("answers"))
-                .join(AttemptResponse, AttemptResponse.attempt_id == QuizAttempt.id)
-                .where(QuizAttempt.enrolment_id.in_(in_course), QuizAttempt.state == GRADED, *submitted,
-                       AttemptResponse.fraction.is_not(None))
-                .group_by(QuizAttempt.enrolment_id, QuizAttempt.id).subquery())
+    # Each graded attempt carries its answers as one string, "q0+ q1- q2+" (+ right): the database
+    # counts the attempts that share a string (thousands, where answers are hundreds of thousands)
+    # and the strings are added up per question here.
     answered: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])  # answers, right
-    for revision_id, answers, times in session.execute(
-            select(attempts.c.revision_id, attempts.c.answers, func.count())
-            .group_by(attempts.c.revision_id, attempts.c.answers)):
-        for answer in answers.split(" "):
+    for revision_id, marks, times in session.execute(
+            select(QuizAttempt.revision_id, QuizAttempt.marks, func.count())
+            .where(QuizAttempt.enrolment_id.in_(in_course), QuizAttempt.state == GRADED, *submitted,
+                   QuizAttempt.marks.is_not(None))
+            .group_by(QuizAttempt.revision_id, QuizAttempt.marks)):
+        for answer in marks.split(" "):
             tally = answered[revision_id, answer[:-1]]
             tally[0] += times
             tally[1] += times if answer.endswith("+") else 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.assessments.grading import QUESTION_TYPES, normalise_text, parse_number, score_percent
+from lms.assessments.grading import QUESTION_TYPES, marks_text, normalise_text, parse_number, score_percent
 from lms.content.questions import Answer, NumericAnswer, Pair, Question
 
 
@@ -149,3 +149,6 @@ def test_helpers():
     assert parse_number("３．５") == 3.5
     assert score_percent([1, 0.5, 0]) == 50.0
     assert score_percent([]) == 0.0
+    # in question order (q10 after q2), ungraded left out, right from 0.999 up
+    assert marks_text([("q10", 1.0), ("q2", 0.5), ("q0", None), ("q1", 0.9995)]) == "q1+ q2- q10+"
+    assert marks_text([("q0", None)]) is None

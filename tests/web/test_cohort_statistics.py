@@ -12,11 +12,20 @@ from sqlalchemy import select
 
 from lms.assessments import statistics
 from lms.assessments.grading import is_scored
-from lms.assessments.models import CASE, QUIZ, Activity, AttemptResponse
+from lms.assessments.models import (
+    CASE,
+    QUIZ,
+    SCENARIO,
+    Activity,
+    ActivityRevision,
+    AttemptResponse,
+    QuizAttempt,
+    ScenarioPlay,
+)
 from lms.assessments.quizzes import Settings, questions_of
 from lms.assessments.statistics import AttemptMarks, ItemInfo, QuizStatistics, activity_report
 from lms.db import session
-from lms.learning.models import Course
+from lms.learning.models import Course, Enrolment
 from lms.reports import summaries
 from lms.reports.summaries import cohort_report
 
@@ -88,6 +97,25 @@ def test_the_statistics_follow_a_newly_graded_attempt(app, course):  # noqa: F81
         assert cohort_report(session.scalar(big))["scored"] == 13
 
 
+def test_the_simulation_statistics_are_kept_until_another_play_finishes(app, course):  # noqa: F811
+    scenario = select(Activity).where(Activity.slug == "mini-scenario")
+
+    def plays(afresh: bool) -> tuple[int, int]:
+        if afresh:
+            statistics._cache.clear()
+        with counted_queries(app) as statements, app.app_context():
+            found = activity_report(session.scalar(scenario)).scenario.plays
+        return found, len(statements)
+
+    populate(app, 1, 13)
+    (first, counted), (again, kept) = plays(afresh=True), plays(afresh=False)
+    assert first == again == 12 and kept == counted - 1  # the plays are not counted again
+    populate(app, 15, 1)  # (14 has not started)
+    assert plays(afresh=False) == (13, counted)
+    populate(app, 16, 200)
+    assert plays(afresh=True)[1] == counted  # the same queries at 13 and 200 plays
+
+
 def _from_every_answer(activity: Activity, all_attempts: bool) -> QuizStatistics:
     """The statistics as they were computed before the database counted them: every answer of the
     counted attempts read, and each attempt's marks and responses given to ``quiz_statistics``."""
@@ -116,7 +144,7 @@ def _assert_same(expected: Any, found: Any, where: str = "") -> None:
             name = column.name
             _assert_same(getattr(expected, name), getattr(found, name), f"{where}.{name}")
     elif isinstance(expected, list):
-        if where.endswith(".scores"):
+        if where.endswith((".scores", ".scores_list")):
             expected, found = sorted(expected), sorted(found)
         assert len(expected) == len(found), where
         for index, (one, other) in enumerate(zip(expected, found, strict=True)):
@@ -143,6 +171,58 @@ def test_counted_in_the_database_as_computed_from_every_answer(app, runner, ship
                 _assert_same(_from_every_answer(activity, all_attempts), found, activity.slug)
                 drawn_seen += bool(found.questions and found.attempts > 1)
         assert drawn_seen and sum(bool(a.current_revision) for a in quizzes) >= 5
+        simulations = session.scalars(select(Activity).join(Course).where(
+            Course.slug == COURSE, Activity.kind == SCENARIO).order_by(Activity.slug)).all()
+        for activity in simulations:
+            for all_attempts in (False, True):
+                counted = statistics.counted_scenario_statistics(
+                    *statistics.load_plays(activity, activity.current_revision, all_attempts))
+                _assert_same(_from_every_choice(activity, all_attempts), counted, activity.slug)
+        assert simulations and counted.plays and counted.violations
+        shipped = session.scalar(select(Course).where(Course.slug == COURSE))
+        summaries._results.clear()
+        hardest = [(q["quiz"], q["answers"], q["right"]) for q in cohort_report(shipped)["hardest"]]
+        assert hardest and hardest == _hardest_from_every_answer(shipped)
+
+
+def _from_every_choice(activity: Activity, all_attempts: bool) -> statistics.ScenarioStatistics:
+    """The simulation statistics as they were computed before the database counted them: every
+    finished play and choice read, each enrolment's first play kept unless ``all_attempts``."""
+    revision = activity.current_revision
+    finished = (ScenarioPlay.activity_id == activity.id, ScenarioPlay.finished_at.is_not(None))
+    plays = session.scalars(select(ScenarioPlay).where(*finished)
+                            .order_by(ScenarioPlay.enrolment_id, ScenarioPlay.id)).all()
+    first: dict[int, int] = {}
+    for play in plays:
+        first.setdefault(play.enrolment_id, play.id)
+    counted = [play for play in plays if play.revision_id == revision.id
+               and (all_attempts or first[play.enrolment_id] == play.id)]
+    records = [statistics.PlayRecord(
+        tuple(statistics.ChoiceMade(c.step_id, c.choice_index, c.violation_rule, c.violation_severity)
+              for c in play.choices),
+        play.step_id, play.score or 0, bool(play.is_passed), play.failed_critically) for play in counted]
+    steps = [statistics.StepInfo(step_id, data.get("title", ""),
+                                 tuple(c.get("text", "") for c in data.get("choices", [])))
+             for step_id, data in revision.data["steps"].items()]
+    return statistics.scenario_statistics(records, steps, revision.data.get("rules", {}))
+
+
+def _hardest_from_every_answer(shipped: Course) -> list[tuple[str, int, int]]:
+    """The report's hardest questions as counted from every graded answer of the open enrolments."""
+    answered: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for revision_id, key, fraction in session.execute(
+            select(QuizAttempt.revision_id, AttemptResponse.question_key, AttemptResponse.fraction)
+            .join(AttemptResponse, AttemptResponse.attempt_id == QuizAttempt.id)
+            .join(Enrolment, Enrolment.id == QuizAttempt.enrolment_id)
+            .where(Enrolment.course_id == shipped.id, Enrolment.is_archived.is_(False),
+                   QuizAttempt.state == "graded", AttemptResponse.fraction.is_not(None))):
+        answered[revision_id, key][0] += 1
+        answered[revision_id, key][1] += fraction >= 0.999
+    groups = sorted((revision_id, key, count, right) for (revision_id, key), (count, right)
+                    in answered.items() if count >= 3)
+    groups = sorted(groups, key=lambda g: (g[3] / g[2], -g[2]))[:10]
+    return [(session.get(ActivityRevision, revision_id).title, count, round(100 * right / count))
+            for revision_id, _key, count, right in groups]
 
 
 def test_the_hardest_questions_by_their_share_of_right_answers(app, course):  # noqa: F811

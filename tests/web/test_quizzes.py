@@ -119,6 +119,7 @@ def test_an_essay_waits_for_the_trainer(app, client, trainee, make_user, login):
     with app.app_context():
         key = next(r.question_key for r in session.get(QuizAttempt, attempt_id).responses
                    if r.fraction is None)
+        assert session.get(QuizAttempt, attempt_id).marks is None  # counted once graded
     token = csrf_token(client, f"/review/attempts/{attempt_id}")
     bad = client.post(f"/review/attempts/{attempt_id}",
                       data={f"grade-{key}": "150", "csrf_token": token})
@@ -128,6 +129,8 @@ def test_an_essay_waits_for_the_trainer(app, client, trainee, make_user, login):
     with app.app_context():
         attempt = session.get(QuizAttempt, attempt_id)
         assert attempt.state == "graded" and attempt.score == 90.0 and attempt.is_passed
+        # the cohort report's tally: 0.8 of the essay's mark is not a right answer
+        assert f"{key}-" in attempt.marks.split() and len(attempt.marks.split()) == len(attempt.responses)
 
 
 def same_page(response) -> str:

@@ -120,7 +120,8 @@ def populate(app, first: int, count: int) -> None:
                 {"enrolment_id": e, "activity_id": bank.id, "revision_id": bank.current_revision_id,
                  "number": 1, "open_key": None, "state": "graded", "layout": [],
                  "submitted_at": now - timedelta(days=2), "graded_at": now - timedelta(days=2),
-                 "score": float(n % 101), "is_passed": n % 101 >= 60} for n, e in active]).all()
+                 "score": float(n % 101), "is_passed": n % 101 >= 60,
+                 "marks": "q0- q1-" if n % 3 == 0 else "q0+ q1-"} for n, e in active]).all()
         session.execute(insert(AttemptResponse), [
             row for (n, _), attempt_id in zip(active, attempt_ids, strict=True) for row in (
                 {"attempt_id": attempt_id, "question_key": "q0", "response": {"value": 0},
