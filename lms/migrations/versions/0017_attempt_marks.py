@@ -1,9 +1,9 @@
-"""question tallies: each graded attempt's answers, right or wrong, on the attempt
+"""attempt marks: each graded attempt's answers, right or wrong, on the attempt
 (``lms_quiz_attempts.marks``), so that the cohort report counts its hardest questions from
 attempts rather than from every answer; filled in for the attempts graded so far; an index
 that covers the report's scores and these answers
 
-Revision ID: 0015_question_tallies
+Revision ID: 0017_attempt_marks
 Revises: 0016_roster_indexes
 """
 from collections import defaultdict
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from lms.assessments.grading import marks_text
 
 
-revision = '0015_question_tallies'
+revision = '0017_attempt_marks'
 down_revision = '0016_roster_indexes'
 branch_labels = None
 depends_on = None
