@@ -111,11 +111,12 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
     """Keep unpublished changes to ``item`` (nothing a trainee sees changes).
 
     ``base_number`` is the published revision the editor started from and ``version`` the draft
-    version it loaded (None: no draft); either being outdated raises :class:`Conflict`. Returns
+    version it loaded (None: no draft); either being outdated raises :class:`Conflict`, unless the
+    draft already has this very source (a repeated save overwrites nothing). Returns
     None when the source equals the published revision (the draft is dropped).
     """
     draft = draft_of(item)
-    if draft is not None and version != draft.version:
+    if draft is not None and version != draft.version and draft.source != source:
         raise Conflict(_("%(author)s saved a newer draft of %(name)s (version %(version)d); reload it "
                          "and apply your change again", author=draft.author, name=item.name,
                          version=draft.version),

@@ -178,4 +178,4 @@ def package_import():
                            applied=applied), 400 if problems else 200
 
 
-from . import media_views, preview_views, simmap_views, structure_views  # noqa: E402,F401  (routes on bp)
+from . import autosave_views, media_views, preview_views, simmap_views, structure_views  # noqa: E402,F401  (routes on bp)
