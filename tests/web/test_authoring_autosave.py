@@ -73,6 +73,7 @@ def test_a_newer_draft_by_someone_else_is_a_conflict_with_its_diff(trainer, clie
     assert answer.status_code == 409
     body = answer.get_json()
     assert "王五" in body["error"] and "+王五的修改。" in body["diff"] and "-我的修改。" in body["diff"]
+    assert body["diff"].startswith("--- 你的版本\n+++ 草稿 v1\n")  # the labels in the page's language
     with app.app_context():
         assert "王五的修改" in services.draft_of(Item(COURSE, MODULE_KIND, MODULE)).source  # not overwritten
 
@@ -81,6 +82,7 @@ def test_a_save_on_an_outdated_revision_is_a_conflict(trainer, client, app):
     source = source_of(client)
     answer = autosave(client, source + "\n基于旧版本。\n", base=None)
     assert answer.status_code == 409 and "r1" in answer.get_json()["error"]
+    assert answer.get_json()["diff"].startswith("--- （新建）\n+++ r1\n")
 
 
 def test_bad_requests_are_refused(trainer, client):

@@ -115,7 +115,7 @@ def test_a_package_upload_is_checked_listed_and_applied(trainer, client, app):
         archive.writestr("../escape.md", b"x")
     response = upload("publish", hostile.getvalue())
     assert response.status_code == 400
-    assert "course.zip: ../escape.md: a path that leaves the package" in response.get_data(as_text=True)
+    assert "course.zip: ../escape.md: 路径指向课程包之外" in response.get_data(as_text=True)
 
 
 def test_four_eyes_in_the_browser(trainer, client, make_user, login):
