@@ -17,13 +17,18 @@ from .db import session
 
 
 class LatestCache:
-    def __init__(self, size: int = 32) -> None:
+    """``per_database=False`` for results computed from their subject alone (content parsed from
+    its text), which any database and ``lms check`` without one may share."""
+
+    def __init__(self, size: int = 32, per_database: bool = True) -> None:
         self.size = size
+        self.per_database = per_database
         self._found: dict[Hashable, tuple[Hashable, Any]] = {}  # subject -> (version, value)
         self._lock = threading.Lock()
 
-    @staticmethod
-    def _subject(subject: Hashable) -> Hashable:
+    def _subject(self, subject: Hashable) -> Hashable:
+        if not self.per_database:
+            return subject
         return str(session.get_bind().url), subject  # tests and tools open several databases
 
     def get(self, subject: Hashable, version: Hashable) -> Any | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import bisect
 import difflib
 import itertools
 from collections.abc import Iterable
@@ -111,17 +112,20 @@ def split_files(source: str, files: list[list[Any]]) -> dict[str, str]:
 def refit_files(files: list[list[Any]], source: str, old: str | None = None) -> list[list[Any]]:
     """The same files for a new ``source``. Given the ``old`` source they split, the borders
     between files follow the edit line by line (a quiz's GIFT file and its settings file may both
-    change); otherwise, or when a border is not at a line's start, the first file takes the change
-    in length."""
+    change); otherwise the first file takes the change in length, and when the text is shorter
+    than the files after the first, those keep their lengths from the end and the earlier ones
+    shrink (never an error: the validation then says what each file lacks)."""
     if old is not None and len(files) > 1:
         moved = _moved_borders(files, old, source)
         if moved is not None:
             sizes = [b - a for a, b in zip([0, *moved], [*moved, len(source)], strict=True)]
             return [[name, size] for (name, _), size in zip(files, sizes, strict=True)]
-    rest = sum(chars for _, chars in files[1:])
-    if len(source) < rest:
-        raise ValueError("the source is shorter than the files after the first")
-    return [[files[0][0], len(source) - rest]] + [list(f) for f in files[1:]]
+    sizes, left = [], len(source)
+    for _name, chars in reversed(files[1:]):
+        sizes.append(min(chars, left))
+        left -= sizes[-1]
+    sizes.append(left)
+    return [[name, size] for (name, _), size in zip(files, reversed(sizes), strict=True)]
 
 
 def _moved_borders(files: list[list[Any]], old: str, new: str) -> list[int] | None:
@@ -129,17 +133,20 @@ def _moved_borders(files: list[list[Any]], old: str, new: str) -> list[int] | No
     old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
     old_starts = list(itertools.accumulate((len(line) for line in old_lines), initial=0))
     new_starts = list(itertools.accumulate((len(line) for line in new_lines), initial=0))
-    line_at = {offset: index for index, offset in enumerate(old_starts)}
     borders = list(itertools.accumulate(chars for _, chars in files[:-1]))
-    if sum(chars for _, chars in files) != len(old) or any(b not in line_at for b in borders):
+    if sum(chars for _, chars in files) != len(old):
         return None
     codes = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes()
     moved = []
     for border in borders:
-        line = line_at[border]
+        line = bisect.bisect_right(old_starts, border) - 1  # the line the border is in (or starts)
+        within = border - old_starts[line]
         # the last stretch reaching the border: lines added at a border go to the file before it
         tag, i1, i2, j1, j2 = [code for code in codes if code[1] <= line <= code[2]][-1]
-        moved.append(new_starts[j1 + min(line - i1, j2 - j1)])
+        if within and tag == "equal":  # a file that does not end its last line: inside a kept line
+            moved.append(new_starts[j1 + line - i1] + within)
+        else:
+            moved.append(new_starts[j1 + min(line - i1, j2 - j1)])
     return moved if moved == sorted(moved) else None
 
 

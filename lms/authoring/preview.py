@@ -47,10 +47,7 @@ class Preview:
 def preview(item: Item, source: str) -> Preview:
     """``source`` as the item's draft: the problems `lms check` finds in the course with it, and
     the item rendered by the renderer and templates trainees get."""
-    try:
-        files = draft_files(item, source)
-    except ValueError as error:  # shorter than the item's files after the first
-        return Preview(None, [Problem(f"{item.name}: {error}", "", None, ERROR)])
+    files = draft_files(item, source)
     draft = Draft(course_slug=item.course, kind=item.kind, slug=item.slug, source=source, files=files)
     drafts = [d for d in drafts_of(item.course) if (d.kind, d.slug) != (item.kind, item.slug)] + [draft]
     lines = _first_lines(item, source, files)

@@ -102,7 +102,7 @@ def _check_base(item: Item, base_number: int | None) -> None:
             _("%(name)s was published as r%(number)s after you started it as a new item; reload it "
               "and apply your change again", name=item.name, number=number),
             unified_diff(base.source if base else "", published.source if published else "",
-                         f"r{base_number}" if base_number else "(new)", f"r{number}"))
+                         f"r{base_number}" if base_number else _("(new)"), f"r{number}"))
 
 
 def save_draft(item: Item, source: str, author: Who, base_number: int | None,
@@ -111,15 +111,17 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
     """Keep unpublished changes to ``item`` (nothing a trainee sees changes).
 
     ``base_number`` is the published revision the editor started from and ``version`` the draft
-    version it loaded (None: no draft); either being outdated raises :class:`Conflict`. Returns
+    version it loaded (None: no draft); either being outdated raises :class:`Conflict`, unless the
+    draft already has this very source (a repeated save overwrites nothing). Returns
     None when the source equals the published revision (the draft is dropped).
     """
     draft = draft_of(item)
-    if draft is not None and version != draft.version:
+    if draft is not None and version != draft.version and draft.source != source:
         raise Conflict(_("%(author)s saved a newer draft of %(name)s (version %(version)d); reload it "
                          "and apply your change again", author=draft.author, name=item.name,
                          version=draft.version),
-                       unified_diff(source, draft.source, "yours", f"draft v{draft.version}"))
+                       unified_diff(source, draft.source, _("yours"),
+                                    _("draft v%(version)d", version=draft.version)))
     if draft is None and version is not None:
         raise Conflict(_("The draft of %(name)s you edited was published or discarded.", name=item.name), "")
     _check_base(item, base_number)
@@ -332,7 +334,7 @@ def diff(item: Item, old: int | None, new: int | None) -> str:
             draft = draft_of(item)
             if draft is None:
                 raise AuthoringError(_("%(name)s has no draft.", name=item.name))
-            return draft.source, "draft"
+            return draft.source, _("draft")
         rev = revision(item, number)
         if rev is None:
             raise AuthoringError(_("%(name)s has no revision r%(number)d.", name=item.name, number=number))

@@ -263,6 +263,27 @@ def create(course: str, new_kind: str, slug: str, title: str, who: Who,
     return item
 
 
+def discard(item: Item, who: Who) -> None:
+    """Discard ``item``'s draft. A never-published item also leaves the list its creation added it
+    to (course.yml's modules, a module's activities): a list naming a missing item would stop the
+    next publication. A list draft left with nothing else to change is dropped."""
+    if current(item) is None and services.draft_of(item) is not None:
+        if item.kind == MODULE and item.slug in module_order(item.course):
+            listed = module_order(item.course)
+            _edit(course_item(item.course),
+                  lambda text: set_list(text, "modules", [m for m in listed if m != item.slug]), who)
+        elif item.kind == ACTIVITY:
+            owners = set(module_order(item.course)) | {d.slug for d in services.drafts_of(item.course)
+                                                        if d.kind == MODULE}
+            for module in sorted(owners):
+                listed = activity_order(item.course, module)
+                if item.slug in listed:
+                    _edit(Item(item.course, MODULE, module),
+                          lambda text, listed=listed: set_list(
+                              text, "activities", [a for a in listed if a != item.slug]), who)
+    services.discard_draft(item)
+
+
 def title_of(item: Item, copy: Working | None = None) -> str:
     value = meta(item, copy).get("title")
     return str(value) if value not in (None, "") else item.slug
@@ -487,8 +508,8 @@ def titled(rows: list[Row]) -> list[tuple[str, str]]:
     return [(row.item.slug, row.title) for row in rows if row.item is not None]
 
 
-__all__ = ["COURSE_FILE", "NEW_KINDS", "StructureError", "create", "move", "outline", "publication",
-           "rename", "restore", "retire", "slug_problem", "working"]
+__all__ = ["COURSE_FILE", "NEW_KINDS", "StructureError", "create", "discard", "move", "outline",
+           "publication", "rename", "restore", "retire", "slug_problem", "working"]
 
 
 def results_kept(item: Item) -> int:

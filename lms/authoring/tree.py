@@ -14,6 +14,7 @@ from typing import IO
 
 from ..content import ContentError, ContentErrors, CourseSpec, load_courses
 from ..content.course import MAX_ASSET_BYTES
+from ..i18n import gettext as _
 
 Tree = dict[str, bytes]
 ROOTS = ("courses", "quizzes")
@@ -55,15 +56,15 @@ def member_problem(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
     parts = PurePosixPath(name).parts
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "an absolute path"
+        return _("an absolute path")
     if "\\" in name or ".." in parts or "." in parts:
-        return "a path that leaves the package"
+        return _("a path that leaves the package")
     if stat.S_ISLNK(info.external_attr >> 16):
-        return "a symbolic link"
+        return _("a symbolic link")
     if len(parts) < 3 or parts[0] not in ROOTS:
-        return "not in the layout courses/<course>/… or quizzes/<course>/…"
+        return _("not in the layout courses/<course>/… or quizzes/<course>/…")
     if info.file_size > MAX_ASSET_BYTES:
-        return f"larger than {MAX_ASSET_BYTES // (1024 * 1024)} MB"
+        return _("larger than %(size)d MB", size=MAX_ASSET_BYTES // (1024 * 1024))
     return None
 
 
@@ -72,17 +73,19 @@ def read_zip(file: str | Path | IO[bytes], shown: str = "package") -> Tree:
     try:
         archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise PackageError(f"{shown}: not a ZIP file ({exc})") from None
+        raise PackageError(_("%(package)s: not a ZIP file (%(reason)s)", package=shown, reason=exc)) from None
     with archive:
         members = [info for info in archive.infolist() if not info.is_dir()]
         if len(members) > MAX_MEMBERS:
-            raise PackageError(f"{shown}: {len(members)} files, more than {MAX_MEMBERS}")
+            raise PackageError(_("%(package)s: %(count)d files, more than %(most)d", package=shown,
+                                 count=len(members), most=MAX_MEMBERS))
         problems = [f"{shown}: {info.filename}: {problem}" for info in members
                     if (problem := member_problem(info))]
         if problems:
             raise PackageError("\n".join(problems))
         if sum(info.file_size for info in members) > MAX_PACKAGE_BYTES:
-            raise PackageError(f"{shown}: more than {MAX_PACKAGE_BYTES // (1024 * 1024)} MB unpacked")
+            raise PackageError(_("%(package)s: more than %(size)d MB unpacked", package=shown,
+                                 size=MAX_PACKAGE_BYTES // (1024 * 1024)))
         tree: Tree = {}
         total = 0
         for info in members:
@@ -90,15 +93,19 @@ def read_zip(file: str | Path | IO[bytes], shown: str = "package") -> Tree:
                 with archive.open(info) as member:  # the sizes a ZIP declares are not trusted
                     data = member.read(MAX_ASSET_BYTES + 1)
             except (RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error) as exc:
-                raise PackageError(f"{shown}: {info.filename}: cannot be read ({exc})") from None
+                raise PackageError(_("%(package)s: %(file)s: cannot be read (%(reason)s)", package=shown,
+                                     file=info.filename, reason=exc)) from None
             total += len(data)
             if len(data) > MAX_ASSET_BYTES or total > MAX_PACKAGE_BYTES:
-                raise PackageError(f"{shown}: {info.filename}: larger than it says")
+                raise PackageError(_("%(package)s: %(file)s: larger than it says", package=shown,
+                                     file=info.filename))
             if info.filename in tree:
-                raise PackageError(f"{shown}: {info.filename}: in the package twice")
+                raise PackageError(_("%(package)s: %(file)s: in the package twice", package=shown,
+                                     file=info.filename))
             tree[info.filename] = data
     if not any(name.startswith("courses/") for name in tree):
-        raise PackageError(f"{shown}: no course (a package holds courses/<course>/course.yml)")
+        raise PackageError(_("%(package)s: no course (a package holds courses/<course>/course.yml)",
+                             package=shown))
     return tree
 
 

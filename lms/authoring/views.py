@@ -81,7 +81,7 @@ def item(course_slug: str, kind: str, slug: str):
                     raise services.AuthoringError(_("Say what should change before sending a draft back."))
                 services.send_back(item, user, comment)
             elif action == "discard":
-                services.discard_draft(item)
+                structure.discard(item, user)
         except services.Conflict as conflict:
             session.rollback()
             return _editor(item, error=str(conflict), diff=conflict.diff,
@@ -99,6 +99,8 @@ def item(course_slug: str, kind: str, slug: str):
             done = {"save": _("Draft saved."), "publish": _("Published."), "approve": _("Draft approved."),
                     "send_back": _("Draft sent back."), "discard": _("Draft discarded.")}
             flash(done.get(action, ""), "info")
+            if current(item) is None and services.draft_of(item) is None:  # a discarded new item
+                return redirect(url_for(".course", course_slug=course_slug))
         return redirect(url_for(".item", course_slug=course_slug, kind=kind, slug=slug))
     return _editor(item)
 
@@ -178,4 +180,4 @@ def package_import():
                            applied=applied), 400 if problems else 200
 
 
-from . import media_views, preview_views, simmap_views, structure_views  # noqa: E402,F401  (routes on bp)
+from . import autosave_views, media_views, preview_views, simmap_views, structure_views  # noqa: E402,F401  (routes on bp)

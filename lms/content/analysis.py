@@ -18,11 +18,12 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from ..memo import LatestCache
 from .errors import display_path
 from .questions import (
     DESCRIPTION,
@@ -354,16 +355,30 @@ def analyse_module(module: Any) -> list[Finding]:
             for line, src in images_without_alt(module.source)]
 
 
+#: Each module's, quiz's and scenario's findings, by its path and source SHA-256: the editor checks
+#: the whole course on every keystroke, and only the item being edited has changed.
+_findings = LatestCache(size=256, per_database=False)
+
+
+def _analysed(analyse: Callable[[Any], list[Finding]], spec: Any) -> list[Finding]:
+    subject = (analyse.__name__, spec.path)
+    found = _findings.get(subject, spec.sha256)
+    if found is None:
+        found = analyse(spec)
+        _findings.put(subject, spec.sha256, found)
+    return found
+
+
 def analyse_content(courses: Iterable[Any]) -> list[Finding]:
     """Everything ``lms check`` reports beyond errors: each module, quiz, scenario and course."""
     findings = []
     for course in courses:
         for module in course.modules:
-            findings += analyse_module(module)
+            findings += _analysed(analyse_module, module)
         for quiz in course.quizzes:
-            findings += analyse_quiz(quiz)
+            findings += _analysed(analyse_quiz, quiz)
         for scenario in course.scenarios:
-            findings += analyse_scenario(scenario)
+            findings += _analysed(analyse_scenario, scenario)
         findings += analyse_course(course)
     return sorted(findings, key=lambda f: (f.path, f.line))
 

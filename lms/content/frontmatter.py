@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from ..memo import LatestCache
 from .errors import ContentError
 
 FENCE = "---"
@@ -28,20 +30,37 @@ class YamlDocument:
         return line
 
 
+#: Parsed YAML by its text's SHA-256: the editor checks the whole course on every keystroke, and
+#: only the item being edited has changed. Errors are kept without the path, which varies.
+_parsed = LatestCache(size=512, per_database=False)
+
+
 def parse_yaml(text: str, path: str, first_line: int = 1) -> YamlDocument:
     """Parse a YAML mapping; ``first_line`` is the file line the text starts on."""
+    subject = (hashlib.sha256(text.encode("utf-8")).hexdigest(), first_line)
+    found = _parsed.get(subject, None)
+    if found is None:
+        found = _parse_yaml(text, first_line)
+        _parsed.put(subject, None, found)
+    if isinstance(found, tuple):
+        raise ContentError(path, *found)
+    return found
+
+
+def _parse_yaml(text: str, first_line: int) -> YamlDocument | tuple[int, str]:
+    """The document, or the (line, message) of the error it has."""
     offset = first_line - 1
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        raise ContentError(path, *_yaml_error(exc, text, offset)) from None
+        return _yaml_error(exc, text, offset)
     except yaml.YAMLError as exc:
-        raise ContentError(path, first_line, f"invalid YAML: {exc}") from None
+        return first_line, f"invalid YAML: {exc}"
     if data is None:
         return YamlDocument({}, {}, first_line)
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
-        raise ContentError(path, first_line, "expected a mapping of keys to values")
+        return first_line, "expected a mapping of keys to values"
     key_lines: dict[str, int] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)

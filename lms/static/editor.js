@@ -27,6 +27,17 @@
   var timer = null;
   var pending = null; // the AbortController of the request in flight
   var sent = 0;
+  // Autosave: a pause in typing (or leaving the page) keeps the text as a draft. The page holds the
+  // draft version each save returns, so the next save and the form's Save/Publish build on it.
+  var autosaveUrl = form.getAttribute("data-autosave-url");
+  var baseField = form.querySelector("input[name=base_number]");
+  var versionField = form.querySelector("input[name=version]");
+  var saveStatus = document.querySelector("[data-autosave-status]");
+  var SAVE_DELAY = 5000; // ms after the last keystroke
+  var saveTimer = null;
+  var saving = null; // the save in flight (a Promise)
+  var savedText = textarea.value;
+  var autosaveOn = data.autosave && !!autosaveUrl;
 
   function format(template, n) { return template.replace("%(n)d", String(n)); }
 
@@ -54,6 +65,8 @@
       textarea.value = update.state.doc.toString();
       clearTimeout(timer);
       timer = setTimeout(refresh, DELAY);
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(autosave, SAVE_DELAY);
     })
   ];
   if (data.language === "markdown") { extensions.push(new CM.LanguageSupport(CM.markdownWithFrontMatter)); }
@@ -173,6 +186,66 @@
       status.textContent = i18n.failed;
     });
   }
+
+  function number(field) {
+    var value = parseInt(field.value, 10);
+    return value > 0 ? value : null;
+  }
+
+  function twoDigits(n) { return (n < 10 ? "0" : "") + n; }
+
+  function showConflict(result) {
+    var box = document.querySelector("[data-conflict]");
+    box.querySelector("[data-conflict-message]").textContent = result.error || "";
+    var diff = box.querySelector("[data-conflict-diff]");
+    diff.textContent = result.diff || "";
+    diff.hidden = !result.diff;
+    box.hidden = false;
+    saveStatus.textContent = i18n.conflict;
+  }
+
+  function autosave(leaving) {
+    clearTimeout(saveTimer);
+    var text = view.state.doc.toString();
+    if (!autosaveOn || saving || text === savedText) { return saving; }
+    saving = fetch(autosaveUrl, {
+      method: "POST", credentials: "same-origin", keepalive: !!leaving,
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ source: text, base_number: number(baseField), version: number(versionField) })
+    }).then(function (response) {
+      return response.json().then(function (result) { return { status: response.status, result: result }; });
+    }).then(function (answer) {
+      saving = null;
+      if (answer.status === 409) {
+        autosaveOn = false; // never overwrite: the trainer reloads and sees the other changes
+        showConflict(answer.result);
+        return;
+      }
+      if (answer.status !== 200) { throw new Error("autosave " + answer.status); }
+      versionField.value = answer.result.version === null ? "" : String(answer.result.version);
+      savedText = text;
+      var now = new Date();
+      saveStatus.textContent = i18n.autosaved.replace(
+        "%(time)s", twoDigits(now.getHours()) + ":" + twoDigits(now.getMinutes()));
+      if (view.state.doc.toString() !== savedText) { saveTimer = setTimeout(autosave, SAVE_DELAY); }
+    }).catch(function () {
+      saving = null;
+      saveStatus.textContent = i18n.autosaveFailed;
+    });
+    return saving;
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { autosave(true); }
+  });
+  // Save/Publish/Discard wait for a save in flight, so they post the version it returned.
+  form.addEventListener("submit", function (event) {
+    clearTimeout(saveTimer);
+    if (!saving) { autosaveOn = false; return; } // the form posts the text: leaving saves nothing more
+    event.preventDefault();
+    var submitter = event.submitter;
+    saving.then(function () { form.requestSubmit(submitter); });
+  });
 
   showDiagnostics(data.problems);
   fromHash();

@@ -4,6 +4,7 @@ finished the module earlier keeps the revision they read. Accessible, and readab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -12,6 +13,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.accounts import services as accounts
+from lms.authoring import services
+from lms.authoring.items import Item, current
+from lms.authoring.models import MODULE as MODULE_KIND
 from lms.db import session
 from lms.learning import services as learning
 from lms.learning.models import ModuleProgress, ModuleRevision
@@ -24,6 +28,7 @@ from .test_trainee_journey import DESKTOP, PHONE
 MODULE = "overview-and-process"
 EDITOR = f"/author/{COURSE}/module/{MODULE}"
 NEW_TEXT = "浏览器里新写的一段说明。"
+AUTOSAVED = "停笔片刻后自动保存的一段。"
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +201,32 @@ def test_keyboard_only_line_links_and_tab_that_does_not_trap(browser, editor_ser
     expect(content).not_to_be_focused()
     assert page.evaluate("document.activeElement.closest('.cm-editor') === null")
     context.close()
+
+
+def test_a_pause_in_typing_saves_a_draft_that_trainees_do_not_see(browser, editor_server):
+    base, app = editor_server
+    context = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = context.new_page()
+    sign_in(page, base, "teacher")
+    page.goto(base + EDITOR)
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n\n" + AUTOSAVED)
+    status = page.get_by_test_id("autosave-status")
+    expect(status).to_have_text(re.compile(r"^草稿已自动保存 \d\d:\d\d$"), timeout=15_000)
+    expect(page.locator("form[data-editor-form] input[name=version]")).to_have_value(re.compile(r"^\d+$"))
+    page.reload()
+    expect(page.locator(".cm-content")).to_be_visible()  # CodeMirror draws only the lines in view
+    assert AUTOSAVED in page.evaluate("window.lmsEditor.view.state.doc.toString()")
+    context.close()
+
+    reader = browser.new_context(locale="zh-CN", **DESKTOP)
+    page = reader.new_page()
+    sign_in(page, base, "reader")
+    page.goto(f"{base}/courses/{COURSE}/{MODULE}")
+    expect(page.locator(".module__content")).to_be_visible()
+    expect(page.locator(".module__content")).not_to_contain_text(AUTOSAVED)
+    reader.close()
+    with app.app_context():
+        item = Item(COURSE, MODULE_KIND, MODULE)
+        assert AUTOSAVED in services.draft_of(item).source and AUTOSAVED not in current(item).source

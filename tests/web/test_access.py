@@ -37,6 +37,7 @@ ROUTES = [
     ("GET", f"/author/{COURSE}/activity/scenario-refuses-to-pay/map.svg", {"trainer", "admin"}),
     ("GET", f"/author/{COURSE}/activity/scenario-refuses-to-pay/map.svg?revision=1", {"trainer", "admin"}),
     ("POST", f"/author/{COURSE}/module/{MODULE}/preview", {"trainer", "admin"}),
+    ("POST", f"/author/{COURSE}/module/{MODULE}/draft", {"trainer", "admin"}),
     ("GET", f"/author/{COURSE}/activity/process-quiz", {"trainer", "admin"}),
     ("GET", f"/author/{COURSE}/package.zip", {"trainer", "admin"}),
     ("GET", "/author/packages/import", {"trainer", "admin"}),

@@ -115,7 +115,7 @@ def test_a_package_upload_is_checked_listed_and_applied(trainer, client, app):
         archive.writestr("../escape.md", b"x")
     response = upload("publish", hostile.getvalue())
     assert response.status_code == 400
-    assert "course.zip: ../escape.md: a path that leaves the package" in response.get_data(as_text=True)
+    assert "course.zip: ../escape.md: 路径指向课程包之外" in response.get_data(as_text=True)
 
 
 def test_four_eyes_in_the_browser(trainer, client, make_user, login):
@@ -143,3 +143,34 @@ def test_four_eyes_in_the_browser(trainer, client, make_user, login):
     assert "合规修改。" in client.get(f"/courses/{COURSE}/{MODULE}").get_data(as_text=True)
     page = client.get(f"{ITEM}/history").get_data(as_text=True)
     assert "王审核" in page and "李培训" in page
+
+
+def test_deleting_past_where_a_quiz_s_settings_begin_is_checked_not_a_server_error(trainer, client, app):
+    """The final exam is a GIFT file and a settings file edited as one text; a GIFT file without a
+    final newline puts the border inside a line."""
+    from lms.authoring import services
+    from lms.authoring.items import Item, current, revision_files
+    from lms.authoring.models import ACTIVITY
+    from lms.db import session
+
+    url = f"/author/{COURSE}/activity/final-exam"
+    with app.app_context():
+        item = Item(COURSE, ACTIVITY, "final-exam")
+        (gift, gift_chars), (settings, settings_chars) = revision_files(item, current(item))
+        source = current(item).source
+        text = source[:gift_chars - 1] + source[gift_chars:]
+        services.save_draft(item, text, "王五", 1, files=[[gift, gift_chars - 1], [settings, settings_chars]])
+        session.commit()
+    cut = text[:gift_chars + 3]  # the settings cut down to their first characters
+    token = csrf_token(client, url)
+    preview = client.post(f"{url}/preview", json={"source": cut}, headers={"X-CSRFToken": token})
+    assert preview.status_code == 200
+    assert any("final-exam.yml" in p["message"] for p in preview.get_json()["problems"])
+    saved = client.post(url, data={"csrf_token": token, "action": "save", "source": cut,
+                                   "base_number": "1", "version": "1"})
+    assert saved.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "final-exam.yml:1:" in page  # the problem, shown at its line under the editor
+    for short in ("", "x"):
+        answer = client.post(f"{url}/preview", json={"source": short}, headers={"X-CSRFToken": token})
+        assert answer.status_code == 200

@@ -334,3 +334,38 @@ def test_every_action_is_a_keyboard_reachable_control(trainer, client):
     moves = [b for b in buttons if "aria-label=" in b]
     assert len(moves) >= 2 * 6 and all('type="submit"' in b for b in moves)
     assert re.search(r'<a href="/author/[^"]+/retire">', page)
+
+
+@pytest.mark.parametrize(("kind", "slug", "owner"), [
+    ("module", "fresh-module", course_item(COURSE)),
+    ("quiz", "fresh-quiz", Item(COURSE, "module", "precautions"))])
+def test_discarding_a_new_item_takes_it_out_of_the_list_its_creation_added_it_to(trainer, client, app,
+                                                                                  kind, slug, owner):
+    created = post(client, f"/author/{COURSE}/new", kind=kind, slug=slug, title="临时新内容",
+                   module="precautions")
+    with app.app_context():
+        assert draft_of(owner) is not None and slug in draft_of(owner).source
+    discarded = post(client, created.location, action="discard")
+    assert discarded.status_code == 302 and discarded.location.endswith(PAGE)  # the item is gone
+    with app.app_context():
+        assert draft_of(owner) is None  # the list draft held only the new entry: dropped with it
+        assert draft_of(Item(COURSE, "module" if kind == "module" else "activity", slug)) is None
+    # the course's other drafts still publish
+    response = client.post(SETTINGS, data={**settings_data(client), "hours": "8", "action": "save"})
+    assert response.status_code == 302
+    publish_all(client)
+    with app.app_context():
+        assert "hours: 8\n" in current(course_item(COURSE)).source and slug not in current(owner).source
+
+
+def test_discarding_a_new_activity_keeps_the_other_changes_of_its_module_draft(trainer, client, app):
+    module = Item(COURSE, "module", "precautions")
+    for kind, slug, title in (("quiz", "kept-quiz", "保留的测验"), ("case", "dropped-case", "放弃的案例")):
+        post(client, f"/author/{COURSE}/new", kind=kind, slug=slug, title=title, module="precautions")
+    post(client, f"/author/{COURSE}/activity/dropped-case", action="discard")
+    with app.app_context():
+        source = draft_of(module).source
+        assert "kept-quiz" in source and "dropped-case" not in source
+    publish_all(client)
+    with app.app_context():
+        assert "kept-quiz" in current(module).source
