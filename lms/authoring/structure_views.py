@@ -11,6 +11,7 @@ from ..accounts.identity import load_current_user
 from ..accounts.models import TRAINER
 from ..content import ContentErrors
 from ..db import session
+from ..fields import small_int
 from ..i18n import gettext as _
 from . import course_settings, services, structure
 from .forms import CourseSettingsForm, NewItemForm, RenameForm
@@ -37,8 +38,7 @@ def _item(course_slug: str, kind: str, slug: str) -> Item:
 
 
 def _int(raw: object) -> int | None:
-    raw = str(raw or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return small_int(str(raw or ""))
 
 
 def _course_url(course_slug: str, anchor: str = "") -> str:

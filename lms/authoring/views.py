@@ -13,6 +13,7 @@ from ..accounts.models import TRAINER
 from ..audit.downloads import audited_download
 from ..content import ContentErrors
 from ..db import session
+from ..fields import small_int
 from ..i18n import gettext as _
 from ..learning import services as learning
 from . import services, structure
@@ -35,7 +36,7 @@ def _item(course_slug: str, kind: str, slug: str) -> Item:
 
 def _number(name: str) -> int | None:
     raw = request.values.get(name, "")
-    return int(raw) if raw.isdigit() else None
+    return small_int(raw)
 
 
 @bp.get("/")

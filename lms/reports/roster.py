@@ -188,11 +188,11 @@ def rows_in_batches(course: Course, ids: Sequence[int], now: datetime, batch: in
 
 def filter_of(args: Mapping[str, str]) -> RosterFilter:
     """The filters of a request's query string (the course page's form)."""
-    within = args.get("within", "")
+    within = fields.small_int(args.get("within"))
     return RosterFilter(search=args.get("q", ""), department=args.get("department", ""),
                         cohort=args.get("cohort", ""), status=args.get("status", ""),
                         certificate=args.get("certificate", ""),
                         due_from=parse_day(args.get("due_from")), due_to=parse_day(args.get("due_to")),
-                        within=int(within) if within.isdigit() and len(within) < 4 else None,
+                        within=within if within is not None and within < 1000 else None,
                         sort=args.get("sort", "employee_no"), descending=args.get("order") == "desc")
 
