@@ -31,8 +31,6 @@ def _limit() -> int:
                media.DEFAULT_MAX_BYTES)
 
 
-# the partial on the item page lists the course's images without the item view knowing of them
-bp.add_app_template_global(media.media_of, "course_media")
 bp.add_app_template_global(_limit, "media_limit")
 
 
@@ -80,7 +78,7 @@ def media_page(course_slug: str):
         if wants_json:
             return jsonify(message=error), 400
     return render_template("lms/authoring/media.html", course=course, item=course_item(course),
-                           files=media.media_of(course), error=error), 400 if error else 200
+                           media_files=media.media_of(course), error=error), 400 if error else 200
 
 
 @bp.get("/<course_slug>/media/<path:asset_path>")

@@ -104,11 +104,6 @@ def map_of(item: Item, source: str) -> MapView | None:
     return view
 
 
-@bp.context_processor
-def _map_helper() -> dict[str, object]:
-    return {"simmap_for": map_of}
-
-
 @bp.get("/<course_slug>/activity/<slug>/map.svg")
 @roles_required(TRAINER)
 def simulation_map(course_slug: str, slug: str):

@@ -107,7 +107,9 @@ def item(course_slug: str, kind: str, slug: str):
 
 
 def _editor(item: Item, error: str = "", diff: str = "", source: str | None = None):
+    from .media import media_of
     from .preview import preview as preview_of
+    from .simmap_views import map_of
 
     text, number, version = services.editable_source(item)
     draft = services.draft_of(item)
@@ -117,6 +119,8 @@ def _editor(item: Item, error: str = "", diff: str = "", source: str | None = No
                            changes=changes,
                            number=number, version=version, draft=draft,
                            preview=preview_of(item, shown), error=error, diff=diff,
+                           media_files=media_of(item.course) if item.kind == MODULE else None,
+                           simmap=map_of(item, shown) if item.kind == ACTIVITY else None,
                            review_required=services.review_required(item.course))
 
 
