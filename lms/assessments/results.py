@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, select
 
-from .. import fields
 from ..accounts.models import User
 from ..certificates.models import Certificate
 from ..db import session
@@ -213,15 +212,9 @@ def _sort_key(sort: str, columns: dict[str, Column], departments: list[str], coh
 def _matching(course: Course, wanted: ResultsFilter, now: datetime) -> Select:
     """SQL: the ids of the open enrolments matching the filter (the status is computed only
     when filtered or sorted by, and then in the database)."""
-    query = (select(Enrolment.id).join(User, Enrolment.user_id == User.id).where(hr.open_enrolments(course)))
-    needle = fields.search_text(wanted.search).lower()
-    if needle:
-        query = query.where(or_(func.lower(User.display_name).contains(needle, autoescape=True),
-                                func.lower(User.employee_no).contains(needle, autoescape=True)))
-    if wanted.department:
-        query = query.where(User.department == wanted.department)
-    if wanted.cohort:
-        query = query.where(User.cohort == wanted.cohort)
+    query = (select(Enrolment.id).join(User, Enrolment.user_id == User.id)
+             .where(hr.open_enrolments(course),
+                    hr.people_matching(wanted.search, wanted.department, wanted.cohort)))
     if wanted.status in hr.STATUSES:
         query = query.where(hr.status_column(now) == wanted.status)
     return query

@@ -15,10 +15,10 @@ import shutil
 import subprocess
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..content.scenario import CRITICAL, FAIL, OTHERWISE, PASS, ScenarioSpec, Step
+from ..content.scenario import CRITICAL, FAIL, OTHERWISE, PASS, ScenarioSpec, Step, reachable
 from ..i18n import lazy_gettext as _l
 
 DOT = "dot"
@@ -138,17 +138,6 @@ def _branch_edges(step: Step) -> list[Edge]:
                  branch.line, BRANCH) for branch in step.branches]
 
 
-def _closure(starts: Iterable[str], following: Callable[[str], Iterable[str]]) -> set[str]:
-    seen = set(starts)
-    todo = list(seen)
-    while todo:
-        for key in following(todo.pop()):
-            if key not in seen:
-                seen.add(key)
-                todo.append(key)
-    return seen
-
-
 def build(spec: ScenarioSpec) -> SimMap:
     """The map of ``spec``, which may be a draft with problems (see ``read_scenario``): a target
     that names no step becomes a ``missing`` node; a step is a dead end when no ending can be
@@ -169,10 +158,10 @@ def build(spec: ScenarioSpec) -> SimMap:
         targets.setdefault(edge.source, []).append(edge.target)
         sources.setdefault(edge.target, []).append(edge.source)
     start = spec.steps[0].id if spec.steps else None
-    reached = _closure([start] if start else [], lambda key: targets.get(key, []))
+    reached = reachable([start] if start else [], lambda key: targets.get(key, []))
     # a missing step is reported as such: what leads to it is not also called a dead end
     ends = {key for key, step in steps.items() if step.is_end} | set(missing)
-    can_end = _closure(ends, lambda key: sources.get(key, []))
+    can_end = reachable(ends, lambda key: sources.get(key, []))
 
     nodes = []
     for key, step in steps.items():

@@ -397,7 +397,7 @@ def _closure_has_cycle(start: str, moves: dict[str, list[str]]) -> bool:
     return False
 
 
-def _closure(starts: Iterable[str], successors: Callable[[str], Iterable[str]]) -> set[str]:
+def reachable(starts: Iterable[str], successors: Callable[[str], Iterable[str]]) -> set[str]:
     """Every id reachable from ``starts`` (included) by following ``successors``."""
     seen = set(starts)
     todo = list(seen)
@@ -435,11 +435,11 @@ def _check_graph(steps: list[Step], body_line: int, path: str, errors: Collector
         return [t for t in successors(step_id) if by_id[t].branches] if by_id[step_id].branches else []
 
     start = steps[0]
-    reached = _closure([start.id], successors)
+    reached = reachable([start.id], successors)
     for step in by_id.values():
         if step.id not in reached:
             errors.add(path, step.line, f"unreachable step '{step.id}': no path from the start leads to it")
-        if step.branches and step.id in _closure(branch_successors(step.id), branch_successors):
+        if step.branches and step.id in reachable(branch_successors(step.id), branch_successors):
             errors.add(path, step.line, f"the branches of step '{step.id}' loop back to it without a choice")
 
     endings = [step.id for step in by_id.values() if step.is_end]
@@ -453,11 +453,11 @@ def _check_graph(steps: list[Step], body_line: int, path: str, errors: Collector
     for step_id in by_id:
         for target in successors(step_id):
             leads_to[target].append(step_id)
-    can_end = _closure(ends, leads_to.__getitem__)
+    can_end = reachable(ends, leads_to.__getitem__)
     for step in by_id.values():
         if step.id in reached and step.id not in can_end:
             errors.add(path, step.line, f"no ending can be reached from step '{step.id}': its paths loop")
-    clean = _closure([start.id], lambda step_id: successors(step_id, critical=False))
+    clean = reachable([start.id], lambda step_id: successors(step_id, critical=False))
     passable = {step_id for step_id in ends if by_id[step_id].outcome != FAIL}
     if reached <= can_end and not clean & passable:
         errors.add(path, start.line, "every path to an ending has a critical violation: no play can pass"

@@ -14,7 +14,7 @@ from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, null, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from .. import fields
@@ -337,6 +337,21 @@ def status_column(now: datetime):
 def open_enrolments(course: Course):
     """SQL condition: the open (not archived) enrolments of the course."""
     return and_(Enrolment.course_id == course.id, Enrolment.is_archived.is_(False))
+
+
+def people_matching(search: str, department: str, cohort: str):
+    """SQL conditions on the enrolment's person (``User`` joined): name or 工号 containing the
+    search text, in the department and cohort chosen (empty: any)."""
+    conditions = []
+    needle = fields.search_text(search).lower()
+    if needle:
+        conditions.append(or_(func.lower(User.display_name).contains(needle, autoescape=True),
+                              func.lower(User.employee_no).contains(needle, autoescape=True)))
+    if department:
+        conditions.append(User.department == department)
+    if cohort:
+        conditions.append(User.cohort == cohort)
+    return and_(true(), *conditions)
 
 
 def current_certificate(course: Course, now: datetime):

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy import Select, case, func, literal, select
 
 from .. import fields
 from ..accounts.activation import activated_clause
@@ -74,14 +74,7 @@ def selected(course: Course, wanted: RosterFilter, now: datetime) -> Select:
              .where(hr.open_enrolments(course)))
     if wanted.status == "expiring" or wanted.certificate:
         query = query.outerjoin(current, joined)
-    needle = fields.search_text(wanted.search).lower()
-    if needle:
-        query = query.where(or_(func.lower(User.display_name).contains(needle, autoescape=True),
-                                func.lower(User.employee_no).contains(needle, autoescape=True)))
-    if wanted.department:
-        query = query.where(User.department == wanted.department)
-    if wanted.cohort:
-        query = query.where(User.cohort == wanted.cohort)
+    query = query.where(hr.people_matching(wanted.search, wanted.department, wanted.cohort))
     if wanted.status == "expiring":  # current, and expires within the chosen days
         query = query.where(current.id.is_not(None), current.revoked_at.is_(None),
                             current.expires_at > now, current.expires_at <= now + wanted.expiring_within)
