@@ -52,8 +52,8 @@ def test_create_and_reorder_with_the_keyboard(browser, tiny_server):
     assert "键盘新建的单元" in rows.nth(1).inner_text()
     tab_to(page, "el => (el.getAttribute('aria-label') || '').includes('键盘新建的单元') "
                  "&& (el.getAttribute('aria-label') || '').endsWith('上移')")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the move is a form: POST, then the course page again
+        page.keyboard.press("Enter")
     assert "键盘新建的单元" in page.locator("tr.structure-module th").nth(0).inner_text()
 
     page.goto(f"{base}/author/{COURSE}/settings")
