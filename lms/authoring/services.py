@@ -13,14 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from ..accounts.models import User
 from ..audit.services import record
 from ..content import ContentErrors, CourseSpec
 from ..content.course import COURSE_FILE
 from ..content.render import image_references
-from ..db import session, utcnow
+from ..db import insert_missing, session, utcnow
 from ..i18n import gettext as _
 from ..learning.models import CourseAsset
 from ..progress import SILENT, Progress
@@ -76,13 +76,21 @@ def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
 
 # --- drafts -----------------------------------------------------------------------------------
 
-def draft_of(item: Item) -> Draft | None:
-    return session.scalar(select(Draft).where(Draft.course_slug == item.course,
-                                              Draft.kind == item.kind, Draft.slug == item.slug))
+def draft_of(item: Item, *, for_update: bool = False) -> Draft | None:
+    """The item's draft; ``for_update`` reads it afresh and locks it for the rest of the
+    transaction, so two saves, approvals or publishes of one draft take turns."""
+    statement = select(Draft).where(Draft.course_slug == item.course, Draft.kind == item.kind,
+                                    Draft.slug == item.slug)
+    return session.scalar(_for_update(statement) if for_update else statement)
 
 
-def drafts_of(course: str) -> list[Draft]:
-    return list(session.scalars(select(Draft).where(Draft.course_slug == course).order_by(Draft.id)))
+def drafts_of(course: str, *, for_update: bool = False) -> list[Draft]:
+    statement = select(Draft).where(Draft.course_slug == course).order_by(Draft.id)
+    return list(session.scalars(_for_update(statement) if for_update else statement))
+
+
+def _for_update(statement: Select) -> Select:
+    return statement.with_for_update().execution_options(populate_existing=True)
 
 
 def review_required(course: str) -> bool:
@@ -115,7 +123,7 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
     draft already has this very source (a repeated save overwrites nothing). Returns
     None when the source equals the published revision (the draft is dropped).
     """
-    draft = draft_of(item)
+    draft = draft_of(item, for_update=True)
     if draft is not None and version != draft.version and draft.source != source:
         raise Conflict(_("%(author)s saved a newer draft of %(name)s (version %(version)d); reload it "
                          "and apply your change again", author=draft.author, name=item.name,
@@ -126,22 +134,25 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
         raise Conflict(_("The draft of %(name)s you edited was published or discarded.", name=item.name), "")
     _check_base(item, base_number)
     published = current(item)
-    if retire:
-        files = []
-    elif files is None:
-        files = draft_files(item, source)
+    split = [] if retire else files if files is not None else draft_files(item, source)
     if published is not None and not retire and published.source == source \
-            and revision_files(item, published) == files and not is_retired(item):
+            and revision_files(item, published) == split and not is_retired(item):
         if draft is not None:
             session.delete(draft)
             session.flush()
         return None
-    if draft is not None and draft.source == source and draft.files == files:
+    if draft is not None and draft.source == source and draft.files == split:
         return draft  # nothing changed: the author and any approval stay
     if draft is None:
-        draft = Draft(course_slug=item.course, kind=item.kind, slug=item.slug, version=0)
-        session.add(draft)
-    draft.source, draft.files, draft.base_number = source, files, base_number
+        created = insert_missing(Draft, {"course_slug": item.course, "kind": item.kind,
+                                         "slug": item.slug, "source": source, "files": split,
+                                         "base_number": base_number, "version": 1,
+                                         "author": name_of(author)},
+                                 ("course_slug", "kind", "slug"))
+        if not created:  # another save created it meanwhile: judge this one against that draft
+            return save_draft(item, source, author, base_number, version, files, retire)
+        return draft_of(item, for_update=True)
+    draft.source, draft.files, draft.base_number = source, split, base_number
     draft.version += 1
     draft.author, draft.updated_at = name_of(author), utcnow()
     draft.approved_by = draft.approved_at = None
@@ -162,7 +173,7 @@ def draft_files(item: Item, source: str) -> list[list[Any]]:
 
 
 def discard_draft(item: Item) -> None:
-    draft = draft_of(item)
+    draft = draft_of(item, for_update=True)
     if draft is not None:
         session.delete(draft)
         session.flush()
@@ -181,7 +192,7 @@ def validate(course: str, drafts: Iterable[Draft] = ()) -> list[CourseSpec]:
 
 def approve(item: Item, approver: Who, version: int) -> Draft:
     """A second author approves the draft ``version`` they reviewed."""
-    draft = draft_of(item)
+    draft = draft_of(item, for_update=True)
     if draft is None:
         raise AuthoringError(_("%(name)s has no draft to approve.", name=item.name))
     if draft.version != version:
@@ -197,7 +208,7 @@ def approve(item: Item, approver: Who, version: int) -> Draft:
 
 
 def send_back(item: Item, reviewer: Who, comment: str) -> Draft:
-    draft = draft_of(item)
+    draft = draft_of(item, for_update=True)
     if draft is None:
         raise AuthoringError(_("%(name)s has no draft to review.", name=item.name))
     draft.approved_by = draft.approved_at = None
@@ -227,8 +238,9 @@ def publish_specs(specs: list[CourseSpec], stamp: Stamp, who: Who, action: str,
 
 def publish(course: str, publisher: Who, message: str = "",
             items: Iterable[Item] | None = None) -> ImportReport:
-    """Publish the course's drafts (or those of ``items``) as new revisions, in one go."""
-    drafts = drafts_of(course)
+    """Publish the course's drafts (or those of ``items``) as new revisions, in one go. A second
+    publish at the same moment waits for the first and then finds its drafts gone."""
+    drafts = drafts_of(course, for_update=True)
     if items is not None:
         wanted = set(items)
         chosen = [d for d in drafts if Item(d.course_slug, d.kind, d.slug) in wanted]

@@ -32,6 +32,7 @@ from lms.notices.models import Notice
 from ..answering import attempt_form, choice_token
 from ..conftest import PASSWORD, import_content, local_day, write_content
 from ..live import Browser, race, serve, server_errors
+from .conftest import MODULE
 
 N, TRIALS = 6, 4
 JSON = {"Accept": "application/json"}
@@ -265,3 +266,72 @@ def test_hr_assigning_a_course_twice_at_once_enrols_each_trainee_once(app, live,
                     Notice.user_id == user_id, Notice.kind == "assigned")) == 1
     with app.app_context():
         assert verify_chain() == []
+
+
+def _draft(app, kind: str, slug: str):
+    from lms.authoring.models import Draft
+
+    with app.app_context():
+        return session.scalar(select(Draft).where(Draft.course_slug == "mini", Draft.kind == kind,
+                                                  Draft.slug == slug))
+
+
+def _autosaves(browser: Browser, texts: list[str], version: int | None, base: int = 1):
+    token = browser.token("/author/mini/module/intro")
+    tabs = [browser.tab() for _ in texts]
+    return race([partial(tab.http.post, f"{browser.base}/author/mini/module/intro/draft",
+                         json={"source": text, "base_number": base, "version": version},
+                         headers={"X-CSRFToken": token}, timeout=30)
+                 for tab, text in zip(tabs, texts, strict=True)])
+
+
+def test_trainers_saving_one_draft_version_at_once_keep_one_and_are_told_of_the_other(
+        app, live, mini, make_user):
+    mini()
+    _id, browser = signed_in(live, make_user, "trainer")
+    for trial in range(TRIALS):
+        texts = [MODULE + f"\n第{trial}轮，第{n}个标签页。\n" for n in range(N)]
+        responses = _autosaves(browser, texts, version=None if trial == 0 else trial)
+        assert_answered(responses, 200, 409)
+        kept = [(r.json()["version"], text) for r, text in zip(responses, texts, strict=True)
+                if r.status_code == 200]
+        assert len(kept) == 1, [r.status_code for r in responses]  # the others saw a conflict
+        draft = _draft(app, "module", "intro")
+        assert (draft.version, draft.source) == kept[0] == (trial + 1, kept[0][1])
+        assert all("diff" in r.json() for r in responses if r.status_code == 409)
+
+
+def test_a_double_clicked_publish_publishes_once(app, live, mini, make_user):
+    from lms.learning.models import Module, ModuleRevision
+
+    mini()
+    _id, browser = signed_in(live, make_user, "trainer")
+    for trial in range(TRIALS):
+        saved, = _autosaves(browser, [MODULE + f"\n第{trial}版。\n"], version=None, base=trial + 1)
+        assert saved.status_code == 200
+        token = browser.token("/author/mini/")
+        responses = same_time(browser, "post", "/author/mini/publish",
+                              {"csrf_token": token, "message": f"第{trial}版"})
+        assert_answered(responses, 302)
+        assert _draft(app, "module", "intro") is None
+        assert count(app, select(func.count(ModuleRevision.id))
+                     .join(Module, ModuleRevision.module_id == Module.id)
+                     .where(Module.slug == "intro")) == trial + 2
+
+
+def test_a_double_clicked_create_makes_one_draft_listed_once(app, live, mini, make_user):
+    import yaml
+
+    mini()
+    _id, browser = signed_in(live, make_user, "trainer")
+    for trial in range(TRIALS):
+        slug = f"extra-{trial}"
+        token = browser.token("/author/mini/new")
+        responses = same_time(browser, "post", "/author/mini/new",
+                              {"csrf_token": token, "kind": "module", "slug": slug,
+                               "title": f"补充{trial}", "module": ""})
+        assert_answered(responses, 302, 400)
+        assert any(r.status_code == 302 for r in responses)
+        assert _draft(app, "module", slug).version == 1
+        listed = yaml.safe_load(_draft(app, "course", "mini").source)["modules"]
+        assert listed.count(slug) == 1 and listed[-1] == slug
