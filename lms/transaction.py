@@ -9,9 +9,10 @@ generator that writes must commit what it writes itself.
 On SQLite, a transaction that reads and then writes cannot always upgrade its read lock (another
 writer committed in between: "database is locked" at once, busy timeout or not). So a request
 that may write starts with ``BEGIN IMMEDIATE``: it waits for the write lock up front, and writers
-queue instead of failing. That is every request other than GET/HEAD/OPTIONS, and the few GET
-views marked :func:`writes`. A plain GET stays ``BEGIN`` (deferred) and never blocks anyone; a GET
-that records an audit entry once its work is done calls :func:`begin_writing` first.
+queue instead of failing. That is every request other than GET/HEAD/OPTIONS. A GET stays
+``BEGIN`` (deferred) and never blocks anyone; the rare GET that finds something to write (a
+trainee's quiz page whose time limit ran out closes the attempt) calls :func:`begin_writing`
+first.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
-from flask import current_app, g, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -36,14 +37,6 @@ F = TypeVar("F", bound=Callable)
 _immediate: ContextVar[bool] = ContextVar("lms_immediate", default=False)
 
 
-def writes(view: F) -> F:
-    """Mark a GET view that may write (a trainee's quiz page closing their attempt whose time ran
-    out): an explicit exception to "a GET never writes", whose transaction takes SQLite's write
-    lock from the start."""
-    view.lms_writes = True  # type: ignore[attr-defined]
-    return view
-
-
 def reads_only(view: F) -> F:
     """Mark a POST view that never writes (the editor's preview, sent as the trainer types): its
     transaction begins deferred, so it takes no write lock and holds up no writer."""
@@ -52,10 +45,10 @@ def reads_only(view: F) -> F:
 
 
 def is_writing_request() -> bool:
+    if request.method in SAFE_METHODS:
+        return False
     view = current_app.view_functions.get(request.endpoint or "")
-    if request.method not in SAFE_METHODS:
-        return not getattr(view, "lms_reads_only", False)
-    return bool(getattr(view, "lms_writes", False))
+    return not getattr(view, "lms_reads_only", False)
 
 
 def begin() -> None:
@@ -65,10 +58,10 @@ def begin() -> None:
 
 
 def begin_writing() -> None:
-    """In a GET that writes once its work is done (the audit entry of a download or export):
-    end the reading transaction and begin the next one with the write lock, so that rendering
-    a PDF or building an export holds no lock. Objects read so far are reloaded when next used."""
-    if "lms_immediate_token" in g:
+    """In a GET that finds it must write: end the reading transaction and begin the next one
+    with the write lock. Objects read so far are reloaded when next used, so what made the
+    write necessary is read again under the lock. Outside a request (the CLI), nothing."""
+    if not has_request_context() or "lms_immediate_token" in g:
         return
     session.commit()  # nothing is written yet: this only ends the read
     g.lms_immediate_token = _immediate.set(True)

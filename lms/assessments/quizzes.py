@@ -30,6 +30,7 @@ from ..db import locked, session
 from ..fields import TextProblem, TextRuleError
 from ..learning.models import Enrolment
 from ..signals import attempt_graded_by_hand, progress_changed
+from ..transaction import begin_writing
 from .grading import QUESTION_TYPES, FormValues, answer_choices, is_scored, marks_text, score_percent
 from .models import (
     AWAITING_GRADING,
@@ -368,6 +369,7 @@ def save_responses(attempt: QuizAttempt, values: dict[str, FormValues], now: dat
 def close_if_expired(attempt: QuizAttempt, now: datetime) -> bool:
     """Close an open attempt whose deadline has passed, grading what was saved in time."""
     if attempt.state == IN_PROGRESS and attempt.deadline_at is not None and now >= attempt.deadline_at:
+        begin_writing()  # a page that found the time had run out writes from here on
         submit(attempt, attempt.deadline_at)
         return True
     return False

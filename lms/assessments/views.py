@@ -12,7 +12,7 @@ from ..db import locked, session, utcnow
 from ..fields import field_message
 from ..i18n import gettext as _
 from ..learning import services as learning
-from ..transaction import keep_changes, writes
+from ..transaction import keep_changes
 from . import quizzes, scenarios, summaries
 from .access import load_activity, load_enrolled_course, own, own_open, require_open
 from .models import CASE, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
@@ -23,7 +23,6 @@ bp = Blueprint("assessments", __name__)
 # --- quizzes and case studies ----------------------------------------------------------------
 
 @bp.get("/courses/<course_slug>/quizzes/<slug>/")
-@writes  # the trainee's own attempt whose time ran out is closed (and graded) here
 @login_required
 def quiz(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
@@ -59,7 +58,6 @@ def _form_values(attempt: QuizAttempt):
 
 
 @bp.get("/attempts/<lms_id:attempt_id>")
-@writes  # closes the trainee's own attempt whose time ran out
 @login_required
 def attempt(attempt_id: int):
     attempt = _load_attempt(attempt_id)

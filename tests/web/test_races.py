@@ -335,3 +335,25 @@ def test_a_double_clicked_create_makes_one_draft_listed_once(app, live, mini, ma
         assert _draft(app, "module", slug).version == 1
         listed = yaml.safe_load(_draft(app, "course", "mini").source)["modules"]
         assert listed.count(slug) == 1 and listed[-1] == slug
+
+
+def test_tabs_opening_a_quiz_whose_time_ran_out_close_the_attempt_once(app, live, mini, make_user):
+    mini()
+    for _ in range(TRIALS):
+        _user_id, browser = signed_in(live, make_user, "trainee")
+        token = browser.token("/courses/mini/quizzes/timed-quiz/")
+        started = browser.post("/courses/mini/quizzes/timed-quiz/start", {"csrf_token": token})
+        attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
+        with app.app_context():
+            attempt = session.get(QuizAttempt, attempt_id)
+            attempt.deadline_at = utcnow() - timedelta(seconds=1)
+            session.commit()
+        responses = race([partial(tab.get, path) for tab, path in zip(
+            [browser.tab() for _ in range(N)],
+            ["/courses/mini/quizzes/timed-quiz/", f"/attempts/{attempt_id}"] * (N // 2), strict=True)])
+        assert_answered(responses, 200, 302)
+        with app.app_context():
+            attempt = session.get(QuizAttempt, attempt_id)
+            assert attempt.state == "graded" and attempt.submitted_at == attempt.deadline_at
+        with app.app_context():
+            assert verify_chain() == []
