@@ -256,6 +256,27 @@ def test_the_verification_limit_is_per_address(app, second_app):
     assert look_up(0, "203.0.113.6").status_code == 404  # everyone else is served as before
 
 
+# --- the session cookie slides without being re-signed on every page ------------------------------
+
+def test_an_unchanged_session_cookie_is_re_sent_only_when_minutes_old(client, make_user, login,
+                                                                     monkeypatch):
+    from lms import sessions
+
+    login(make_user("trainee"))
+    client.get("/")  # the sign-in's message is shown and leaves the session
+    assert "Set-Cookie" not in client.get("/").headers  # signed a moment ago, nothing new
+    changed = client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/"),
+                                             "next": "/"})
+    assert "lms_session=" in changed.headers["Set-Cookie"]  # something new: sent at once
+    client.get("/")
+    assert "Set-Cookie" not in client.get("/").headers
+    monkeypatch.setattr(sessions, "REFRESH_AFTER", timedelta(0))
+    refreshed = client.get("/")  # as if minutes had passed: signed afresh, its expiry moved on
+    assert "lms_session=" in refreshed.headers["Set-Cookie"]
+    assert "Expires=" in refreshed.headers["Set-Cookie"]
+    assert client.get("/").status_code == 200
+
+
 # --- sessions end: sign-out, password change, role change ----------------------------------------
 
 def _copy_of_session(app, client):
