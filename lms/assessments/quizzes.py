@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
@@ -351,17 +351,21 @@ def save_responses(attempt: QuizAttempt, values: dict[str, FormValues], now: dat
             except TextRuleError as error:  # before any answer is stored
                 raise AnswerRefused(error.problem) from None
     existing = {r.question_key: r for r in attempt.responses}
-    saved = 0
     for key, value in parsed.items():
-        row = existing.get(key)
-        if row is None:
-            row = AttemptResponse(question_key=key, response={"value": value}, saved_at=now)
-            attempt.responses.append(row)
-        else:
-            row.response, row.saved_at = {"value": value}, now
-        saved += 1
+        if key in existing:
+            existing[key].response, existing[key].saved_at = {"value": value}, now
+    _add_responses(attempt, {key: value for key, value in parsed.items() if key not in existing}, now)
     session.flush()
-    return saved
+    return len(parsed)
+
+
+def _add_responses(attempt: QuizAttempt, values: dict[str, Any], now: datetime) -> None:
+    """First answers to these questions, in one INSERT (the ORM would send one per row)."""
+    if values:
+        session.execute(insert(AttemptResponse), [
+            {"attempt_id": attempt.id, "question_key": key, "response": {"value": value}, "saved_at": now}
+            for key, value in values.items()])
+        session.expire(attempt, ["responses"])
 
 
 # --- submitting and grading ------------------------------------------------------------------
@@ -398,16 +402,14 @@ def submit(attempt: QuizAttempt, now: datetime) -> bool:
 
 def _grade(attempt: QuizAttempt, now: datetime) -> None:
     questions = questions_of(attempt.revision)
+    asked = [(entry["key"], questions[int(entry["key"][1:])]) for entry in attempt.layout]
+    asked = [(key, question) for key, question in asked if question.type != DESCRIPTION]
+    answered = {r.question_key for r in attempt.responses}
+    _add_responses(attempt, {key: None for key, _question in asked if key not in answered}, now)
     responses = {r.question_key: r for r in attempt.responses}
     waiting = False
-    for entry in attempt.layout:
-        question = questions[int(entry["key"][1:])]
-        if question.type == DESCRIPTION:
-            continue
-        row = responses.get(entry["key"])
-        if row is None:
-            row = AttemptResponse(question_key=entry["key"], response={"value": None}, saved_at=now)
-            attempt.responses.append(row)
+    for key, question in asked:
+        row = responses[key]
         graded = QUESTION_TYPES[question.type].grade(question, row.response.get("value"))
         if graded is None:
             waiting = waiting or row.fraction is None
