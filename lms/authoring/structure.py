@@ -21,8 +21,10 @@ from ..content.course import COURSE_FILE
 from ..content.loader import SUMMARY_ACTIVITY
 from ..content.scenario import SUFFIX
 from ..content.validation import SLUG
+from ..db import locked
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext as _l
+from ..learning.models import Course
 from . import services
 from .items import Item, course_item, current, find_course, is_retired, record_of, revision_files, split_files
 from .models import ACTIVITY, COURSE, MODULE
@@ -233,9 +235,12 @@ def _with_activity(activities: list[str], slug: str) -> list[str]:
 def create(course: str, new_kind: str, slug: str, title: str, who: Who,
            module: str | None = None) -> Item:
     """A draft of a new module or activity with a starter source that validates; a new module
-    is added to course.yml's list, a new activity to ``module``'s."""
-    if find_course(course) is None or current(course_item(course)) is None:
+    is added to course.yml's list, a new activity to ``module``'s. Creations in one course take
+    turns (a double click's second sees the first's draft), so no list names an item twice."""
+    record_ = find_course(course)
+    if record_ is None or current(course_item(course)) is None:
         raise AuthoringError(_("No course '%(course)s'.", course=course))
+    locked(Course, record_.id)
     if new_kind not in NEW_KINDS:
         raise StructureError(_("Choose what to create."), "kind")
     kind = NEW_KINDS[new_kind][1]
