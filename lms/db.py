@@ -6,6 +6,7 @@ Flask-SQLAlchemy instance the app has (the host's, or the LMS's own when standal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,11 +79,12 @@ def insert_missing(model: type[Base], values: dict[str, Any], keys: tuple[str, .
     return session.execute(statement).first() is not None
 
 
-def locked(model: type[Base], ident: Any, of: Any = None) -> Any:
+def locked(model: type[Base], ident: Any, of: Any = None, options: Sequence[Any] = ()) -> Any:
     """The row with primary key ``ident``, read afresh and locked for the rest of the transaction
     (``SELECT … FOR UPDATE`` on PostgreSQL: a second request doing the same waits, then sees what
     the first committed). On SQLite, the request's ``BEGIN IMMEDIATE`` already made it the only
-    writer."""
+    writer. ``options`` load related rows in the same statement (they are not locked)."""
     return session.scalar(select(model).where(model.id == ident)  # type: ignore[attr-defined]
+                          .options(*options)
                           .with_for_update(of=of if of is not None else model)
                           .execution_options(populate_existing=True))

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import Forbidden
 
 from ..accounts.identity import load_current_user
 from ..accounts.models import TRAINER
-from ..db import session
+from ..db import locked, session
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..learning.models import Course, Enrolment
@@ -56,6 +57,15 @@ def load_activity(course: Course, slug: str, kinds: tuple[str, ...],
     if enrolment is not None:
         require_open(course, enrolment, found.slug)
     return found
+
+
+def fetch(model: type[QuizAttempt] | type[ScenarioPlay], ident: int, *, lock: bool = False):
+    """An attempt or play with its enrolment, activity and course, in one statement (every page
+    of it asks who owns it and whether its activity is open); with ``lock``, read afresh and
+    locked as :func:`lms.db.locked` does."""
+    options = (joinedload(model.enrolment, innerjoin=True),
+               joinedload(model.activity, innerjoin=True).joinedload(Activity.course, innerjoin=True))
+    return locked(model, ident, options=options) if lock else session.get(model, ident, options=options)
 
 
 def own_open(record: QuizAttempt | ScenarioPlay | None):

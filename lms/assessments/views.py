@@ -8,13 +8,13 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 
 from ..accounts.access import login_required
 from ..accounts.identity import load_current_user
-from ..db import locked, session, utcnow
+from ..db import session, utcnow
 from ..fields import field_message
 from ..i18n import gettext as _
 from ..learning import services as learning
 from ..transaction import keep_changes
 from . import quizzes, scenarios, summaries
-from .access import load_activity, load_enrolled_course, own, own_open, require_open
+from .access import fetch, load_activity, load_enrolled_course, own, own_open, require_open
 from .models import CASE, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
 
 bp = Blueprint("assessments", __name__)
@@ -49,7 +49,7 @@ def _load_attempt(attempt_id: int, lock: bool = False) -> QuizAttempt:
     """An attempt of the current user; its activity must be open (the review stays readable).
     With ``lock``, the attempt is read afresh and locked: two tabs saving or submitting at once
     are handled one after the other, the second seeing what the first did."""
-    return own_open(locked(QuizAttempt, attempt_id) if lock else session.get(QuizAttempt, attempt_id))
+    return own_open(fetch(QuizAttempt, attempt_id, lock=lock))
 
 
 def _form_values(attempt: QuizAttempt):
@@ -112,7 +112,7 @@ def _answer_message(refused: quizzes.AnswerRefused) -> str:
 @bp.get("/attempts/<lms_id:attempt_id>/review")
 @login_required
 def review(attempt_id: int):
-    attempt = own(session.get(QuizAttempt, attempt_id))
+    attempt = own(fetch(QuizAttempt, attempt_id))
     if quizzes.is_open(attempt, utcnow()):
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     status = quizzes.quiz_status(attempt.enrolment, attempt.activity, utcnow())
@@ -150,7 +150,7 @@ def start_play(course_slug: str, slug: str):
 @bp.get("/plays/<lms_id:play_id>")
 @login_required
 def play(play_id: int):
-    play = own_open(session.get(ScenarioPlay, play_id))
+    play = own_open(fetch(ScenarioPlay, play_id))
     if play.finished_at is not None:
         return redirect(url_for(".debrief", play_id=play.id))
     return render_template("lms/assessments/play.html", play=play, course=play.activity.course,
@@ -161,7 +161,7 @@ def play(play_id: int):
 @bp.post("/plays/<lms_id:play_id>/choose")
 @login_required
 def choose(play_id: int):
-    play = own_open(locked(ScenarioPlay, play_id))
+    play = own_open(fetch(ScenarioPlay, play_id, lock=True))
     if play.finished_at is None:
         # A second tab or a double click sends a stale choice: show where the play now stands.
         with suppress(scenarios.StaleChoice):
@@ -175,7 +175,7 @@ def choose(play_id: int):
 @bp.get("/plays/<lms_id:play_id>/debrief")
 @login_required
 def debrief(play_id: int):
-    play = own(session.get(ScenarioPlay, play_id))
+    play = own(fetch(ScenarioPlay, play_id))
     if play.finished_at is None:
         return redirect(url_for(".play", play_id=play.id))
     course = play.activity.course
