@@ -19,8 +19,9 @@ from .models import Activity, QuizAttempt, ScenarioPlay, TrainingSummary
 
 def load_enrolled_course(course_slug: str) -> tuple[Course, Enrolment]:
     """The course and the current user's enrolment in it (403 without one)."""
-    course = learning.get_course(course_slug) or abort(404)
-    enrolment = learning.current_enrolment(load_current_user(), course)
+    course, enrolment = learning.course_and_enrolment(course_slug, load_current_user())
+    if course is None:
+        abort(404)
     if enrolment is None:
         abort(403)
     return course, enrolment

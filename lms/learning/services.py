@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..accounts.models import TRAINEE, User, UserRole
@@ -89,6 +89,21 @@ _OPEN_ENROLMENTS = (
            Course.is_archived.is_(False))
     .options(contains_eager(Enrolment.course), joinedload(Enrolment.progress)))
 _COURSE_BY_SLUG = select(Course).where(Course.slug == bindparam("slug"), Course.is_archived.is_(False))
+
+
+_COURSE_AND_ENROLMENT = (
+    select(Course, Enrolment)
+    .outerjoin(Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.user_id == bindparam("user_id"),
+                               Enrolment.is_archived.is_(False)))
+    .where(Course.slug == bindparam("slug"), Course.is_archived.is_(False))
+    .options(joinedload(Enrolment.progress)))
+
+
+def course_and_enrolment(slug: str, user: User) -> tuple[Course | None, Enrolment | None]:
+    """The course ``slug`` and the user's enrolment in it with its reading progress, in the one
+    statement every trainee page of a course starts with."""
+    row = session.execute(_COURSE_AND_ENROLMENT, {"slug": slug, "user_id": user.id}).unique().first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def current_enrolment(user: User, course: Course) -> Enrolment | None:

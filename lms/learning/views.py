@@ -33,9 +33,10 @@ bp = Blueprint("learning", __name__)
 
 def _load_course(slug: str) -> tuple[Course, services.CourseStatus]:
     """The course and where the current user stands in it; 404 unknown, 403 not assigned."""
-    course = services.get_course(slug) or abort(404)
     user = load_current_user()
-    enrolment = services.current_enrolment(user, course)
+    course, enrolment = services.course_and_enrolment(slug, user)
+    if course is None:
+        abort(404)
     if enrolment is None and not user.has_role(TRAINER, HR):
         abort(403)
     return course, services.course_status(course, enrolment)
