@@ -14,12 +14,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import random
 import re
 import time
 
 import gevent
 from gevent.event import Event
-from locust import FastHttpUser, events, task
+from locust import FastHttpUser, between, events, task
 
 PASSWORD = "bench-password"
 COURSE = os.environ.get("BENCH_COURSE", "credit-card-collection")
@@ -80,6 +81,7 @@ SELECT = re.compile(r'<select name="([^"]+)"[^>]*>\s*<option value="">[^<]*</opt
                     r'<option value="([^"]+)"')
 STEP = re.compile(r'name="step" value="([^"]*)"')
 CHOICE = re.compile(r'name="choice" value="([^"]+)"')
+REVISION = re.compile(r'name="revision" value="([^"]+)"')
 
 
 def csrf(html: str) -> str:
@@ -156,47 +158,92 @@ def answers(html: str) -> dict[str, str]:
     return data
 
 
+def take_quiz(user: Base, pause=lambda: None) -> None:
+    """Start an attempt, open it (quiz page), autosave twice, submit; ``pause`` between steps."""
+    client = user.client
+    page = client.get(f"/courses/{COURSE}/quizzes/{QUIZ}/", name="setup: quiz start page").text
+    response = client.post(f"/courses/{COURSE}/quizzes/{QUIZ}/start", name="setup: start attempt",
+                           data={"csrf_token": csrf(page)}, allow_redirects=False)
+    location = response.headers.get("Location", "")
+    if "/attempts/" not in location:
+        return
+    path = "/attempts/" + location.rsplit("/attempts/", 1)[1]
+    html = client.get(path, name="quiz page").text
+    data = {"csrf_token": csrf(html), **answers(html)}
+    for _ in range(2):
+        pause()
+        client.post(f"{path}/save", name="answer autosave", data=data)
+    pause()
+    client.post(f"{path}/submit", name="quiz submission", data=data, allow_redirects=False)
+
+
+def play_simulation(user: Base, pause=lambda: None) -> None:
+    """Start a call simulation and tap the first choice until the call ends."""
+    client = user.client
+    page = client.get(f"/courses/{COURSE}/scenarios/{SCENARIO}/", name="setup: scenario page").text
+    response = client.post(f"/courses/{COURSE}/scenarios/{SCENARIO}/start", name="setup: start play",
+                           data={"csrf_token": csrf(page)}, allow_redirects=False)
+    location = response.headers.get("Location", "")
+    for _ in range(30):
+        if "/plays/" not in location or location.endswith("/debrief"):
+            return
+        path = "/plays/" + location.rsplit("/plays/", 1)[1]
+        html = client.get(path, name="setup: play page").text
+        step, choice = STEP.search(html), CHOICE.search(html)
+        if not (step and choice):
+            return
+        pause()
+        response = client.post(f"{path}/choose", name="simulation step", allow_redirects=False,
+                               data={"csrf_token": csrf(html), "step": step.group(1),
+                                     "choice": choice.group(1)})
+        location = response.headers.get("Location", "")
+
+
 class Quiz(Base):
-    """Start an attempt, open it (quiz page), autosave twice, submit."""
+    """The quiz flow back to back (no pause): what one worker can take."""
 
     @task
     def quiz(self) -> None:
-        page = self.client.get(f"/courses/{COURSE}/quizzes/{QUIZ}/", name="setup: quiz start page").text
-        response = self.client.post(f"/courses/{COURSE}/quizzes/{QUIZ}/start", name="setup: start attempt",
-                                    data={"csrf_token": csrf(page)}, allow_redirects=False)
-        location = response.headers.get("Location", "")
-        if "/attempts/" not in location:
-            return
-        path = "/attempts/" + location.rsplit("/attempts/", 1)[1]
-        html = self.client.get(path, name="quiz page").text
-        data = {"csrf_token": csrf(html), **answers(html)}
-        for _ in range(2):
-            self.client.post(f"{path}/save", name="answer autosave", data=data)
-        self.client.post(f"{path}/submit", name="quiz submission", data=data, allow_redirects=False)
+        take_quiz(self)
 
 
 class Simulation(Base):
-    """Start a call simulation and tap the first choice until the call ends."""
+    """Call simulations back to back (no pause)."""
 
     @task
     def simulation(self) -> None:
-        page = self.client.get(f"/courses/{COURSE}/scenarios/{SCENARIO}/", name="setup: scenario page").text
-        response = self.client.post(f"/courses/{COURSE}/scenarios/{SCENARIO}/start",
-                                    name="setup: start play", data={"csrf_token": csrf(page)},
-                                    allow_redirects=False)
-        location = response.headers.get("Location", "")
-        for _ in range(30):
-            if "/plays/" not in location or location.endswith("/debrief"):
-                return
-            path = "/plays/" + location.rsplit("/plays/", 1)[1]
-            html = self.client.get(path, name="setup: play page").text
-            step, choice = STEP.search(html), CHOICE.search(html)
-            if not (step and choice):
-                return
-            response = self.client.post(f"{path}/choose", name="simulation step", allow_redirects=False,
-                                        data={"csrf_token": csrf(html), "step": step.group(1),
-                                              "choice": choice.group(1)})
-            location = response.headers.get("Location", "")
+        play_simulation(self)
+
+
+class Trainees(Base):
+    """Trainees as a bank has them: each reads, pauses (BENCH_THINK seconds, "2-5"), answers and
+    plays at a person's pace. Run with many users (`run.py --trainees-at-once 200`): what it
+    measures is the latency a trainee sees at that load, not what the server can take."""
+
+    wait_time = between(*(float(n) for n in os.environ.get("BENCH_THINK", "2-5").split("-")))
+
+    def on_start(self) -> None:
+        super().on_start()
+        gevent.sleep(random.uniform(0, 5))  # they do not all start their journey at the same instant
+
+    @task
+    def journey(self) -> None:
+        self.client.get("/", name="dashboard")
+        self.wait()
+        self.client.get(f"/courses/{COURSE}/", name="course page")
+        self.wait()
+        html = self.client.get(f"/courses/{COURSE}/{MODULE}", name="module page").text
+        revision = REVISION.search(html)
+        for seconds in (15, 30):
+            self.wait()
+            self.client.post(f"/courses/{COURSE}/{MODULE}/progress", name="progress beacon",
+                             headers={"Accept": "application/json"},
+                             data={"csrf_token": csrf(html), "seconds": str(seconds),
+                                   "revision": revision.group(1) if revision else ""})
+        self.wait()
+        take_quiz(self, self.wait)
+        self.wait()
+        play_simulation(self, self.wait)
 
 
 class HrRoster(Base):

@@ -6,6 +6,10 @@ report and the peak memory of a gunicorn worker. Ratios are what to compare betw
 machine is shared and its absolute speed drifts.
 
     python benchmarks/run.py [--trainees 10000] [--seconds 15] [--users 16] [--site FOLDER]
+                             [--trainees-at-once 200] [--paced-seconds 60]
+
+Then, with ``--trainees-at-once`` trainees on the site together, each reading, answering and
+playing with a person's pauses (2–5 s): the latency each request has at that load.
 
 The site is built once per FOLDER (default benchmarks/.site-<trainees>) and reused; set
 LMS_DATABASE_URL to run against PostgreSQL (the site is then built into that database).
@@ -54,6 +58,10 @@ PAGES = (
     ("HrRoster", "HR roster"),
     ("TrainerResults", "trainer results"),
 )
+
+#: The paced trainees' requests, in the order of their journey.
+PACED_ORDER = ["dashboard", "course page", "module page", "progress beacon", "quiz page",
+               "answer autosave", "quiz submission", "simulation step"]
 
 
 def free_port() -> int:
@@ -134,12 +142,14 @@ class Measured:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
-def locust(url: str, user_class: str, seconds: int, users: int, folder: Path) -> dict[str, Measured]:
+def locust(url: str, user_class: str, seconds: int, users: int, folder: Path,
+           spawn_rate: int | None = None) -> dict[str, Measured]:
     """Run one Locust user class headless; what it measured, by request name."""
     out = folder / f"{user_class}.json"
     with open(folder / "locust.log", "a") as log:
         subprocess.run([str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
-                        "--users", str(users), "--spawn-rate", str(users), "--run-time", f"{seconds + 240}s",
+                        "--users", str(users), "--spawn-rate", str(spawn_rate or users),
+                        "--run-time", f"{seconds + 240}s",
                         "--host", url, "--only-summary", "--loglevel", "ERROR", "--exit-code-on-error", "0",
                         user_class],
                        check=True, cwd=ROOT, stdout=log, stderr=log,
@@ -202,11 +212,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, as `make run`")
     parser.add_argument("--site", type=Path, default=None)
     parser.add_argument("--only", nargs="*", default=None, help="user classes to run (default: all)")
+    parser.add_argument("--trainees-at-once", type=int, default=200,
+                        help="trainees on the site together, each at a person's pace (0: skip)")
+    parser.add_argument("--paced-seconds", type=int, default=60, help="how long they are measured")
     args = parser.parse_args()
     site = (args.site or ROOT / "benchmarks" / f".site-{args.trainees}").resolve()
     ensure_site(site, args.trainees)
     server = Server(site, free_port(), args.workers)
     rows: dict[str, Measured] = {}
+    paced: dict[str, Measured] = {}
     try:
         with tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)
@@ -220,6 +234,10 @@ def main() -> None:
                 trivial += run("Trivial").values()
                 rows.update(run(user_class))
             trivial += run("Trivial").values()
+            if args.trainees_at_once and (not args.only or "Trainees" in args.only):
+                # signing 200 in at once would measure sign-in only: 20 a second
+                paced = locust(server.url, "Trainees", args.paced_seconds, args.trainees_at_once, folder,
+                               spawn_rate=20)
             hr = signed_in(server.url, "hr")
             zip_seconds, data = timed_get(hr, f"{server.url}/hr/courses/{COURSE}/certificates.zip")
             zip_count = sum(name.endswith(".pdf") for name in zipfile.ZipFile(io.BytesIO(data)).namelist())
@@ -248,6 +266,15 @@ def main() -> None:
         ratio = trivial_ms / row.mean  # = the throughput ratio of a page measured alone, at equal load
         print(f"{name:<18} {row.rate:7.1f} {ratio:10.3f} {row.percentile(50):7.0f} {row.percentile(95):7.0f} "
               f"{row.percentile(99):7.0f} {row.failures:>5}")
+    if paced:
+        print(f"\n{args.trainees_at_once} trainees at once, each pausing 2–5 s between steps as a person "
+              f"does, {args.paced_seconds} s: the latency they see")
+        print(f"{'request':<18} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'fail':>5}")
+        for name, row in sorted(paced.items(), key=lambda item: PACED_ORDER.index(item[0])
+                                if item[0] in PACED_ORDER else len(PACED_ORDER)):
+            print(f"{name:<18} {row.rate:7.1f} {row.percentile(50):7.0f} {row.percentile(95):7.0f} "
+                  f"{row.percentile(99):7.0f} {row.failures:>5}")
+        print()
     print(f"certificate issue (render, sign, check; warm): {certificate_issue_seconds(site):.2f} s")
     print(f"certificate ZIP: {zip_count} certificates, {len(data) / 1e6:.1f} MB in {zip_seconds:.1f} s "
           f"({1000 * zip_seconds / max(zip_count, 1):.1f} s per 1,000)")
