@@ -14,6 +14,7 @@ from ..audit.downloads import audited_download
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..throttle import address_key
+from ..transaction import reads_only
 from . import services
 from .models import Certificate
 
@@ -31,6 +32,7 @@ def _throttled() -> None:
 
 
 @bp.route("/verify/", methods=["GET", "POST"])
+@reads_only  # the throttle counts on a connection of its own: this request must not hold the write lock
 def verify_form():
     """Look a certificate up by its serial, or check an uploaded PDF against what was issued."""
     result = None

@@ -263,6 +263,16 @@ def test_a_refresher_archives_the_earlier_cycle(app, client, runner, issued, mak
     assert "有效" in client.get(f"/verify/{serial}").get_data(as_text=True)
 
 
+def test_a_signed_in_user_can_look_a_certificate_up_by_number(client, issued, login):
+    """The look-up counts against the address on the throttle's own connection: the request
+    must not be holding SQLite's write lock meanwhile (it waited 30 s, then answered 503)."""
+    trainee, serial = issued
+    login(trainee)
+    token = csrf_token(client, "/verify/")
+    answer = client.post("/verify/", data={"serial": serial.lower(), "csrf_token": token})
+    assert answer.status_code == 302 and answer.location.endswith(f"/verify/{serial}")
+
+
 @pytest.mark.parametrize("app_config", [{"LMS_VERIFY_LIMIT": "3 per minute"}])
 def test_verification_is_rate_limited(app, client, issued):
     _, serial = issued
