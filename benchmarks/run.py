@@ -87,14 +87,19 @@ def ensure_site(site: Path, trainees: int) -> None:
 
 
 class Server:
-    """gunicorn as `make run` starts it (2 sync workers), and the peak memory of its workers."""
+    """gunicorn as `make run` starts it (gunicorn.conf.py: threaded workers; 2 of them here), and
+    the peak memory of its workers."""
 
     def __init__(self, site: Path, port: int, workers: int):
         self.url = f"http://127.0.0.1:{port}"
+        self.log = open(site / "gunicorn.log", "w")  # noqa: SIM115 - the server's, closed in stop()
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-             "--timeout", "300", "benchmarks.wsgi:app"],
-            cwd=ROOT, env=environment(site, port), stderr=subprocess.DEVNULL)
+             # no worker replaced every 5,000 requests: the trivial route's runs alone send that
+             # many, and a fresh worker's cold caches would land on whichever page came next
+             "--timeout", "300", "--max-requests", "0", "benchmarks.wsgi:app"],
+            cwd=ROOT, env={**environment(site, port), "LMS_LOG_LEVEL": "WARNING"},  # no access log
+            stdout=subprocess.DEVNULL, stderr=self.log)
         self.peak_rss = 0
         self._stop = threading.Event()
         for _ in range(300):
@@ -119,6 +124,7 @@ class Server:
         self._stop.set()
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
+        self.log.close()
 
 
 @dataclass
@@ -253,7 +259,8 @@ def main() -> None:
     trivial = [t for t in trivial if t.latencies]
     trivial_rps = statistics.median(t.rate for t in trivial)
     trivial_ms = statistics.median(t.mean for t in trivial)
-    print(f"\n{args.trainees} trainees, {args.users} Locust users, gunicorn {args.workers} sync workers, "
+    print(f"\n{args.trainees} trainees, {args.users} Locust users, gunicorn {args.workers} workers × "
+          f"{os.environ.get('LMS_THREADS', 4)} threads, "
           f"{args.seconds} s per page")
     print(f"{'request':<18} {'req/s':>7} {'× trivial':>10} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
           f"{'fail':>5}")
@@ -282,6 +289,9 @@ def main() -> None:
         print(f"{name}, one request alone: {seconds:.2f} s")
     print(f"cohort report (HTML): {report_seconds:.2f} s")
     print(f"peak gunicorn worker memory: {server.peak_rss / 2**20:.0f} MiB")
+    errors = (site / "gunicorn.log").read_text(errors="replace").count('"level": "ERROR"')
+    if errors:
+        print(f"the app logged {errors} errors during the runs: see {site / 'gunicorn.log'}")
 
 
 if __name__ == "__main__":
