@@ -69,6 +69,8 @@ def on_site(folder: str) -> None:
     """The trainee pages against a built bench site: statements, CPU ms per request, × trivial."""
     from sqlalchemy import event
 
+    from lms.accounts.access import login_required
+    from lms.accounts.identity import load_current_user
     from lms.extensions import db
 
     os.environ["LMS_INSTANCE_PATH"] = folder
@@ -78,12 +80,17 @@ def on_site(folder: str) -> None:
     def trivial():
         return "ok"
 
+    @app.get("/bench/signed-in")
+    @login_required
+    def signed_in():  # the floor of any trainee page: the session read, the user loaded
+        return load_current_user().display_name
+
     statements: list[str] = []
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     client = app.test_client()
     assert client.post("/login", data={"username": "d00001", "password": "bench-password"}).status_code == 302
-    paths = {"trivial route": "/bench/trivial", "module page": MODULE,
+    paths = {"trivial route": "/bench/trivial", "signed-in route": "/bench/signed-in", "module page": MODULE,
              "course page": "/courses/credit-card-collection/", "dashboard": "/"}
     cpu: dict[str, list[float]] = {name: [] for name in paths}
     counted = {}
