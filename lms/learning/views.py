@@ -25,6 +25,7 @@ from ..notices.services import open_notices
 from ..reminders.services import due_notices
 from . import services
 from .forms import ReadingReportForm
+from .fragments import module_list
 from .models import Course, CourseAsset
 from .structure import revision_html
 
@@ -69,7 +70,7 @@ def course(course_slug: str):
     certificate = lines.issued.get(status.enrolment.id) if status.enrolment else None
     return render_template("lms/learning/course.html", course=course, status=status,
                            requirements=requirements, certificate=certificate, certificate_lines=lines,
-                           now=utcnow())
+                           module_list=module_list(course, status), now=utcnow())
 
 
 @bp.get("/courses/<course_slug>/<module_slug>")

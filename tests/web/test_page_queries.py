@@ -42,3 +42,24 @@ def test_the_module_page_still_shows_what_was_published(app, client, shipped_cou
     assert "催收概述与流程" in first and "什么是信用卡催收" in first  # the title; the text
     assert first.count("module__content") == again.count("module__content") == 1
     assert len(first) > 2000
+
+
+def test_the_course_page_shows_each_trainee_their_own_states(app, client, shipped_course, make_user,
+                                                             login):
+    """The module list is rendered once per stage and reused: never another trainee's states, and a
+    new result or another language is seen at once."""
+    from tests.conftest import csrf_token
+
+    ahead, behind = make_user("trainee"), make_user("trainee")
+    complete_modules(app, ahead.id, COURSE, 2)
+    login(ahead)
+    assert client.get(COURSE_PAGE).get_data(as_text=True).count("module-item--completed") == 2
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(behind)
+    assert client.get(COURSE_PAGE).get_data(as_text=True).count("module-item--completed") == 0
+    complete_modules(app, behind.id, COURSE, 1)
+    page = client.get(COURSE_PAGE).get_data(as_text=True)
+    assert page.count("module-item--completed") == 1 and "已完成" in page
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/"), "next": "/"})
+    page = client.get(COURSE_PAGE).get_data(as_text=True)
+    assert page.count("module-item--completed") == 1 and "Completed" in page and "已完成" not in page
