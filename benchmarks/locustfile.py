@@ -158,13 +158,18 @@ def answers(html: str) -> dict[str, str]:
     return data
 
 
+def start(user: Base, activity: str, what: str) -> str:
+    """Open the activity's page (its path) and start it: where the start sends the trainee."""
+    page = user.client.get(activity, name=f"setup: {what} page").text
+    response = user.client.post(f"{activity}start", name=f"setup: start {what}",
+                                data={"csrf_token": csrf(page)}, allow_redirects=False)
+    return response.headers.get("Location", "")
+
+
 def take_quiz(user: Base, pause=lambda: None) -> None:
     """Start an attempt, open it (quiz page), autosave twice, submit; ``pause`` between steps."""
     client = user.client
-    page = client.get(f"/courses/{COURSE}/quizzes/{QUIZ}/", name="setup: quiz start page").text
-    response = client.post(f"/courses/{COURSE}/quizzes/{QUIZ}/start", name="setup: start attempt",
-                           data={"csrf_token": csrf(page)}, allow_redirects=False)
-    location = response.headers.get("Location", "")
+    location = start(user, f"/courses/{COURSE}/quizzes/{QUIZ}/", "quiz")
     if "/attempts/" not in location:
         return
     path = "/attempts/" + location.rsplit("/attempts/", 1)[1]
@@ -180,10 +185,7 @@ def take_quiz(user: Base, pause=lambda: None) -> None:
 def play_simulation(user: Base, pause=lambda: None) -> None:
     """Start a call simulation and tap the first choice until the call ends."""
     client = user.client
-    page = client.get(f"/courses/{COURSE}/scenarios/{SCENARIO}/", name="setup: scenario page").text
-    response = client.post(f"/courses/{COURSE}/scenarios/{SCENARIO}/start", name="setup: start play",
-                           data={"csrf_token": csrf(page)}, allow_redirects=False)
-    location = response.headers.get("Location", "")
+    location = start(user, f"/courses/{COURSE}/scenarios/{SCENARIO}/", "simulation")
     for _ in range(30):
         if "/plays/" not in location or location.endswith("/debrief"):
             return

@@ -96,10 +96,16 @@ def test_a_double_clicked_quiz_start_starts_one_attempt(app, live, mini, make_us
             QuizAttempt.enrolment_id == enrolment_of(app, user_id))) == 1
 
 
+def _started(browser: Browser, activity: str, token: str | None = None) -> tuple[int, str]:
+    """Start the activity at ``activity`` (its page's path): the new attempt's or play's id, and
+    the CSRF token used."""
+    token = token or browser.token(activity)
+    started = browser.post(f"{activity}start", {"csrf_token": token})
+    return int(started.headers["Location"].rsplit("/", 1)[1]), token
+
+
 def _start_attempt(app, browser: Browser) -> tuple[int, dict, str]:
-    token = browser.token("/courses/mini/quizzes/mini-quiz/")
-    started = browser.post("/courses/mini/quizzes/mini-quiz/start", {"csrf_token": token})
-    attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    attempt_id, token = _started(browser, "/courses/mini/quizzes/mini-quiz/")
     with app.app_context():
         form = attempt_form(session.get(QuizAttempt, attempt_id))
     return attempt_id, form, token
@@ -151,9 +157,7 @@ def test_the_same_choice_sent_twice_is_stored_once(app, live, mini, make_user):
     mini()
     for _ in range(TRIALS):
         _user_id, browser = signed_in(live, make_user, "trainee")
-        token = browser.token("/courses/mini/scenarios/mini-scenario/")
-        started = browser.post("/courses/mini/scenarios/mini-scenario/start", {"csrf_token": token})
-        play_id = int(started.headers["Location"].rsplit("/", 1)[1])
+        play_id, token = _started(browser, "/courses/mini/scenarios/mini-scenario/")
         with app.app_context():
             choice = choice_token(session.get(ScenarioPlay, play_id), 0)
         responses = same_time(browser, "post", f"/plays/{play_id}/choose",
@@ -182,8 +186,7 @@ def _ready_for_approval(app, live, make_user) -> tuple[int, int, Browser]:
     user_id, browser = signed_in(live, make_user, "trainee", display_name="王小明")
     token = browser.token("/courses/tiny/rules")
     browser.post("/courses/tiny/rules/progress", {"reached_end": "y", "csrf_token": token})
-    started = browser.post("/courses/tiny/quizzes/red-lines/start", {"csrf_token": token})
-    attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    attempt_id, _token = _started(browser, "/courses/tiny/quizzes/red-lines/", token)
     with app.app_context():
         form = attempt_form(session.get(QuizAttempt, attempt_id))
     browser.post(f"/attempts/{attempt_id}/submit", {**form, "csrf_token": token})
@@ -341,9 +344,7 @@ def test_tabs_opening_a_quiz_whose_time_ran_out_close_the_attempt_once(app, live
     mini()
     for _ in range(TRIALS):
         _user_id, browser = signed_in(live, make_user, "trainee")
-        token = browser.token("/courses/mini/quizzes/timed-quiz/")
-        started = browser.post("/courses/mini/quizzes/timed-quiz/start", {"csrf_token": token})
-        attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
+        attempt_id, _token = _started(browser, "/courses/mini/quizzes/timed-quiz/")
         with app.app_context():
             attempt = session.get(QuizAttempt, attempt_id)
             attempt.deadline_at = utcnow() - timedelta(seconds=1)
@@ -355,5 +356,4 @@ def test_tabs_opening_a_quiz_whose_time_ran_out_close_the_attempt_once(app, live
         with app.app_context():
             attempt = session.get(QuizAttempt, attempt_id)
             assert attempt.state == "graded" and attempt.submitted_at == attempt.deadline_at
-        with app.app_context():
             assert verify_chain() == []
