@@ -13,6 +13,11 @@ queue instead of failing. That is every request other than GET/HEAD/OPTIONS. A G
 ``BEGIN`` (deferred) and never blocks anyone; the rare GET that finds something to write (a
 trainee's quiz page whose time limit ran out closes the attempt) calls :func:`begin_writing`
 first.
+
+A request that wrote nothing (a GET, a ``reads_only`` POST) is not committed: its reading
+transaction ends when the session is removed at teardown, which saves a round of the ORM on every
+page. What counts as writing is anything flushed or executed as INSERT/UPDATE/DELETE through the
+session, and any request that began its transaction for writing.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import TypeVar
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from .db import session
 
@@ -35,6 +41,26 @@ F = TypeVar("F", bound=Callable)
 
 #: Whether the transactions begun now take SQLite's write lock from the start.
 _immediate: ContextVar[bool] = ContextVar("lms_immediate", default=False)
+
+#: ``Session.info`` key: the session has sent a write to the database.
+WROTE = "lms_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(flushed: Session, _context) -> None:
+    flushed.info[WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[WROTE] = True
+
+
+def has_writes() -> bool:
+    """Whether this request's session wrote, or holds changes a commit would write."""
+    current = session()
+    return bool(current.info.get(WROTE) or current.new or current.dirty or current.deleted)
 
 
 def reads_only(view: F) -> F:
@@ -76,10 +102,11 @@ def keep_changes() -> None:
 def finish(response):
     """After the view: commit a successful response's transaction, roll back anything else."""
     try:
-        if response.status_code < 400 or g.get("lms_keep_changes"):
-            session.commit()
-        else:
+        if response.status_code >= 400 and not g.get("lms_keep_changes"):
             session.rollback()
+        elif "lms_immediate_token" in g or has_writes():
+            session.commit()
+        # else: it only read; the session's removal at teardown ends the transaction
     finally:
         _reset()
     return response

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -90,3 +91,29 @@ def test_a_summary_page_opened_before_writing_stores_nothing(app, mini, make_use
     assert client.get("/courses/mini/summary").status_code == 200
     with app.app_context():
         assert session.query(TrainingSummary).count() == 0
+
+
+def commits_of(app: Flask, client: FlaskClient, path: str) -> int:
+    """How many transactions a GET commits (a page that only reads ends its transaction without)."""
+    with app.app_context():
+        from lms.extensions import db
+
+        engine = db.engine
+    commits: list[object] = []
+
+    def listener(connection) -> None:
+        commits.append(connection)
+
+    sa.event.listen(engine, "commit", listener)
+    try:
+        assert client.get(path).status_code == 200, path
+    finally:
+        sa.event.remove(engine, "commit", listener)
+    return len(commits)
+
+
+def test_pages_that_only_read_commit_nothing(app, people):
+    client, _trainee_id = people["trainee"]
+    paths = ["/", "/courses/mini/", "/courses/mini/intro", "/courses/mini/quizzes/mini-quiz/",
+             f"/attempts/{people['open']}", f"/plays/{people['play']}"]
+    assert {path: commits_of(app, client, path) for path in paths} == dict.fromkeys(paths, 0)

@@ -185,3 +185,16 @@ def url_for_in(app: Flask, endpoint: str) -> str:
     with app.test_request_context():
         return url_for(endpoint)
 
+
+
+def test_a_host_users_first_page_keeps_the_account_it_creates(host_app):
+    """The first GET of a host user writes their LMS account: that GET is committed although
+    pages that only read are not."""
+    from lms.accounts.models import User
+
+    client = host_app.test_client()
+    client.post("/sign-in", data={"staff_id": "8"})
+    assert client.get("/training/").status_code == 200
+    with host_app.app_context():
+        user = lms_session.query(User).filter_by(external_id="8").one()
+        assert (user.display_name, user.employee_no) == ("吴人事", "H008")
