@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, func, select
@@ -149,7 +150,8 @@ class CourseStatus:
         return [self.activities[slug] for slug in (revision.activities if revision else ())
                 if slug in self.activities]
 
-    @property
+    # A status is a snapshot: its steps and percent are worked out once (a page asks many times).
+    @cached_property
     def steps(self) -> list[ModuleStatus | ActivityStatus]:
         """Everything the course asks for, in order: each module, then its activities (an activity
         two modules list, once); the steps ``percent_complete`` counts."""
@@ -165,7 +167,7 @@ class CourseStatus:
     def completed_count(self) -> int:
         return sum(status.state == COMPLETED for status in self.modules)
 
-    @property
+    @cached_property
     def percent(self) -> int:
         steps = self.steps
         done = sum(s.state == COMPLETED if isinstance(s, ModuleStatus) else s.is_done for s in steps)
