@@ -108,3 +108,32 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch, capsys
         for n in range(3):
             bar.advance(1, f"{n + 1}/3 done")
     assert lines == [] and "importing" in capsys.readouterr().out
+
+
+def test_a_worker_puts_what_it_keeps_out_of_the_collectors_reach():
+    """What a worker builds at start-up, and its caches once warm, are frozen once each: full
+    collections then walk only what requests create (they paused requests for tens of ms)."""
+    import gc
+    from types import SimpleNamespace
+
+    from lms import gunicorn_conf
+
+    worker = SimpleNamespace(nr=0)
+    try:
+        gc.unfreeze()
+        gunicorn_conf.post_worker_init(worker)
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()
+        for served in (1, gunicorn_conf.WARM_AFTER_REQUESTS - 1):
+            worker.nr = served
+            gunicorn_conf.post_request(worker, None, None, None)
+            assert gc.get_freeze_count() == 0
+        worker.nr = gunicorn_conf.WARM_AFTER_REQUESTS + 2  # threads may have counted past it
+        gunicorn_conf.post_request(worker, None, None, None)
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()
+        worker.nr += 1
+        gunicorn_conf.post_request(worker, None, None, None)
+        assert gc.get_freeze_count() == 0  # once per worker
+    finally:
+        gc.unfreeze()
