@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload

@@ -25,9 +25,8 @@ from ..notices.services import open_notices
 from ..reminders.services import due_notices
 from . import services
 from .forms import ReadingReportForm
-from .fragments import module_list
+from .fragments import module_article, module_list
 from .models import Course, CourseAsset
-from .structure import revision_html
 
 bp = Blueprint("learning", __name__)
 
@@ -89,7 +88,7 @@ def module(course_slug: str, module_slug: str):
     previous, following = status.neighbours(module)
     return render_template("lms/learning/module.html", course=course, status=status,
                            module=module, revision=module.current_revision,
-                           html=revision_html(module.current_revision) if module.current_revision else "",
+                           article=module_article(course, status, module, module_status, reading),
                            module_status=module_status, previous=previous, following=following,
                            reading=reading)
 

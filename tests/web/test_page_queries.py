@@ -63,3 +63,26 @@ def test_the_course_page_shows_each_trainee_their_own_states(app, client, shippe
     client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/"), "next": "/"})
     page = client.get(COURSE_PAGE).get_data(as_text=True)
     assert page.count("module-item--completed") == 1 and "Completed" in page and "已完成" not in page
+
+
+def test_the_module_page_shows_each_trainee_their_own_state(app, client, shipped_course, make_user,
+                                                            login):
+    """The module's head and text are rendered once per state and reused: a trainee who completed
+    it sees "completed", one who did not never does, and a language switch is seen at once."""
+    from tests.conftest import csrf_token
+
+    done, reading = make_user("trainee"), make_user("trainee")
+    complete_modules(app, done.id, COURSE, 1)
+    login(done)
+    page = client.get(MODULE_PAGE).get_data(as_text=True)
+    assert 'data-testid="module-state"' in page and "第 1 单元" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(reading)
+    page = client.get(MODULE_PAGE).get_data(as_text=True)
+    assert 'data-testid="module-state"' not in page and "催收概述与流程" in page
+    assert reading.display_name in page and done.display_name not in page
+    client.post("/language", data={"locale": "en", "csrf_token": csrf_token(client, "/"), "next": "/"})
+    page = client.get(MODULE_PAGE).get_data(as_text=True)
+    assert "Module 1 of" in page and "About" in page and "第 1 单元" not in page
+    complete_modules(app, reading.id, COURSE, 1)
+    assert 'data-testid="module-state"' in client.get(MODULE_PAGE).get_data(as_text=True)
