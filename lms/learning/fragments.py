@@ -12,7 +12,7 @@ from collections.abc import Hashable
 from threading import Lock
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from markupsafe import Markup
 
 from ..db import session
@@ -31,7 +31,8 @@ _lock = Lock()
 
 def _fragment(template: str, key: tuple, **context: Any) -> Markup:
     """``template`` rendered with ``context``, or the rendering already made under ``key``."""
-    key = (template, str(session.get_bind().url), current_locale(), request.script_root, *key)
+    key = (template, str(session.get_bind().url), current_locale(), current_app.config["LMS_URL_PREFIX"],
+           request.script_root, *key)
     found = _rendered.get(key)
     if found is None:
         found = Markup(render_template(template, **context))

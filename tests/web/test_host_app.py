@@ -198,3 +198,19 @@ def test_a_host_users_first_page_keeps_the_account_it_creates(host_app):
     with host_app.app_context():
         user = lms_session.query(User).filter_by(external_id="8").one()
         assert (user.display_name, user.employee_no) == ("吴人事", "H008")
+
+
+def test_pages_kept_for_the_standalone_app_are_not_reused_under_the_hosts_prefix(host_app, app,
+                                                                                 make_user, login,
+                                                                                 client):
+    """Both apps on one database in one process: what one rendered links to its own mount point."""
+    login(make_user("trainee"))
+    assert 'href="/courses/credit-card-collection/overview-and-process"' in client.get(
+        "/courses/credit-card-collection/").get_data(as_text=True)
+    host = host_app.test_client()
+    host.post("/sign-in", data={"staff_id": "7"})
+    page = host.get("/training/courses/credit-card-collection/").get_data(as_text=True)
+    assert 'href="/training/courses/credit-card-collection/overview-and-process"' in page
+    assert 'href="/courses/' not in page
+    module = host.get(MODULE).get_data(as_text=True)
+    assert 'href="/training/courses/credit-card-collection/"' in module and 'href="/courses/' not in module
