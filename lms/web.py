@@ -17,6 +17,7 @@ from .database import UNAVAILABLE
 from .db import session, utcnow
 from .headers import apply_security_headers, style_nonce
 from .i18n import current_locale, gettext, html_lang, ngettext
+from .layout import site_header
 from .params import check_request
 from .transaction import begin, finish, teardown
 
@@ -100,6 +101,7 @@ def template_context() -> dict:
         "ROLE_ADMIN": ADMIN, "ROLE_HR": HR, "ROLE_TRAINER": TRAINER,
         "lms_now": utcnow,
         "lms_brand": brand_urls(),
+        "lms_site_header": site_header,
     }
 
 
