@@ -22,16 +22,22 @@ def available_locales() -> list[str]:
     return list(current_app.config["LMS_LOCALES"])
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The user's chosen language, then the session's, then the configured default."""
     if has_request_context():
         user = g.get("lms_user")
         if user is not None and user.locale in available_locales():
-            return user.locale
+            return _parsed(user.locale)
         chosen = session.get(LOCALE_SESSION_KEY)
         if chosen in available_locales():
-            return chosen
-    return current_app.config["LMS_LOCALE"]
+            return _parsed(chosen)
+    return _parsed(current_app.config["LMS_LOCALE"])
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(name: str) -> Locale:
+    """Babel parses a locale name afresh each time; every request asks for one."""
+    return Locale.parse(name)
 
 
 def current_locale() -> str:

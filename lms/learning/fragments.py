@@ -31,7 +31,7 @@ _lock = Lock()
 
 def _fragment(template: str, key: tuple, **context: Any) -> Markup:
     """``template`` rendered with ``context``, or the rendering already made under ``key``."""
-    key = (template, str(session.get_bind().url), current_locale(), current_app.config["LMS_URL_PREFIX"],
+    key = (template, session.get_bind().url, current_locale(), current_app.config["LMS_URL_PREFIX"],
            request.script_root, *key)
     found = _rendered.get(key)
     if found is None:
