@@ -64,6 +64,7 @@ EXTENSION_DEFAULTS: dict[str, Any] = {
     # that brings its own Flask-SQLAlchemy): past them a page answers 503 instead of hanging.
     "LMS_DB_CONNECT_TIMEOUT": 5,
     "LMS_DB_POOL_TIMEOUT": 5,  # waiting for a free connection
+    "LMS_DB_PING_AFTER": 10,  # a pooled connection idle this long is checked before use
     "LMS_DB_STATEMENT_TIMEOUT": 10,  # PostgreSQL statement_timeout (0: none; `lms` commands use 0)
     "LMS_RETRY_AFTER": 30,  # the Retry-After of a 503 while the database is unavailable
 }
@@ -102,6 +103,7 @@ ENVIRONMENT = {
     "LMS_ACTIVATION_DAYS": ("LMS_ACTIVATION_DAYS", int),
     "LMS_DB_CONNECT_TIMEOUT": ("LMS_DB_CONNECT_TIMEOUT", int),
     "LMS_DB_POOL_TIMEOUT": ("LMS_DB_POOL_TIMEOUT", float),
+    "LMS_DB_PING_AFTER": ("LMS_DB_PING_AFTER", float),
     "LMS_DB_STATEMENT_TIMEOUT": ("LMS_DB_STATEMENT_TIMEOUT", float),
 }
 

@@ -4,12 +4,13 @@ and checking a SQLite file before a command uses it."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import exc
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Engine, make_url
 
 #: Errors that mean "the database cannot answer now" (down, hanging, too slow, pool exhausted),
 #: not "the code is wrong": answered with 503 and a retry hint.
@@ -20,10 +21,10 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
     """``SQLALCHEMY_ENGINE_OPTIONS`` with the LMS's timeouts added (the configured ones win).
 
-    PostgreSQL: a connect timeout, a server-side ``statement_timeout``, ``pool_pre_ping`` so
-    connections broken by an outage are replaced once the server is back, and a pool timeout so
-    requests waiting for a connection give up instead of piling up. SQLite keeps its busy timeout
-    (set on each connection in ``extension.py``).
+    PostgreSQL: a connect timeout, a server-side ``statement_timeout``, and a pool timeout so
+    requests waiting for a connection give up instead of piling up (connections broken by an
+    outage are replaced: :func:`check_idle_connections`). SQLite keeps its busy timeout (set on
+    each connection in ``extension.py``).
     """
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
@@ -33,7 +34,6 @@ def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
             options.setdefault("pool_timeout", config["LMS_DB_POOL_TIMEOUT"])
         return options
     options.setdefault("pool_timeout", config["LMS_DB_POOL_TIMEOUT"])
-    options.setdefault("pool_pre_ping", True)
     if backend == "postgresql":
         connect_args = dict(options.get("connect_args") or {})
         connect_args.setdefault("connect_timeout", config["LMS_DB_CONNECT_TIMEOUT"])
@@ -43,6 +43,33 @@ def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
                 filter(None, [connect_args.get("options", ""), f"-c statement_timeout={statement_ms}"]))
         options["connect_args"] = connect_args
     return options
+
+
+def check_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Before a request uses a pooled connection that has sat idle for ``idle_seconds``, ask the
+    server ``SELECT 1``; a broken one is replaced by a new connection (SQLAlchemy's pessimistic
+    disconnect handling, as ``pool_pre_ping`` does for every checkout). A busy site reuses its
+    connections within milliseconds and so pays no round trip per request; a connection the server
+    dropped while it was in use fails that one request, and SQLAlchemy then replaces every
+    connection of the pool."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record) -> None:
+        record.info["lms_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        since = record.info.get("lms_idle_since")
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
+        except Exception as error:  # noqa: BLE001 - any failure means the connection is unusable
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def sqlite_path(uri: str) -> Path | None:

@@ -10,7 +10,7 @@ from flask_babel import Babel
 from sqlalchemy import event
 
 from .config import EXTENSION_DEFAULTS
-from .database import engine_options
+from .database import check_idle_connections, engine_options
 from .extensions import db, login_manager
 from .health import QUEUE_CHECK
 from .i18n import select_locale
@@ -65,6 +65,9 @@ class LMS:
             db.init_app(app)
             with app.app_context():
                 _tune_sqlite(db.engine)
+                options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+                if db.engine.dialect.name != "sqlite" and "pool_pre_ping" not in options:
+                    check_idle_connections(db.engine, app.config["LMS_DB_PING_AFTER"])
         if "babel" not in app.extensions:
             Babel(app, locale_selector=select_locale,
                   default_locale=app.config["LMS_LOCALE"],

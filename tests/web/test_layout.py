@@ -32,7 +32,8 @@ def test_each_person_sees_their_own_name_and_links(app, make_user):
     trainee, hr = make_user("trainee", display_name="周敏"), make_user("hr", display_name="吴人事")
     first, second = sign_in(app, trainee.username), sign_in(app, hr.username)
     for _ in range(2):  # the second time from the kept rendering
-        mine, theirs = header(first.get("/").get_data(as_text=True)), header(second.get("/").get_data(as_text=True))
+        mine = header(first.get("/").get_data(as_text=True))
+        theirs = header(second.get("/").get_data(as_text=True))
         assert "周敏" in mine and "吴人事" not in mine and 'href="/hr/"' not in mine
         assert "吴人事" in theirs and "周敏" not in theirs and 'href="/hr/"' in theirs
 

@@ -132,6 +132,30 @@ def test_a_hanging_database_gives_503_within_seconds_and_the_site_recovers(
             db.engine.dispose()
 
 
+def test_connections_the_server_dropped_while_idle_are_replaced_without_an_error(
+        app, postgres, make_user, tmp_path):
+    """A database restart at night: the pool's idle connections are dead. Checked before use (they
+    sat idle past LMS_DB_PING_AFTER), they are replaced and the first page still answers."""
+    user = make_user("trainee")
+    target = sa.engine.make_url(POSTGRES_URL)
+    proxy = FlakyProxy((target.host, target.port or 5432))
+    proxied = _proxied_app(postgres, proxy, tmp_path, LMS_DB_PING_AFTER=0.2)
+    client = proxied.test_client()
+    try:
+        client.post("/login", data={"username": user.username, "password": user.password,
+                                    "csrf_token": csrf_token(client)})
+        assert client.get("/").status_code == 200
+        proxy.resume()  # every open connection is cut; new ones get through
+        time.sleep(0.3)
+        assert client.get("/").status_code == 200
+    finally:
+        proxy.close()
+        with proxied.app_context():
+            from lms.extensions import db
+
+            db.engine.dispose()
+
+
 def test_a_statement_past_the_timeout_is_cancelled(app, postgres, tmp_path):
     slow = _build_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": postgres.url,
                        "LMS_DB_STATEMENT_TIMEOUT": 0.5}, tmp_path / "slow")
@@ -181,7 +205,7 @@ def test_engine_options_add_timeouts_and_keep_the_configured_ones():
               "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://h/db",
               "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": "-csearch_path=s"}}}
     options = engine_options(config)
-    assert options["pool_pre_ping"] is True and options["pool_timeout"] == 5
+    assert "pool_pre_ping" not in options and options["pool_timeout"] == 5  # idle ones are checked
     assert options["connect_args"] == {"options": "-csearch_path=s -c statement_timeout=10000",
                                        "connect_timeout": 5}
     mine = engine_options({**config, "SQLALCHEMY_ENGINE_OPTIONS": {
