@@ -3,8 +3,9 @@
 Every request the LMS blueprint answers runs in one database transaction: views and services
 flush, and :func:`finish` commits once the view has produced a successful response (status below
 400) or rolls back otherwise; an exception rolls back too. Only the LMS's own requests are
-handled, so a host app's views keep their own habits. A streamed body runs after the commit: a
-generator that writes must commit what it writes itself.
+handled, so a host app's views keep their own habits. A streamed body runs after :func:`finish`:
+a generator that writes must end the request's transaction first and commit what it writes itself
+(``audit.downloads``).
 
 On SQLite, a transaction that reads and then writes cannot always upgrade its read lock (another
 writer committed in between: "database is locked" at once, busy timeout or not). So a request

@@ -26,7 +26,10 @@ def audited_download(body: bytes | str | Iterable[bytes | str], *, action: str, 
     @stream_with_context
     def stream() -> Iterator[bytes | str]:
         yield from chunks
-        with immediate():  # after the request's commit: a new transaction, with the write lock (SQLite)
+        # The request only read, so its transaction is still open: end it, and write the entry in
+        # a new one that takes SQLite's write lock up front (a read cannot always be upgraded).
+        session.commit()
+        with immediate():
             record(action, subject, session.get(User, actor_id) if actor_id else None, details)
             session.commit()
 

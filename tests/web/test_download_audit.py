@@ -61,3 +61,21 @@ def test_downloads_are_recorded_only_when_sent_in_full(app, client, tiny, make_u
         whole = client.get(url)
         assert whole.status_code == 200 and whole.data
         assert recorded(app, action) == 1, url
+
+
+def test_a_downloads_entry_is_written_in_a_transaction_of_its_own(app, client, make_user, login,
+                                                                  database):
+    """The export only read; its audit entry, written once the last byte went out, begins its own
+    transaction with SQLite's write lock (a reading transaction cannot always be upgraded)."""
+    from ..conftest import counted_queries
+
+    login(make_user("admin"))
+    with counted_queries(app) as statements:
+        response = client.get("/admin/audit?format=csv")
+        assert response.status_code == 200 and response.data  # read to the last byte
+    insert = next(i for i, s in enumerate(statements)
+                  if s.lstrip().upper().startswith("INSERT INTO LMS_AUDIT"))
+    begins = [s.strip().upper() for s in statements[:insert] if s.strip().upper().startswith("BEGIN")]
+    if database.backend == "sqlite":
+        assert begins[-1] == "BEGIN IMMEDIATE", statements[:insert]
+    assert recorded(app, "export.audit_csv") == 1
