@@ -11,8 +11,9 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import fields
-from ..db import session
+from ..db import insert_missing, session
 from ..extensions import login_manager
+from ..transaction import begin_writing
 from .models import ROLES, User
 
 
@@ -68,29 +69,42 @@ def _host_value(identity: HostUser, name: str) -> str | None:
     return value or None
 
 
+def _host_changes(identity: HostUser, user: User | None) -> dict[str, str]:
+    """The host's values (each by its field's rule) that ``user`` does not have yet."""
+    wanted = {"display_name": _host_name(identity, user),
+              **{name: _host_value(identity, name) for name in _HOST_FIELDS},
+              "username": identity.username or None}
+    return {name: value for name, value in wanted.items()
+            if value is not None and (user is None or getattr(user, name) != value)}
+
+
+_HOST_USER = select(User).where(User.external_id == bindparam("external_id"))
+
+
 def sync_host_user(identity: HostUser) -> User:
     """The LMS user mirroring ``identity``, created or updated to match it. A name no
-    certificate can print is refused (see :func:`_host_name`): fix it in the host."""
+    certificate can print is refused (see :func:`_host_name`): fix it in the host.
+
+    Usually it matches and nothing is written. When it does not, the request is a GET that must
+    write: it takes the write lock first (``begin_writing``) and reads the user again, so two
+    first requests of a new host user at once create one user."""
     from .services import set_roles
 
     external_id = str(identity.id)
-    user = session.scalar(select(User).where(User.external_id == external_id))
-    display_name = _host_name(identity, user)
-    changed = user is None
+    roles = [role for role in identity.roles if role in ROLES]
+    user = session.scalar(_HOST_USER, {"external_id": external_id})
+    if user is not None and not _host_changes(identity, user) and user.roles == frozenset(roles):
+        return user
+    begin_writing()
+    user = session.scalar(_HOST_USER, {"external_id": external_id})
     if user is None:
-        user = User(external_id=external_id, username=f"host:{external_id}", display_name=display_name)
-        session.add(user)
-    for name in ("display_name", "employee_no", "department", "email"):
-        value = display_name if name == "display_name" else _host_value(identity, name)
-        if value is not None and getattr(user, name) != value:
-            setattr(user, name, value)
-            changed = True
-    if identity.username and user.username != identity.username:
-        user.username = identity.username
-        changed = True
-    changed |= set_roles(user, [role for role in identity.roles if role in ROLES])
-    if changed:
-        session.flush()  # committed with the request (see lms.transaction)
+        insert_missing(User, {"external_id": external_id, "username": f"host:{external_id}",
+                              "display_name": _host_name(identity, None)}, ("external_id",))
+        user = session.scalar(_HOST_USER, {"external_id": external_id})
+    for name, value in _host_changes(identity, user).items():
+        setattr(user, name, value)
+    set_roles(user, roles)
+    session.flush()  # committed with the request (see lms.transaction)
     return user
 
 

@@ -214,3 +214,63 @@ def test_pages_kept_for_the_standalone_app_are_not_reused_under_the_hosts_prefix
     assert 'href="/courses/' not in page
     module = host.get(MODULE).get_data(as_text=True)
     assert 'href="/training/courses/credit-card-collection/"' in module and 'href="/courses/' not in module
+
+
+def test_a_host_users_first_page_takes_the_write_lock_and_later_ones_write_nothing(host_app):
+    """The first GET must write the LMS account: it begins a writing transaction before it reads
+    the user it will write (on SQLite a read cannot always be upgraded to a write). Later GETs
+    find the account as the host has it and neither write nor commit."""
+    import contextlib
+
+    import sqlalchemy as sa
+
+    @contextlib.contextmanager
+    def counted_queries(app):
+        with app.app_context():
+            engine = host_db.engine
+        statements: list[str] = []
+
+        def listener(*args) -> None:
+            statements.append(args[2])
+
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+
+    client = host_app.test_client()
+    client.post("/sign-in", data={"staff_id": "7"})
+    with counted_queries(host_app) as first:
+        assert client.get("/training/").status_code == 200
+    writes = [i for i, s in enumerate(first) if s.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    assert writes
+    begins = [s.strip().upper() for s in first[:writes[0]] if s.strip().upper().startswith("BEGIN")]
+    if begins:  # the LMS begins SQLite's transactions only on an engine it created itself
+        assert begins[-1] == "BEGIN IMMEDIATE", first
+    with counted_queries(host_app) as later:
+        assert client.get("/training/").status_code == 200
+    assert not [s for s in later
+                if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "BEGIN IMMEDIATE"))]
+
+
+def test_a_host_user_is_written_under_the_write_lock(app, database):
+    """On an engine the LMS begins transactions for (SQLite), mirroring a host user in a GET
+    takes the write lock before reading the row it writes, and twice is one user."""
+    from lms.accounts.identity import sync_host_user
+    from lms.accounts.models import User
+
+    from ..conftest import counted_queries
+
+    for _ in range(2):
+        with app.test_request_context("/"), counted_queries(app) as statements:
+            sync_host_user(HostUser(id=41, display_name="郑𪚥", roles=["trainee"], employee_no="H041"))
+            lms_session.commit()
+        writes = [i for i, s in enumerate(statements) if s.lstrip().upper().startswith("INSERT")]
+        if database.backend == "sqlite" and writes:
+            begins = [s.strip().upper() for s in statements[:writes[0]]
+                      if s.strip().upper().startswith("BEGIN")]
+            assert begins and begins[-1] == "BEGIN IMMEDIATE", statements
+    with app.app_context():
+        user = lms_session.query(User).filter_by(external_id="41").one()
+        assert (user.display_name, user.employee_no, user.roles) == ("郑𪚥", "H041", frozenset({"trainee"}))
