@@ -37,12 +37,15 @@ class ActivityStatus:
         return self.state == PASSED
 
 
-def activity_statuses(course: Course, enrolment: Enrolment | None) -> dict[str, ActivityStatus]:
+def activity_statuses(course: Course, enrolment: Enrolment | None,
+                      rows: list[Row] | None = None) -> dict[str, ActivityStatus]:
     """Every activity of the course (and the training summary) with the trainee's state in it:
     the activities from the cached course structure, the trainee's rows in one query of plain
-    columns (no attempt, response or play objects, no revision decoded)."""
+    columns (no attempt, response or play objects, no revision decoded), or ``rows`` when the
+    caller read them already (the dashboard reads every course's at once)."""
     activities = structure(course).activities
-    rows = trainee_rows(enrolment.id) if enrolment is not None else []
+    if rows is None:
+        rows = trainee_rows([enrolment.id]).get(enrolment.id, []) if enrolment is not None else []
     mine: dict[int, list[Row]] = {}
     summary: Row | None = None
     for row in rows:
@@ -64,6 +67,7 @@ def activity_statuses(course: Course, enrolment: Enrolment | None) -> dict[str, 
 class Row:
     """One attempt, play or summary of an enrolment, as far as its status needs."""
 
+    enrolment_id: int
     kind: str  # attempt, play or summary
     activity_id: int | None
     state: str | None  # an attempt's state, a summary's status; a play: "finished" or None
@@ -73,17 +77,18 @@ class Row:
 
 
 def _trainee_rows_statement():
-    enrolment_id = bindparam("enrolment_id")
-    attempts = select(literal("attempt").label("kind"), QuizAttempt.activity_id, QuizAttempt.state,
-                      QuizAttempt.score, QuizAttempt.is_passed, cast(null(), Text).label("body")
-                      ).where(QuizAttempt.enrolment_id == enrolment_id)
-    plays = select(literal("play"), ScenarioPlay.activity_id,
+    enrolment_ids = bindparam("enrolment_ids", expanding=True)
+    attempts = select(QuizAttempt.enrolment_id, literal("attempt").label("kind"), QuizAttempt.activity_id,
+                      QuizAttempt.state, QuizAttempt.score, QuizAttempt.is_passed,
+                      cast(null(), Text).label("body")
+                      ).where(QuizAttempt.enrolment_id.in_(enrolment_ids))
+    plays = select(ScenarioPlay.enrolment_id, literal("play"), ScenarioPlay.activity_id,
                    case((ScenarioPlay.finished_at.is_not(None), "finished")),
                    ScenarioPlay.score, ScenarioPlay.is_passed, cast(null(), Text)
-                   ).where(ScenarioPlay.enrolment_id == enrolment_id)
-    summary = select(literal("summary"), cast(null(), Integer), TrainingSummary.status, cast(null(), Float),
-                     cast(null(), Boolean), TrainingSummary.body
-                     ).where(TrainingSummary.enrolment_id == enrolment_id)
+                   ).where(ScenarioPlay.enrolment_id.in_(enrolment_ids))
+    summary = select(TrainingSummary.enrolment_id, literal("summary"), cast(null(), Integer),
+                     TrainingSummary.status, cast(null(), Float), cast(null(), Boolean), TrainingSummary.body
+                     ).where(TrainingSummary.enrolment_id.in_(enrolment_ids))
     return union_all(attempts, plays, summary)
 
 
@@ -91,8 +96,13 @@ def _trainee_rows_statement():
 _TRAINEE_ROWS = _trainee_rows_statement()
 
 
-def trainee_rows(enrolment_id: int) -> list[Row]:
-    return [Row(*row) for row in session.execute(_TRAINEE_ROWS, {"enrolment_id": enrolment_id})]
+def trainee_rows(enrolment_ids: list[int]) -> dict[int, list[Row]]:
+    """The attempts, plays and summaries of these enrolments, by enrolment (one query)."""
+    found: dict[int, list[Row]] = {}
+    if enrolment_ids:
+        for row in session.execute(_TRAINEE_ROWS, {"enrolment_ids": enrolment_ids}):
+            found.setdefault(row[0], []).append(Row(*row))
+    return found
 
 
 def activity_state(kind: str, rows: list[Row]) -> tuple[str, float | None]:

@@ -100,12 +100,11 @@ class CertificateLines:
 def certificates_of(statuses: list[learning.CourseStatus]) -> CertificateLines:
     """Each enrolment's certificate; a complete one without it is pending, with the reason.
     Nothing is issued here: the worker does (see ``jobs.issue_certificate``)."""
-    issued, pending = {}, {}
+    issued, pending = latest_certificates([status.enrolment.id for status in statuses]), {}
     for status in statuses:
-        certificate = current_certificate(status.enrolment)
-        if certificate is not None:
-            issued[status.enrolment.id] = certificate
-        elif status.enrolment.completed_at is not None and not status.enrolment.is_archived:
+        if status.enrolment.id in issued:
+            continue
+        if status.enrolment.completed_at is not None and not status.enrolment.is_archived:
             pending[status.enrolment.id] = pending_reason(status.enrolment)
     return CertificateLines(issued, pending)
 
@@ -127,14 +126,24 @@ def issue_subject(enrolment: Enrolment) -> str:
 
 
 #: Built once: the course page and the dashboard run it on every view.
-_CURRENT_CERTIFICATE = (select(Certificate).where(Certificate.enrolment_id == bindparam("enrolment_id"),
-                                                  Certificate.superseded_by_id.is_(None))
-                        .order_by(Certificate.id.desc()).limit(1))
+_LATEST_CERTIFICATES = (select(Certificate)
+                        .where(Certificate.enrolment_id.in_(bindparam("enrolment_ids", expanding=True)),
+                               Certificate.superseded_by_id.is_(None))
+                        .order_by(Certificate.id))
+
+
+def latest_certificates(enrolment_ids: list[int]) -> dict[int, Certificate]:
+    """Each enrolment's certificate that is not superseded (it may be revoked or expired), the
+    newest should there be two; one query for them all."""
+    if not enrolment_ids:
+        return {}
+    found = session.scalars(_LATEST_CERTIFICATES, {"enrolment_ids": enrolment_ids})
+    return {certificate.enrolment_id: certificate for certificate in found}
 
 
 def current_certificate(enrolment: Enrolment) -> Certificate | None:
     """The enrolment's certificate that is not superseded (it may be revoked or expired)."""
-    return session.scalar(_CURRENT_CERTIFICATE, {"enrolment_id": enrolment.id})
+    return latest_certificates([enrolment.id]).get(enrolment.id)
 
 
 def met_requirements(enrolment: Enrolment) -> learning.CourseStatus | None:

@@ -10,7 +10,8 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..accounts.models import TRAINEE, User, UserRole
-from ..assessments.progress import ActivityStatus, activity_statuses
+from ..assessments.progress import ActivityStatus, activity_statuses, trainee_rows
+from ..assessments.progress import Row as ActivityRow
 from ..db import insert_missing, locked, session, utcnow
 from ..signals import enrolled, progress_changed, roles_changed
 from ..statuses import COMPLETED, IN_PROGRESS, LOCKED, NOT_STARTED
@@ -221,8 +222,8 @@ class CourseStatus:
         return previous, following
 
 
-def course_status(course: Course, enrolment: Enrolment | None,
-                  with_activities: bool = True) -> CourseStatus:
+def course_status(course: Course, enrolment: Enrolment | None, with_activities: bool = True,
+                  rows: list[ActivityRow] | None = None) -> CourseStatus:
     """Where ``enrolment`` (None: staff looking around) stands in each active module of ``course``
     (as the course's cached structure has them) and in each activity."""
     progress = {p.module_id: p for p in enrolment.progress} if enrolment is not None else {}
@@ -238,7 +239,7 @@ def course_status(course: Course, enrolment: Enrolment | None,
         if state != COMPLETED and course.is_sequential and enrolment is not None:
             blocked = True
         statuses.append(ModuleStatus(module, state, row))
-    activities = activity_statuses(course, enrolment) if with_activities else {}
+    activities = activity_statuses(course, enrolment, rows) if with_activities else {}
     return CourseStatus(course, enrolment, statuses, activities)
 
 
@@ -270,7 +271,8 @@ def activity_blocked_by(status: CourseStatus, slug: str) -> ModuleInfo | None:
 def dashboard(user: User) -> list[CourseStatus]:
     """Every course assigned to ``user``: overdue first, then by due date."""
     enrolments = session.execute(_OPEN_ENROLMENTS, {"user_id": user.id}).unique().scalars().all()
-    statuses = [course_status(e.course, e) for e in enrolments]
+    rows = trainee_rows([e.id for e in enrolments])  # every course's activities in one query
+    statuses = [course_status(e.course, e, rows=rows.get(e.id, [])) for e in enrolments]
     far_future = datetime.max.replace(tzinfo=utcnow().tzinfo)
     return sorted(statuses, key=lambda s: (s.is_complete, not s.is_overdue,
                                            s.enrolment.due_at or far_future, s.course.title))

@@ -86,3 +86,19 @@ def test_the_module_page_shows_each_trainee_their_own_state(app, client, shipped
     assert "Module 1 of" in page and "About" in page and "第 1 单元" not in page
     complete_modules(app, reading.id, COURSE, 1)
     assert 'data-testid="module-state"' in client.get(MODULE_PAGE).get_data(as_text=True)
+
+
+def test_the_dashboard_asks_as_much_for_three_courses_as_for_one(app, client, count_queries,
+                                                                 shipped_course, mini, tiny,
+                                                                 make_user, login):
+    """Every course's activities and certificate come in one query each, whatever the number of
+    courses a trainee is assigned."""
+    trainee = make_user("trainee")
+    login(trainee)
+    count_queries(DASHBOARD)
+    one = count_queries(DASHBOARD)
+    mini()
+    tiny()
+    count_queries(DASHBOARD)  # the new courses' structures are cached from here on
+    assert client.get(DASHBOARD).get_data(as_text=True).count('class="card course-card') == 3
+    assert count_queries(DASHBOARD) == one <= LIMITS[DASHBOARD]
