@@ -13,7 +13,7 @@ import hashlib
 import secrets
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -87,26 +87,34 @@ PENDING_RENDERING, PENDING_CONFIGURATION, PENDING_ERROR = "rendering", "configur
 
 @dataclass(frozen=True)
 class CertificateLines:
-    """The current certificate of each enrolment shown, and why a complete one has none yet."""
+    """The current certificate of each enrolment shown, and why a complete one has none yet; on
+    the dashboard also the trainee's earlier ones (:data:`IS_PAST`), newest first."""
 
     issued: dict[int, Certificate]
     pending: dict[int, str]
+    past: list[Certificate] = field(default_factory=list)
 
     @property
     def is_rendering(self) -> bool:
         return PENDING_RENDERING in self.pending.values()
 
 
-def certificates_of(statuses: list[learning.CourseStatus]) -> CertificateLines:
+def certificates_of(statuses: list[learning.CourseStatus], past_of: User | None = None) -> CertificateLines:
     """Each enrolment's certificate; a complete one without it is pending, with the reason.
-    Nothing is issued here: the worker does (see ``jobs.issue_certificate``)."""
-    issued, pending = latest_certificates([status.enrolment.id for status in statuses]), {}
+    Nothing is issued here: the worker does (see ``jobs.issue_certificate``). With ``past_of``,
+    that user's earlier certificates too, read in the same query."""
+    enrolment_ids = [status.enrolment.id for status in statuses]
+    if past_of is None:
+        issued, past = latest_certificates(enrolment_ids), []
+    else:
+        issued, past = _certificates_of_user(past_of, enrolment_ids)
+    pending = {}
     for status in statuses:
         if status.enrolment.id in issued:
             continue
         if status.enrolment.completed_at is not None and not status.enrolment.is_archived:
             pending[status.enrolment.id] = pending_reason(status.enrolment)
-    return CertificateLines(issued, pending)
+    return CertificateLines(issued, pending, past)
 
 
 def pending_reason(enrolment: Enrolment) -> str:
@@ -125,11 +133,33 @@ def issue_subject(enrolment: Enrolment) -> str:
     return f"{enrolment.user.employee_no or enrolment.user.username}/{enrolment.course.slug}"
 
 
-#: Built once: the course page and the dashboard run it on every view.
+#: A certificate not replaced by a later one of its enrolment (it may be revoked or expired).
+IS_CURRENT = Certificate.superseded_by_id.is_(None)
+#: An earlier certificate: of an archived cycle, or replaced.
+IS_PAST = Enrolment.is_archived.is_(True) | Certificate.superseded_by_id.is_not(None)
+
+#: Built once: the course page and the dashboard run them on every view.
 _LATEST_CERTIFICATES = (select(Certificate)
                         .where(Certificate.enrolment_id.in_(bindparam("enrolment_ids", expanding=True)),
-                               Certificate.superseded_by_id.is_(None))
+                               IS_CURRENT)
                         .order_by(Certificate.id))
+_USER_CERTIFICATES = (select(Certificate, IS_CURRENT.label("is_current"), IS_PAST.label("is_past"))
+                      .join(Enrolment, Certificate.enrolment_id == Enrolment.id)
+                      .where(Certificate.user_id == bindparam("user_id"))
+                      .order_by(Certificate.issued_at.desc(), Certificate.id.desc()))
+
+
+def _certificates_of_user(user: User, enrolment_ids: list[int]) -> tuple[dict[int, Certificate],
+                                                                        list[Certificate]]:
+    """The latest certificate of each of these enrolments, and the user's past ones, newest first."""
+    rows = session.execute(_USER_CERTIFICATES, {"user_id": user.id}).all()
+    wanted = set(enrolment_ids)
+    latest: dict[int, Certificate] = {}
+    for certificate, is_current, _is_past in rows:
+        known = latest.get(certificate.enrolment_id)
+        if is_current and certificate.enrolment_id in wanted and (known is None or certificate.id > known.id):
+            latest[certificate.enrolment_id] = certificate  # the newest, should there be two
+    return latest, [certificate for certificate, _is_current, is_past in rows if is_past]
 
 
 def latest_certificates(enrolment_ids: list[int]) -> dict[int, Certificate]:
@@ -534,14 +564,3 @@ def start_refreshers(certificates: list[Certificate], actor: User | None = None,
     return started
 
 
-#: Built once: the dashboard runs it on every view.
-_PAST_CERTIFICATES = (
-    select(Certificate).join(Enrolment, Certificate.enrolment_id == Enrolment.id)
-    .where(Certificate.user_id == bindparam("user_id"))
-    .where((Enrolment.is_archived.is_(True)) | (Certificate.superseded_by_id.is_not(None)))
-    .order_by(Certificate.issued_at.desc()))
-
-
-def past_certificates(user: User) -> list[Certificate]:
-    """The user's certificates of earlier cycles and replaced ones, newest first."""
-    return list(session.scalars(_PAST_CERTIFICATES, {"user_id": user.id}))

@@ -47,7 +47,7 @@ def _load_course(slug: str) -> tuple[Course, services.CourseStatus]:
 def dashboard():
     user = load_current_user()
     courses = services.dashboard(user)
-    certificates = certificate_services.certificates_of(courses)
+    certificates = certificate_services.certificates_of(courses, past_of=user)
     enrolled = {status.course.id for status in courses}
     previews = ([c for c in services.all_courses() if c.id not in enrolled]
                 if user.has_role(TRAINER, HR) else [])
@@ -57,7 +57,7 @@ def dashboard():
                            certificates=certificates.issued, pending=certificates.pending,
                            certificate_lines=certificates,
                            now=now, notices=notices, news=open_notices(user),
-                           past=certificate_services.past_certificates(user))
+                           past=certificates.past)
 
 
 @bp.get("/courses/<course_slug>/")

@@ -202,6 +202,12 @@ def test_reissue_supersedes_the_old_certificate(app, client, issued, make_user, 
         assert old.superseded_by_id == new.id and old.snapshot["holder_name"] == "王小明"
         assert new.snapshot["holder_name"] == "王晓明" and new.expires_at == old.expires_at
     assert "已被替换" in client.get(f"/verify/{serial}").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(trainee)
+    page = client.get("/").get_data(as_text=True)
+    card, earlier = page.split('class="card past-certificates"')
+    assert new_serial in card and serial not in card  # the course card shows the current one
+    assert serial in earlier and new_serial not in earlier  # the replaced one is listed as earlier
 
 
 def test_command_line(app, runner, issued, tmp_path):
@@ -257,6 +263,7 @@ def test_a_refresher_archives_the_earlier_cycle(app, client, runner, issued, mak
     login(trainee)
     page = client.get("/").get_data(as_text=True)
     assert "已完成 0%" in page  # the refresher starts afresh
+    assert "往期证书" in page and serial in page.split('class="card past-certificates"')[1]
     assert 'data-kind="assigned"' in page and "你有一门新课程：“合规速成”，截止日期" in page  # and is told
     assert serial in page  # the earlier certificate stays readable
     assert client.get(f"/certificates/{serial}.pdf").status_code == 200
