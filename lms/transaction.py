@@ -19,6 +19,12 @@ A request that wrote nothing (a GET, a ``reads_only`` POST) is not committed: it
 transaction ends when the session is removed at teardown, which saves a round of the ORM on every
 page. What counts as writing is anything flushed or executed as INSERT/UPDATE/DELETE through the
 session, and any request that began its transaction for writing.
+
+On PostgreSQL (an engine the LMS created), such a request reads in autocommit: at READ COMMITTED
+each statement sees what is committed when it starts whether or not it runs in a transaction, so
+the transaction only cost a ``BEGIN`` and a ``ROLLBACK``, two round trips of a page's five. A
+write there must come after :func:`begin_writing`, which ends the autocommit reads; one that does
+not is refused (:func:`refuse_writes_in_autocommit`), since its statements would each commit alone.
 """
 
 from __future__ import annotations
@@ -78,10 +84,29 @@ def is_writing_request() -> bool:
     return not getattr(view, "lms_reads_only", False)
 
 
+#: ``app.extensions`` key: the request that only reads does so in autocommit (PostgreSQL).
+READS_IN_AUTOCOMMIT = "lms.reads_in_autocommit"
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
 def begin() -> None:
     """Before anything of the request touches the database: choose how its transaction begins."""
     if is_writing_request():
         g.lms_immediate_token = _immediate.set(True)
+    elif current_app.extensions.get(READS_IN_AUTOCOMMIT) and not session().in_transaction():
+        session.connection(execution_options=AUTOCOMMIT)
+
+
+def refuse_writes_in_autocommit(engine: Engine) -> None:
+    """A request reading in autocommit that writes without :func:`begin_writing` is a bug: its
+    statements would not be one transaction. Refused before the statement runs."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse(connection, _cursor, statement, _parameters, context, _executemany) -> None:
+        if (context is not None and (context.isinsert or context.isupdate or context.isdelete)
+                and connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"):
+            raise RuntimeError(f"a write in a request reading in autocommit (call begin_writing() "
+                               f"first): {statement[:80]}")
 
 
 def begin_writing() -> None:

@@ -117,3 +117,29 @@ def test_pages_that_only_read_commit_nothing(app, people):
     paths = ["/", "/courses/mini/", "/courses/mini/intro", "/courses/mini/quizzes/mini-quiz/",
              f"/attempts/{people['open']}", f"/plays/{people['play']}"]
     assert {path: commits_of(app, client, path) for path in paths} == dict.fromkeys(paths, 0)
+
+
+def test_on_postgresql_a_get_reads_in_autocommit_and_writes_only_after_begin_writing(app, database):
+    """A GET's reads run in autocommit (no BEGIN and ROLLBACK round trips); a write there without
+    begin_writing() is refused rather than committed statement by statement; after it, the
+    request writes in one transaction as any other."""
+    if database.backend != "postgresql":
+        pytest.skip("PostgreSQL reads in autocommit")
+    from lms.accounts.models import User
+    from lms.transaction import begin, begin_writing, finish
+
+    with app.test_request_context("/"):
+        begin()
+        assert session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        assert session.query(User).count() == 0
+        session.add(User(username="late", display_name="迟到"))
+        with pytest.raises(Exception, match="begin_writing"):
+            session.flush()
+        session.rollback()
+        begin_writing()
+        session.add(User(username="late", display_name="迟到"))
+        session.flush()
+        assert session.connection().get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+        finish(app.response_class("ok"))
+    with app.app_context():
+        assert session.query(User).filter_by(username="late").count() == 1
