@@ -16,7 +16,7 @@ from .health import QUEUE_CHECK
 from .i18n import select_locale
 from .jobs import check_queue
 from .throttle import Throttles
-from .transaction import READS_IN_AUTOCOMMIT, own_sqlite_transactions, refuse_writes_in_autocommit
+from .transaction import READS_IN_AUTOCOMMIT, own_sqlite_transactions, read_in_autocommit
 
 if TYPE_CHECKING:
     from .accounts.identity import HostUser
@@ -70,7 +70,7 @@ class LMS:
                     check_idle_connections(db.engine, app.config["LMS_DB_PING_AFTER"])
                 if db.engine.dialect.name == "postgresql":
                     app.extensions[READS_IN_AUTOCOMMIT] = True
-                    refuse_writes_in_autocommit(db.engine)
+                    read_in_autocommit(db.engine)
         if "babel" not in app.extensions:
             Babel(app, locale_selector=select_locale,
                   default_locale=app.config["LMS_LOCALE"],

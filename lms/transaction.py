@@ -86,25 +86,39 @@ def is_writing_request() -> bool:
 
 #: ``app.extensions`` key: the request that only reads does so in autocommit (PostgreSQL).
 READS_IN_AUTOCOMMIT = "lms.reads_in_autocommit"
-AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+#: Whether the connections checked out now read in autocommit.
+_autocommit_reads: ContextVar[bool] = ContextVar("lms_autocommit_reads", default=False)
 
 
 def begin() -> None:
-    """Before anything of the request touches the database: choose how its transaction begins."""
+    """Before anything of the request touches the database: choose how its transaction begins.
+    Nothing is asked of the database here: a page that needs none (sign-in) answers without."""
     if is_writing_request():
         g.lms_immediate_token = _immediate.set(True)
-    elif current_app.extensions.get(READS_IN_AUTOCOMMIT) and not session().in_transaction():
-        session.connection(execution_options=AUTOCOMMIT)
+    elif current_app.extensions.get(READS_IN_AUTOCOMMIT):
+        g.lms_reads_token = _autocommit_reads.set(True)
 
 
-def refuse_writes_in_autocommit(engine: Engine) -> None:
-    """A request reading in autocommit that writes without :func:`begin_writing` is a bug: its
-    statements would not be one transaction. Refused before the statement runs."""
+def read_in_autocommit(engine: Engine) -> None:
+    """PostgreSQL: a connection checked out for a request that only reads is in autocommit until
+    it goes back to the pool. A write on it without :func:`begin_writing` is a bug (its statements
+    would not be one transaction): refused before the statement runs."""
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        if _autocommit_reads.get():
+            dbapi_connection.autocommit = True
+            record.info["lms_autocommit"] = True
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, record) -> None:
+        if record.info.pop("lms_autocommit", False) and dbapi_connection is not None:
+            dbapi_connection.autocommit = False
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _refuse(connection, _cursor, statement, _parameters, context, _executemany) -> None:
+    def _refuse(_connection, cursor, statement, _parameters, context, _executemany) -> None:
         if (context is not None and (context.isinsert or context.isupdate or context.isdelete)
-                and connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"):
+                and cursor.connection.autocommit):
             raise RuntimeError(f"a write in a request reading in autocommit (call begin_writing() "
                                f"first): {statement[:80]}")
 
@@ -115,7 +129,8 @@ def begin_writing() -> None:
     write necessary is read again under the lock. Outside a request (the CLI), nothing."""
     if not has_request_context() or "lms_immediate_token" in g:
         return
-    session.commit()  # nothing is written yet: this only ends the read
+    session.commit()  # nothing is written yet: this only ends the read (and gives back its connection)
+    _reset()
     g.lms_immediate_token = _immediate.set(True)
 
 
@@ -148,6 +163,9 @@ def _reset() -> None:
     token = g.pop("lms_immediate_token", None)
     if token is not None:
         _immediate.reset(token)
+    token = g.pop("lms_reads_token", None)
+    if token is not None:
+        _autocommit_reads.reset(token)
 
 
 @contextmanager

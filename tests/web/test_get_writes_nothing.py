@@ -130,8 +130,8 @@ def test_on_postgresql_a_get_reads_in_autocommit_and_writes_only_after_begin_wri
 
     with app.test_request_context("/"):
         begin()
-        assert session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
         assert session.query(User).count() == 0
+        assert session.connection().connection.dbapi_connection.autocommit
         session.add(User(username="late", display_name="迟到"))
         with pytest.raises(Exception, match="begin_writing"):
             session.flush()
@@ -139,7 +139,7 @@ def test_on_postgresql_a_get_reads_in_autocommit_and_writes_only_after_begin_wri
         begin_writing()
         session.add(User(username="late", display_name="迟到"))
         session.flush()
-        assert session.connection().get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+        assert not session.connection().connection.dbapi_connection.autocommit
         finish(app.response_class("ok"))
     with app.app_context():
         assert session.query(User).filter_by(username="late").count() == 1
