@@ -68,6 +68,7 @@ def check_idle_connections(engine: Engine, idle_seconds: float) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            dbapi_connection.rollback()  # the ping began a transaction: the request begins its own
         except Exception as error:  # noqa: BLE001 - any failure means the connection is unusable
             raise exc.DisconnectionError(str(error)) from error
 

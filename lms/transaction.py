@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
+from weakref import WeakSet
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
@@ -99,16 +100,16 @@ def begin() -> None:
         g.lms_reads_token = _autocommit_reads.set(True)
 
 
-def read_in_autocommit(engine: Engine) -> None:
-    """PostgreSQL: a connection checked out for a request that only reads is in autocommit until
-    it goes back to the pool. A write on it without :func:`begin_writing` is a bug (its statements
-    would not be one transaction): refused before the statement runs."""
+#: The engines whose sessions read in autocommit (see :func:`read_in_autocommit`).
+_autocommit_engines: WeakSet[Engine] = WeakSet()
 
-    @event.listens_for(engine, "checkout")
-    def _checked_out(dbapi_connection, record, _proxy) -> None:
-        if _autocommit_reads.get():
-            dbapi_connection.autocommit = True
-            record.info["lms_autocommit"] = True
+
+def read_in_autocommit(engine: Engine) -> None:
+    """PostgreSQL: the session's connection in a request that only reads is in autocommit until
+    it goes back to the pool (a connection of its own, such as the throttle's, is not). A write on
+    it without :func:`begin_writing` is a bug (its statements would not be one transaction):
+    refused before the statement runs."""
+    _autocommit_engines.add(engine)
 
     @event.listens_for(engine, "checkin")
     def _checked_in(dbapi_connection, record) -> None:
@@ -121,6 +122,17 @@ def read_in_autocommit(engine: Engine) -> None:
                 and cursor.connection.autocommit):
             raise RuntimeError(f"a write in a request reading in autocommit (call begin_writing() "
                                f"first): {statement[:80]}")
+
+
+@event.listens_for(Session, "after_begin")
+def _begun(_session: Session, _transaction, connection) -> None:
+    if not _autocommit_reads.get() or connection.engine not in _autocommit_engines:
+        return
+    pooled = connection.connection
+    dbapi_connection = pooled.dbapi_connection
+    if dbapi_connection.info.transaction_status == 0:  # idle: nothing sent yet (psycopg begins lazily)
+        dbapi_connection.autocommit = True
+        pooled.info["lms_autocommit"] = True
 
 
 def begin_writing() -> None:
