@@ -8,8 +8,6 @@ is in a fragment: no name, no token, no figure only one trainee has.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from threading import Lock
 from typing import Any
 
 from flask import current_app, render_template, request
@@ -17,30 +15,26 @@ from markupsafe import Markup
 
 from ..db import session
 from ..i18n import current_locale
+from ..memo import LatestCache
 from ..statuses import COMPLETED
 from .models import Course
 from .reading import ModuleTime
 from .services import CourseStatus, ModuleStatus
 from .structure import ModuleInfo, revision_html
 
-MAX_ENTRIES = 2048
-
-_rendered: dict[Hashable, Markup] = {}
-_lock = Lock()
+#: Renderings kept per process, the least recently used dropped first (the key names the database).
+_rendered = LatestCache(size=2048, per_database=False)
 
 
 def _fragment(template: str, key: tuple, **context: Any) -> Markup:
     """``template`` rendered with ``context``, or the rendering already made under ``key``."""
     key = (template, session.get_bind().url, current_locale(), current_app.config["LMS_URL_PREFIX"],
            request.script_root, *key)
-    found = _rendered.get(key)
+    found = _rendered.get(key, True)
     if found is None:
-        found = Markup(render_template(template, **context))
-        with _lock:
-            if len(_rendered) >= MAX_ENTRIES:
-                _rendered.clear()
-            _rendered[key] = found
-    return found
+        found = render_template(template, **context)
+        _rendered.put(key, True, found)
+    return Markup(found)
 
 
 def module_list(course: Course, status: CourseStatus) -> Markup:

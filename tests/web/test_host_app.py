@@ -220,24 +220,7 @@ def test_a_host_users_first_page_takes_the_write_lock_and_later_ones_write_nothi
     """The first GET must write the LMS account: it begins a writing transaction before it reads
     the user it will write (on SQLite a read cannot always be upgraded to a write). Later GETs
     find the account as the host has it and neither write nor commit."""
-    import contextlib
-
-    import sqlalchemy as sa
-
-    @contextlib.contextmanager
-    def counted_queries(app):
-        with app.app_context():
-            engine = host_db.engine
-        statements: list[str] = []
-
-        def listener(*args) -> None:
-            statements.append(args[2])
-
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        try:
-            yield statements
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", listener)
+    from ..conftest import counted_queries
 
     client = host_app.test_client()
     client.post("/sign-in", data={"staff_id": "7"})
