@@ -55,17 +55,32 @@ def live_server(tmp_path_factory) -> Iterator[str]:
         session.commit()
     import_content(app)
     live_apps.append(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base, server = serve(app)
+    yield base
     server.shutdown()
 
 
 def serve(app) -> tuple[str, object]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _closed_bodies(app), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", server
+
+
+def _closed_bodies(app):
+    """Each response body read and closed before the development server sends it. When Chromium
+    resets a connection (a cancelled favicon or prefetch), Werkzeug's server stops before it
+    closes the body, and the open static file, collected later, fails whichever test is running
+    with a ResourceWarning."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
 
 
 @pytest.fixture(scope="session")
