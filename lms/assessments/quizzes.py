@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer, lazyload
 
 from ..accounts.models import User
 from ..content.questions import (
@@ -121,26 +122,46 @@ def question_key(index: int) -> str:
 
 # --- starting --------------------------------------------------------------------------------
 
+#: A trainee's attempts at a quiz as its page and the attempt rules read them: states, times and
+#: scores. The layout, marks and answers, which every attempt adds to, are read only if asked for.
+_ATTEMPTS = (select(QuizAttempt)
+             .where(QuizAttempt.enrolment_id == bindparam("enrolment_id"),
+                    QuizAttempt.activity_id == bindparam("activity_id"))
+             .order_by(QuizAttempt.number)
+             .options(defer(QuizAttempt.layout), defer(QuizAttempt.marks),
+                      lazyload(QuizAttempt.responses)))
+
+
 def attempts_of(enrolment: Enrolment, activity: Activity) -> list[QuizAttempt]:
-    return list(session.scalars(
-        select(QuizAttempt).where(QuizAttempt.enrolment_id == enrolment.id,
-                                  QuizAttempt.activity_id == activity.id)
-        .order_by(QuizAttempt.number)))
+    return list(session.scalars(_ATTEMPTS, {"enrolment_id": enrolment.id, "activity_id": activity.id}))
+
+
+def _open_of(attempts: list[QuizAttempt], now: datetime) -> tuple[QuizAttempt | None, bool]:
+    """The attempt in progress among ``attempts``, after closing one whose deadline has passed;
+    and whether one was closed (the request has begun writing: what it read is reloaded)."""
+    closed = False
+    for attempt in attempts:
+        if attempt.state == IN_PROGRESS:
+            if close_if_expired(attempt, now):
+                closed = True
+                continue
+            return attempt, closed
+    return None, closed
 
 
 def open_attempt(enrolment: Enrolment, activity: Activity, now: datetime) -> QuizAttempt | None:
     """The attempt in progress, after closing one whose deadline has passed."""
-    for attempt in attempts_of(enrolment, activity):
-        if attempt.state == IN_PROGRESS:
-            if close_if_expired(attempt, now):
-                continue
-            return attempt
-    return None
+    return _open_of(attempts_of(enrolment, activity), now)[0]
 
 
-def check_can_start(enrolment: Enrolment, activity: Activity, now: datetime) -> None:
+def check_can_start(enrolment: Enrolment, activity: Activity, now: datetime,
+                    attempts: list[QuizAttempt] | None = None) -> None:
+    """Refuse a new attempt when none is left or the wait after the last has not passed
+    (``attempts``: the trainee's, when the caller has read them)."""
     settings = Settings.of(activity.current_revision)
-    finished = [a for a in attempts_of(enrolment, activity) if a.state != IN_PROGRESS]
+    if attempts is None:
+        attempts = attempts_of(enrolment, activity)
+    finished = [a for a in attempts if a.state != IN_PROGRESS]
     if settings.attempts and len(finished) >= settings.attempts:
         raise AttemptRefused("no_attempts_left")
     if settings.wait and finished:
@@ -158,10 +179,11 @@ def start_attempt(enrolment: Enrolment, activity: Activity, now: datetime,
     returns it.
     """
     locked(Enrolment, enrolment.id)
-    existing = open_attempt(enrolment, activity, now)
+    attempts = attempts_of(enrolment, activity)
+    existing, closed = _open_of(attempts, now)
     if existing is not None:
         return existing
-    check_can_start(enrolment, activity, now)
+    check_can_start(enrolment, activity, now, None if closed else attempts)
     revision = activity.current_revision
     settings = Settings.of(revision)
     number = (session.scalar(select(func.max(QuizAttempt.number)).where(
@@ -479,14 +501,19 @@ class QuizStatus:
 
 
 def quiz_status(enrolment: Enrolment, activity: Activity, now: datetime) -> QuizStatus:
-    current = open_attempt(enrolment, activity, now)
+    """The trainee's attempts at ``activity``, the one in progress, and why a new one may not
+    start: from one read of the attempts (two if one had run out of time and was closed)."""
+    attempts = attempts_of(enrolment, activity)
+    current, closed = _open_of(attempts, now)
+    if closed:
+        attempts = attempts_of(enrolment, activity)
     refused = None
     if current is None:
         try:
-            check_can_start(enrolment, activity, now)
+            check_can_start(enrolment, activity, now, attempts)
         except AttemptRefused as error:
             refused = error
-    return QuizStatus(activity, attempts_of(enrolment, activity), current, refused)
+    return QuizStatus(activity, attempts, current, refused)
 
 
 def may_reveal(attempt: QuizAttempt, passed: bool) -> bool:

@@ -9,7 +9,7 @@ from lms.assessments.models import AttemptResponse, QuizAttempt
 from lms.db import session, utcnow
 
 from ..answering import attempt_form
-from ..conftest import csrf_token
+from ..conftest import counted_queries, csrf_token
 
 
 def start(client, slug="mini-quiz"):
@@ -216,3 +216,17 @@ def test_unknown_tokens_count_as_no_answer(app, client, trainee):
         attempt = session.get(QuizAttempt, attempt_id)
         assert attempt.score == 0.0
         assert {r.question_key: r.response["value"] for r in attempt.responses}["q0"] is None
+
+
+def test_the_quiz_page_reads_each_attempt_once_without_its_questions_or_answers(app, client, trainee):
+    """The start page lists each attempt's number, time and score: it reads the attempts once, and
+    neither the questions drawn nor the answers, which every attempt adds to."""
+    first = start(client)
+    submit(client, first, answers(app, first, right=False))
+    with counted_queries(app) as statements:
+        page = client.get("/courses/mini/quizzes/mini-quiz/").get_data(as_text=True)
+    assert 'data-attempt="1"' in page and "0.0%" in page
+    attempt_reads = [s for s in statements if "lms_quiz_attempts" in s]
+    assert len(attempt_reads) == 1, attempt_reads
+    assert not any("lms_attempt_responses" in s for s in statements)
+    assert ".layout" not in attempt_reads[0] and ".marks" not in attempt_reads[0]
