@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from .. import fields
 from ..accounts.access import roles_required
@@ -17,10 +16,10 @@ from ..paging import PER_PAGE
 from ..params import int_arg
 from ..reports import hr
 from ..reports.spreadsheets import csv_chunks, write_xlsx
+from . import queue as queue_of
 from . import quizzes, results, statistics, summaries
 from .access import load_activity, reviewable
 from .models import (
-    AWAITING_GRADING,
     CASE,
     QUIZ,
     SCENARIO,
@@ -36,10 +35,8 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 @bp.get("/")
 @roles_required(TRAINER)
 def queue():
-    waiting = session.scalars(select(QuizAttempt).where(QuizAttempt.state == AWAITING_GRADING)
-                              .order_by(QuizAttempt.submitted_at)).all()
-    return render_template("lms/review/queue.html", attempts=waiting,
-                           summaries=summaries.pending_summaries(), courses=learning.all_courses())
+    return render_template("lms/review/queue.html", summaries=queue_of.summaries_to_review(),
+                           attempts=queue_of.answers_to_grade(), courses=learning.all_courses())
 
 
 @bp.route("/attempts/<lms_id:attempt_id>", methods=["GET", "POST"])

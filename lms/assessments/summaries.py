@@ -129,8 +129,3 @@ def review(summary: TrainingSummary, approve: bool, comment: str, reviewer: User
     if approve:
         progress_changed.send(summary.enrolment)
     summary_reviewed.send(summary, event=event)
-
-
-def pending_summaries() -> list[TrainingSummary]:
-    return list(session.scalars(select(TrainingSummary).where(TrainingSummary.status == SUBMITTED)
-                                .order_by(TrainingSummary.submitted_at)))
