@@ -52,8 +52,9 @@ class ActivityRevision(Base):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(Text, deferred=True)  # read to play a scenario only
-    #: settings and content as parsed, with the HTML of every text rendered at import
-    data: Mapped[dict[str, Any]] = mapped_column()
+    #: settings and content as parsed, with the HTML of every text rendered at import; read
+    #: through :attr:`data`, so a revision loaded for its title decodes none of it
+    content: Mapped[dict[str, Any]] = mapped_column("data", deferred=True)
     sha256: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -64,6 +65,28 @@ class ActivityRevision(Base):
     files: Mapped[list[Any] | None] = mapped_column()
 
     activity: Mapped[Activity] = relationship(foreign_keys=[activity_id])
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """:attr:`content`, decoded once per process: a revision never changes once stored, and
+        every quiz and simulation page reads it (tens of kilobytes of JSON). Shared by requests:
+        read it, never change it."""
+        if self.id is None:
+            return self.content
+        key = (self.id, self.sha256)
+        found = _decoded.get(key)
+        if found is None:
+            found = self.content
+            if len(_decoded) >= MAX_DECODED:
+                _decoded.clear()
+            _decoded[key] = found
+        return found
+
+
+#: Revisions' content by id and checksum (see ``ActivityRevision.data``); a few quizzes and
+#: simulations, each in a version or two.
+_decoded: dict[tuple[int, str], dict[str, Any]] = {}
+MAX_DECODED = 256
 
 
 IN_PROGRESS, AWAITING_GRADING, GRADED = "in_progress", "awaiting_grading", "graded"

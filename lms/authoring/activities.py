@@ -49,7 +49,7 @@ def publish_activities(course: Course, quizzes: tuple[Any, ...], scenarios: tupl
         data = scenario_data(spec) if kind == SCENARIO else quiz_data(spec)
         data["findings"] = findings_data(spec, kind, repeated)
         revision = ActivityRevision(activity_id=activity.id, number=number, title=data["title"],
-                                    source=spec.source, data=data, sha256=spec.sha256,
+                                    source=spec.source, content=data, sha256=spec.sha256,
                                     author=stamp.author, message=stamp.message,
                                     approved_by=stamp.approved_by, files=spec_files(spec))
         session.add(revision)

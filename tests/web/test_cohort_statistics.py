@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lms.assessments import statistics
+from lms.assessments import models, statistics
 from lms.assessments.grading import is_scored
 from lms.assessments.models import (
     CASE,
@@ -39,6 +39,7 @@ def _exam(app, cached: bool = False) -> tuple[int, int, list[int], list[int]]:
     if not cached:
         statistics._cache.clear()
         summaries._results.clear()
+        models._decoded.clear()
     with counted_queries(app) as statements, app.app_context():
         report = cohort_report(session.scalar(select(Course).where(Course.slug == "big")), statistics=True)
         exam = next(r for r, _charts in report["statistics"] if r.activity.slug == "bank")
