@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ..assessments.models import SCENARIO, Activity, ActivityRevision
 from ..content.course import COURSE_FILE
@@ -42,8 +42,30 @@ def course_item(course: str) -> Item:
     return Item(course, COURSE, course)
 
 
+#: ``Session.info`` key: the rows this session found by slug. A page that lists a course's items
+#: looks each one up several times; the row found first is used again, as long as the session
+#: still holds it under that slug (the identity map alone would let it go between lookups).
+_FOUND = "lms_items_found"
+
+
+def _by_slug(model: type[Course] | type[Module] | type[Activity], slug: str,
+             course_id: int | None = None) -> Course | Module | Activity | None:
+    found = session.info.setdefault(_FOUND, {})
+    key = (model, course_id, slug)
+    row = found.get(key)
+    if (row is not None and row in session and not inspect(row).deleted and row.slug == slug
+            and getattr(row, "course_id", None) == course_id):
+        return row
+    statement = select(model).where(model.slug == slug)
+    if course_id is not None:
+        statement = statement.where(model.course_id == course_id)
+    row = session.scalar(statement)
+    found[key] = row
+    return row
+
+
 def find_course(slug: str) -> Course | None:
-    return session.scalar(select(Course).where(Course.slug == slug))
+    return _by_slug(Course, slug)
 
 
 def record_of(item: Item) -> Course | Module | Activity | None:
@@ -53,8 +75,7 @@ def record_of(item: Item) -> Course | Module | Activity | None:
         return course
     if item.kind == ASSET:  # assets have no revisions: a changed file replaces the old one
         return None
-    model = Module if item.kind == MODULE else Activity
-    return session.scalar(select(model).where(model.course_id == course.id, model.slug == item.slug))
+    return _by_slug(Module if item.kind == MODULE else Activity, item.slug, course.id)
 
 
 def history(item: Item) -> list[Revision]:

@@ -174,3 +174,18 @@ def test_deleting_past_where_a_quiz_s_settings_begin_is_checked_not_a_server_err
     for short in ("", "x"):
         answer = client.post(f"{url}/preview", json={"source": short}, headers={"X-CSRFToken": token})
         assert answer.status_code == 200
+
+
+def test_the_course_page_looks_each_row_up_once(app, trainer, client):
+    """The course's items are looked up many times while the page is built; each course, module
+    and activity row is read once."""
+    from ..conftest import counted_queries
+
+    client.get(f"/author/{COURSE}/")
+    with counted_queries(app) as statements:
+        page = client.get(f"/author/{COURSE}/").get_data(as_text=True)
+    assert "催收概述与流程" in page
+    courses = [s for s in statements if "FROM lms_courses" in s]
+    modules = [s for s in statements if "FROM lms_modules" in s]
+    assert len(courses) == 1, len(courses)
+    assert len(modules) <= 6 + 1, len(modules)  # each of the six by its name; all of them once
