@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from ..accounts.models import User
 from ..db import Base, utcnow
@@ -71,21 +71,28 @@ class ActivityRevision(Base):
         """:attr:`content`, decoded once per process: a revision never changes once stored, and
         every quiz and simulation page reads it (tens of kilobytes of JSON). Shared by requests:
         read it, never change it."""
-        if self.id is None:
+        found = self.__dict__.get("_decoded")
+        if found is not None:
+            return found
+        owner = object_session(self)
+        if self.id is None or owner is None:
             return self.content
-        key = (self.id, self.sha256)
+        # the database too: the findings kept with a revision depend on its course, not only on
+        # its source (tests and tools open several databases)
+        key = (str(owner.get_bind().url), self.id, self.sha256)
         found = _decoded.get(key)
         if found is None:
             found = self.content
             if len(_decoded) >= MAX_DECODED:
                 _decoded.clear()
             _decoded[key] = found
+        self.__dict__["_decoded"] = found  # this request's later reads: no lookup
         return found
 
 
 #: Revisions' content by id and checksum (see ``ActivityRevision.data``); a few quizzes and
 #: simulations, each in a version or two.
-_decoded: dict[tuple[int, str], dict[str, Any]] = {}
+_decoded: dict[tuple[str, int, str], dict[str, Any]] = {}
 MAX_DECODED = 256
 
 
