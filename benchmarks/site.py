@@ -70,8 +70,8 @@ def open_everything() -> None:
     for course in session.scalars(select(Course)):
         course.is_sequential = False
     for revision in session.scalars(select(ActivityRevision)):
-        settings = {**revision.data.get("settings", {}), "attempts": 0, "wait": None, "time_limit": None}
-        revision.data = {**revision.data, "settings": settings}
+        settings = {**revision.content.get("settings", {}), "attempts": 0, "wait": None, "time_limit": None}
+        revision.content = {**revision.content, "settings": settings}
 
 
 def build(folder: str, trainees: int) -> None:
