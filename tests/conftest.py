@@ -123,6 +123,15 @@ def _clear_postgres(schema: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _decoded_content_forgotten() -> None:
+    """Each test starts without revision content decoded by an earlier one: on PostgreSQL the
+    tests share a schema whose ids restart, so an earlier test's revision 1 is a different one."""
+    from lms.assessments import models
+
+    models._decoded.clear()
+
+
 @pytest.fixture
 def app_config() -> dict:
     """Per-test overrides of the app's configuration."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, defaultload, mapped_column, object_session, relationship
 
 from ..accounts.models import User
 from ..db import Base, utcnow
@@ -89,6 +89,10 @@ class ActivityRevision(Base):
         self.__dict__["_decoded"] = found  # this request's later reads: no lookup
         return found
 
+
+#: For a statement that reads activities to use their current content (a report over all of a
+#: course's): the content comes in the same statement, whether or not this process has it decoded.
+WITH_CONTENT = defaultload(Activity.current_revision).undefer(ActivityRevision.content)
 
 #: Revisions' content by id and checksum (see ``ActivityRevision.data``); a few quizzes and
 #: simulations, each in a version or two.

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import render_template
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from ..accounts.models import User
 from ..assessments.models import (
@@ -18,6 +18,7 @@ from ..assessments.models import (
     GRADED,
     QUIZ,
     SCENARIO,
+    WITH_CONTENT,
     Activity,
     ActivityRevision,
     QuizAttempt,
@@ -57,7 +58,8 @@ def trainee_report(enrolment: Enrolment) -> dict[str, Any]:
     """Everything the trainee's report shows, gathered in a handful of queries."""
     course, user = enrolment.course, enrolment.user
     status = learning.course_status(course, enrolment)
-    activities = {a.id: a for a in session.scalars(select(Activity).where(Activity.course_id == course.id))}
+    activities = {a.id: a for a in session.scalars(select(Activity).where(Activity.course_id == course.id)
+                                                   .options(WITH_CONTENT))}
     results: dict[int, ActivityResult] = {}
     for activity in activities.values():
         if activity.is_archived:
@@ -140,7 +142,8 @@ def cohort_report(course: Course, now: datetime | None = None, period: hr.Period
         submitted = (QuizAttempt.submitted_at > period.start, QuizAttempt.submitted_at <= period.end)
         chosen = (ScenarioChoice.chosen_at > period.start, ScenarioChoice.chosen_at <= period.end)
 
-    activities = session.scalars(select(Activity).where(Activity.course_id == course.id)).all()
+    activities = session.scalars(select(Activity).where(Activity.course_id == course.id)
+                                 .options(WITH_CONTENT)).all()
     rules = {a.id: a.current_revision.data.get("rules", {}) for a in activities
              if a.kind == SCENARIO and a.current_revision is not None}
     if period is None:  # kept until an attempt or a simulation choice of the course is recorded
@@ -225,8 +228,9 @@ def _attempt_results(in_course, submitted: tuple, chosen: tuple, rules: dict[int
     groups = sorted((revision_id, key, count, right) for (revision_id, key), (count, right)
                     in answered.items() if count >= 3)  # too few answers say nothing
     groups = sorted(groups, key=lambda g: (g[3] / g[2], -g[2]))[:10]
-    revisions = {r.id: r for r in session.scalars(select(ActivityRevision).where(
-        ActivityRevision.id.in_({g[0] for g in groups})))} if groups else {}
+    revisions = {r.id: r for r in session.scalars(
+        select(ActivityRevision).where(ActivityRevision.id.in_({g[0] for g in groups}))
+        .options(undefer(ActivityRevision.content)))} if groups else {}
     hardest = []
     for revision_id, key, count, correct in groups:
         questions = revisions[revision_id].data["questions"]
