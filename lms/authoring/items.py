@@ -64,6 +64,13 @@ def _by_slug(model: type[Course] | type[Module] | type[Activity], slug: str,
     return row
 
 
+def remember(rows: Iterable[Course | Module | Activity]) -> None:
+    """Rows a caller read otherwise (all of a course's modules, say), for :func:`record_of`."""
+    found = session.info.setdefault(_FOUND, {})
+    for row in rows:
+        found[type(row), getattr(row, "course_id", None), row.slug] = row
+
+
 def find_course(slug: str) -> Course | None:
     return _by_slug(Course, slug)
 

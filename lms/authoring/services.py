@@ -34,6 +34,7 @@ from .items import (
     is_retired,
     record_of,
     refit_files,
+    remember,
     revision,
     revision_files,
 )
@@ -468,10 +469,12 @@ def overview(course: str) -> list[ItemState]:
     drafts = {Item(d.course_slug, d.kind, d.slug): d for d in drafts_of(course)}
     rows: list[tuple[Item, str]] = [(course_item(course), COURSE_FILE)]
     if record_ is not None:
+        activities = session.scalars(select(Activity).where(Activity.course_id == record_.id)
+                                     .order_by(Activity.slug)).all()
+        remember([*record_.modules, *activities])
         rows += [(Item(course, MODULE, m.slug), m.current_revision.title if m.current_revision else m.slug)
                  for m in record_.modules]
-        rows += [(Item(course, ACTIVITY, a.slug), a.title) for a in session.scalars(
-            select(Activity).where(Activity.course_id == record_.id).order_by(Activity.slug))]
+        rows += [(Item(course, ACTIVITY, a.slug), a.title) for a in activities]
     rows += [(item, item.slug) for item in drafts  # images are listed on the media page
              if item not in {i for i, _ in rows} and item.kind != ASSET]
     states = []

@@ -8,7 +8,7 @@ order lives where files keep it: course.yml's ``modules`` list, each module's ``
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from ..i18n import lazy_gettext as _l
 from ..learning.models import Course
 from . import services
 from .items import Item, course_item, current, find_course, is_retired, record_of, revision_files, split_files
-from .models import ACTIVITY, COURSE, MODULE
+from .models import ACTIVITY, COURSE, MODULE, Draft
 from .services import AuthoringError, ItemState, Who, name_of
 from .yamledit import edit_meta, get_list, meta_of, scalar, set_list, set_scalar
 
@@ -139,8 +139,11 @@ class Working:
     version: int | None  # the draft's version (None: no draft)
 
 
-def working(item: Item) -> Working | None:
-    draft, published = services.draft_of(item), current(item)
+def working(item: Item, drafts: Mapping[Item, Draft] | None = None) -> Working | None:
+    """The item as its trainer works on it: the draft, else what is published. ``drafts``: the
+    course's drafts by item, when the caller has read them all (a page that shows every item)."""
+    draft = drafts.get(item) if drafts is not None else services.draft_of(item)
+    published = current(item)
     number = published.number if published is not None else None
     if draft is not None and not draft.is_retirement:
         return Working(draft.source, [list(f) for f in draft.files], number, draft.version)
@@ -483,11 +486,13 @@ class Outline:
 def outline(course: str) -> Outline:
     states = {s.item: s for s in services.overview(course)}
     settings = states.pop(course_item(course))
-    order = module_order(course)
+    drafts = {Item(d.course_slug, d.kind, d.slug): d for d in services.drafts_of(course)}
+    course_copy = working(course_item(course), drafts)
+    order = get_list(course_copy.source, "modules") if course_copy is not None else []
     modules, copies, placed = [], {}, set()
     for index, slug in enumerate(order):
         item = Item(course, MODULE, slug)
-        copy = working(item)
+        copy = working(item, drafts)
         row = Row(item if copy is not None else None, title_of(item, copy) if copy else slug,
                   states.get(item), index == 0, index == len(order) - 1)
         placed.add(item)
@@ -498,15 +503,14 @@ def outline(course: str) -> Outline:
                 sub = Item(course, ACTIVITY, activity)
                 known = sub in states
                 row.activities.append(Row(sub if known else None,
-                                          title_of(sub) if known else activity,
+                                          title_of(sub, working(sub, drafts)) if known else activity,
                                           states.get(sub), position == 0, position == len(listed) - 1))
                 placed.add(sub)
         modules.append(row)
-    loose = [Row(item, title_of(item), state) for item, state in states.items()
+    loose = [Row(item, title_of(item, working(item, drafts)), state) for item, state in states.items()
              if item not in placed and state.state != services.RETIRED]
     retired = [state for state in states.values() if state.state == services.RETIRED]
-    return Outline(settings, working(course_item(course)), modules, copies, loose, retired,
-                   len(services.drafts_of(course)))
+    return Outline(settings, course_copy, modules, copies, loose, retired, len(drafts))
 
 
 def titled(rows: list[Row]) -> list[tuple[str, str]]:
