@@ -60,7 +60,8 @@ def _by_slug(model: type[Course] | type[Module] | type[Activity], slug: str,
     if course_id is not None:
         statement = statement.where(model.course_id == course_id)
     row = session.scalar(statement)
-    found[key] = row
+    if row is not None:  # not found may change within the request (a first publish creates it)
+        found[key] = row
     return row
 
 
