@@ -477,10 +477,37 @@ class Outline:
     settings: ItemState
     settings_copy: Working | None
     modules: list[Row]
-    module_copies: dict[str, Working]  # each module's base and version, for moving its activities
+    module_copies: dict[str, Listed]  # each module's base and version, for moving its activities
     loose: list[Row]  # not in the course's order: activities no module lists, pending retirements
     retired: list[ItemState]
     drafts: int
+
+
+@dataclass(frozen=True)
+class Listed:
+    """What the outline shows of an item: its title, the activities it lists (a module) and the
+    base and version a move form sends. From the draft's settings when there is a draft, else from
+    the published revision's stored title and list: the page reads and parses no published text."""
+
+    title: str
+    activities: list[str]
+    number: int | None
+    version: int | None
+
+
+def _listed(item: Item, drafts: Mapping[Item, Draft]) -> Listed | None:
+    draft = drafts.get(item)
+    published = current(item)
+    number = published.number if published is not None else None
+    if draft is not None and not draft.is_retirement:
+        settings = meta(item, Working(draft.source, [list(f) for f in draft.files], number, draft.version))
+        title = settings.get("title")
+        return Listed(str(title) if title not in (None, "") else item.slug,
+                      [str(a) for a in settings.get("activities") or []], number, draft.version)
+    if published is None:
+        return None
+    return Listed(published.title or item.slug, [str(a) for a in getattr(published, "activities", None) or []],
+                  number, draft.version if draft is not None else None)
 
 
 def outline(course: str) -> Outline:
@@ -489,28 +516,31 @@ def outline(course: str) -> Outline:
     drafts = {Item(d.course_slug, d.kind, d.slug): d for d in services.drafts_of(course)}
     course_copy = working(course_item(course), drafts)
     order = get_list(course_copy.source, "modules") if course_copy is not None else []
-    modules, copies, placed = [], {}, set()
+    modules, listings, placed = [], {}, set()
     for index, slug in enumerate(order):
         item = Item(course, MODULE, slug)
-        copy = working(item, drafts)
-        row = Row(item if copy is not None else None, title_of(item, copy) if copy else slug,
+        listed = _listed(item, drafts)
+        row = Row(item if listed is not None else None, listed.title if listed else slug,
                   states.get(item), index == 0, index == len(order) - 1)
         placed.add(item)
-        if copy is not None:
-            copies[slug] = copy
-            listed = [str(a) for a in meta(item, copy).get("activities") or []]
-            for position, activity in enumerate(listed):
+        if listed is not None:
+            listings[slug] = listed
+            for position, activity in enumerate(listed.activities):
                 sub = Item(course, ACTIVITY, activity)
                 known = sub in states
-                row.activities.append(Row(sub if known else None,
-                                          title_of(sub, working(sub, drafts)) if known else activity,
-                                          states.get(sub), position == 0, position == len(listed) - 1))
+                shown = _listed(sub, drafts) if known else None
+                row.activities.append(Row(sub if known else None, shown.title if shown else activity,
+                                          states.get(sub), position == 0,
+                                          position == len(listed.activities) - 1))
                 placed.add(sub)
         modules.append(row)
-    loose = [Row(item, title_of(item, working(item, drafts)), state) for item, state in states.items()
-             if item not in placed and state.state != services.RETIRED]
+    loose = []
+    for item, state in states.items():
+        if item not in placed and state.state != services.RETIRED:
+            shown = _listed(item, drafts)
+            loose.append(Row(item, shown.title if shown else item.slug, state))
     retired = [state for state in states.values() if state.state == services.RETIRED]
-    return Outline(settings, course_copy, modules, copies, loose, retired, len(drafts))
+    return Outline(settings, course_copy, modules, listings, loose, retired, len(drafts))
 
 
 def titled(rows: list[Row]) -> list[tuple[str, str]]:
