@@ -506,8 +506,9 @@ def _listed(item: Item, drafts: Mapping[Item, Draft]) -> Listed | None:
                       [str(a) for a in settings.get("activities") or []], number, draft.version)
     if published is None:
         return None
-    return Listed(published.title or item.slug, [str(a) for a in getattr(published, "activities", None) or []],
-                  number, draft.version if draft is not None else None)
+    listed = getattr(published, "activities", None) or []  # a module's; an activity lists none
+    return Listed(published.title or item.slug, [str(a) for a in listed], number,
+                  draft.version if draft is not None else None)
 
 
 def outline(course: str) -> Outline:

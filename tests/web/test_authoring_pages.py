@@ -205,7 +205,8 @@ def test_the_course_page_shows_published_titles_without_reading_their_text(app, 
     client.get(f"/author/{COURSE}/")
     with counted_queries(app) as statements:
         page = client.get(f"/author/{COURSE}/").get_data(as_text=True)
-    texts = [s for s in statements if "lms_module_revisions.source" in s or "lms_activity_revisions.source" in s]
+    texts = [s for s in statements
+             if "lms_module_revisions.source" in s or "lms_activity_revisions.source" in s]
     assert texts == []
     assert len(statements) <= 12, statements
     with app.app_context():
