@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,14 +21,15 @@ from sqlalchemy import func, select, text
 
 from ..accounts.models import User
 from ..db import session, utcnow
+from ..paging import Pager
 from .chain import GENESIS, Anchor, ChainEntry, ChainProblem, check, entry_hash, timestamp
 from .models import AuditEntry
 
 #: The PostgreSQL advisory lock of the audit chain's writer: any constant bigint.
 CHAIN_LOCK_KEY = int.from_bytes(b"lmsaudit", "big")
 
-__all__ = ["GENESIS", "ChainProblem", "anchor", "audit_count", "chain_entries", "entries", "entry_hash",
-           "record", "verify_chain"]
+__all__ = ["GENESIS", "AuditFilter", "ChainProblem", "anchor", "audit_count", "chain_entries", "entries",
+           "entries_page", "entry_hash", "record", "verify_chain"]
 
 
 def record(action: str, subject: str, actor: User | None = None,
@@ -77,6 +79,40 @@ def anchor(now: datetime | None = None) -> Anchor:
     head = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
     return Anchor(count, head.id if head else 0, head.hash if head else GENESIS,
                   timestamp(now or utcnow()))
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which entries the audit log page shows. ``text``: part of the actor's name or of the
+    subject (a username, employee number, course, certificate serial), any case. ``after`` and
+    ``until``: the moments the entries were recorded in, ``after < created_at <= until``."""
+
+    action: str | None = None
+    text: str | None = None
+    after: datetime | None = None
+    until: datetime | None = None
+
+    def where(self) -> list:
+        conditions = []
+        if self.action:
+            conditions.append(AuditEntry.action.startswith(self.action, autoescape=True))
+        if self.text:
+            conditions.append(AuditEntry.actor_name.icontains(self.text, autoescape=True)
+                              | AuditEntry.subject.icontains(self.text, autoescape=True))
+        if self.after is not None:
+            conditions.append(AuditEntry.created_at > self.after)
+        if self.until is not None:
+            conditions.append(AuditEntry.created_at <= self.until)
+        return conditions
+
+
+def entries_page(wanted: AuditFilter, page: int, per_page: int) -> tuple[list[AuditEntry], Pager]:
+    """One page of the entries ``wanted`` selects, newest first, and where it lies among them."""
+    total = session.scalar(select(func.count(AuditEntry.id)).where(*wanted.where())) or 0
+    pager = Pager.of(total, page, per_page)
+    rows = session.scalars(select(AuditEntry).where(*wanted.where()).order_by(AuditEntry.id.desc())
+                           .offset(pager.offset).limit(pager.per_page))
+    return list(rows), pager
 
 
 def entries(action: str | None = None, limit: int | None = None) -> list[AuditEntry]:

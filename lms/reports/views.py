@@ -30,7 +30,7 @@ from ..accounts.views import flash_sending
 from ..audit import chain as audit_chain
 from ..audit.downloads import audited_download
 from ..audit.labels import ACTIONS, action_label, readable_details
-from ..audit.services import audit_count, chain_entries, entries
+from ..audit.services import AuditFilter, audit_count, chain_entries, entries, entries_page
 from ..certificates.models import CertificateStatus
 from ..db import session, utcnow
 from ..i18n import gettext as _
@@ -208,16 +208,46 @@ def extend_due(enrolment_id: int):
                            form=request.form), 400 if error else 200
 
 
+#: the longest text the audit log's search takes (a name or a subject is at most 200 characters)
+MAX_AUDIT_SEARCH = 200
+
+
+def _audit_filter() -> tuple[AuditFilter, dict[str, str]]:
+    """The audit log's filters from the query string, and a message per field it could not read."""
+    errors = {}
+    days = {}
+    for name in ("from", "to"):
+        value = request.args.get(name, "").strip()
+        days[name] = parse_day(value)
+        if value and days[name] is None:
+            errors[name] = _("Give a date as YYYY-MM-DD, between %(first)s and %(last)s.",
+                             first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+    if days["from"] and days["to"] and days["from"] > days["to"]:
+        errors["to"] = _("The end of the period comes before its start.")
+        days = {"from": None, "to": None}
+    text = " ".join(request.args.get("q", "").split())
+    if len(text) > MAX_AUDIT_SEARCH:
+        errors["q"] = _("Search for at most %(n)d characters.", n=MAX_AUDIT_SEARCH)
+        text = ""
+    wanted = AuditFilter(action=request.args.get("action") or None, text=text or None,
+                         after=hr.end_of_day(days["from"]) - timedelta(days=1) if days["from"] else None,
+                         until=hr.end_of_day(days["to"]) if days["to"] else None)
+    return wanted, errors
+
+
 @bp.get("/admin/audit")
 @roles_required(ADMIN)
 def audit_log():
-    action = request.args.get("action", "")
     if request.args.get("format") == "csv":
         return audited_download(audit_chain.write_csv(chain_entries()), action="export.audit_csv",
                                 subject="audit", actor=load_current_user(), details={"rows": audit_count()},
                                 mimetype="text/csv; charset=utf-8",
                                 disposition='attachment; filename="audit-log.csv"')
-    return render_template("lms/hr/audit.html", entries=entries(action or None, limit=500), action=action,
+    wanted, errors = _audit_filter()
+    found, pager = entries_page(wanted, int_arg("page", 1),
+                                paging.page_size(int_arg("per_page", paging.PER_PAGE)))
+    return render_template("lms/hr/audit.html", entries=found, pager=pager, errors=errors,
+                           args={k: v for k, v in request.args.items() if k != "page"},
                            action_label=action_label, readable_details=readable_details,
                            actions=sorted(ACTIONS.items(), key=lambda item: item[0]))
 
