@@ -117,6 +117,12 @@ class Trivial(FastHttpUser):
         self.client.get("/bench/trivial", name="trivial route")
 
 
+class SignedIn(Base):
+    @task
+    def signed_in(self) -> None:
+        self.client.get("/bench/signed-in", name="signed-in route")
+
+
 class ModulePage(Base):
     @task
     def module(self) -> None:

@@ -47,6 +47,7 @@ PASSWORD = "bench-password"
 
 #: (Locust user class, the request it measures); each runs alone against the same server.
 PAGES = (
+    ("SignedIn", "signed-in route"),
     ("ModulePage", "module page"),
     ("CoursePage", "course page"),
     ("Dashboard", "dashboard"),
