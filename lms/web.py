@@ -24,6 +24,7 @@ from .transaction import begin, finish, teardown
 blueprint = Blueprint("lms", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
 
+from .assessments.grading import shown_score  # noqa: E402
 from .assessments.review_views import bp as review_bp  # noqa: E402
 from .assessments.views import bp as assessments_bp  # noqa: E402
 from .authoring.views import bp as author_bp  # noqa: E402
@@ -47,6 +48,13 @@ blueprint.register_blueprint(author_bp)
 def _markdown_filter(text: str) -> Markup:
     """Trainee-written Markdown (e.g. a training summary): line breaks kept, no images."""
     return Markup(render_trainee_text(text or ""))
+
+
+@blueprint.app_template_filter("lms_score")
+def _score_filter(score: float | None) -> str:
+    """A score as every page shows it (``grading.shown_score``), without the percent sign."""
+    shown = shown_score(score)
+    return "" if shown is None else str(shown)
 
 
 @blueprint.app_template_filter("lms_number")

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from ..content.questions import (
@@ -271,6 +272,16 @@ def is_scored(question: Question) -> bool:
 def score_percent(fractions: Sequence[float]) -> float:
     """The attempt's score from the fractions of its scored questions."""
     return round(100 * sum(fractions) / len(fractions), 2) if fractions else 0.0
+
+
+def shown_score(score: float | None) -> int | float | None:
+    """A score (a percent) as every page, export, report and notice shows it: to one decimal, cut
+    rather than rounded, so that a score below a pass mark never reads as reaching it (79.96 is
+    79.9, not 80); a whole number without its decimal (85, not 85.0)."""
+    if score is None:
+        return None
+    cut = Decimal(repr(float(score))).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    return int(cut) if cut == cut.to_integral_value() else float(cut)
 
 
 #: from this fraction up an answer counts as right (the cohort report's hardest questions)

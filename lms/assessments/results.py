@@ -23,6 +23,7 @@ from ..db import session
 from ..learning.models import Course, Enrolment, Module, ModuleProgress
 from ..paging import PER_PAGE, Pager, page_size
 from ..reports import hr
+from .grading import shown_score
 from .models import (
     APPROVED,
     CASE,
@@ -338,7 +339,7 @@ def _export_cell(row: ResultRow, column: Column) -> object:
         if status is None:
             return ""
         if status.best is not None:
-            return round(status.best.score or 0)
+            return shown_score(status.best.score or 0)
         return "待评分" if status.awaiting_grading else ""
     if column.group == SCENARIO:
         play = row.plays.get(column.id)

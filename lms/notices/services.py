@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
+from ..assessments.grading import shown_score
 from ..assessments.models import APPROVED, GRADED, QuizAttempt, SummaryEvent, TrainingSummary
 from ..db import session, utcnow
 from ..learning.models import Course, Enrolment
@@ -91,9 +92,8 @@ def _summary_reviewed(summary: TrainingSummary, event: SummaryEvent, **_: object
 def _essay_graded(attempt: QuizAttempt, **_: object) -> None:
     if attempt.state != GRADED:
         return
-    score = round(attempt.score or 0.0, 1)
     record(attempt.enrolment, ESSAY_GRADED, f"essay:{attempt.id}", attempt.id,
-           {"title": attempt.revision.title, "score": int(score) if score.is_integer() else score,
+           {"title": attempt.revision.title, "score": shown_score(attempt.score or 0.0),
             "passed": bool(attempt.is_passed)}, attempt.graded_at or utcnow())
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lms.assessments.grading import QUESTION_TYPES, marks_text, normalise_text, parse_number, score_percent
+from lms.assessments.grading import (
+    QUESTION_TYPES,
+    marks_text,
+    normalise_text,
+    parse_number,
+    score_percent,
+    shown_score,
+)
 from lms.content.questions import Answer, NumericAnswer, Pair, Question
 
 
@@ -152,3 +159,11 @@ def test_helpers():
     # in question order (q10 after q2), ungraded left out, right from 0.999 up
     assert marks_text([("q10", 1.0), ("q2", 0.5), ("q0", None), ("q1", 0.9995)]) == "q1+ q2- q10+"
     assert marks_text([("q0", None)]) is None
+
+
+@pytest.mark.parametrize(("score", "shown"), [
+    (79.96, 79.9), (84.6, 84.6), (84.55, 84.5), (66.67, 66.6), (99.99, 99.9), (85.0, 85), (100.0, 100),
+    (0.0, 0), (70, 70), (12.1, 12.1), (None, None)])
+def test_a_score_is_shown_to_one_decimal_cut_not_rounded(score, shown):
+    assert shown_score(score) == shown
+    assert type(shown_score(score)) is type(shown)

@@ -48,7 +48,7 @@ def test_fail_review_then_pass_on_the_second_attempt(app, client, trainee):
     assert second != first
     submit(client, second, answers(app, second, right=True))
     review = client.get(f"/attempts/{second}/review").get_data(as_text=True)
-    assert "得分：100.0%" in review and "已通过" in review
+    assert "得分：100%" in review and "已通过" in review
     with app.app_context():
         assert [a.score for a in session.query(QuizAttempt).order_by(QuizAttempt.number)] == [0.0, 100.0]
     assert "已用完全部作答次数" in client.get("/courses/mini/quizzes/mini-quiz/").get_data(as_text=True)
@@ -225,8 +225,32 @@ def test_the_quiz_page_reads_each_attempt_once_without_its_questions_or_answers(
     submit(client, first, answers(app, first, right=False))
     with counted_queries(app) as statements:
         page = client.get("/courses/mini/quizzes/mini-quiz/").get_data(as_text=True)
-    assert 'data-attempt="1"' in page and "0.0%" in page
+    assert 'data-attempt="1"' in page and "<td>0%</td>" in page
     attempt_reads = [s for s in statements if "lms_quiz_attempts" in s]
     assert len(attempt_reads) == 1, attempt_reads
     assert not any("lms_attempt_responses" in s for s in statements)
     assert ".layout" not in attempt_reads[0] and ".marks" not in attempt_reads[0]
+
+
+def test_a_score_below_the_pass_mark_never_reads_as_reaching_it(app, client, trainee, make_user, login):
+    """Scores are shown to one decimal, cut rather than rounded: 69.96 % on a quiz passed at 70 %
+    reads 69.9 % on the trainee's pages, the trainer's results and their export, never 70 %."""
+    attempt_id = start(client)
+    submit(client, attempt_id, answers(app, attempt_id, right=False))
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        attempt.score, attempt.is_passed = 69.96, False
+        session.commit()
+    pages = {"quiz page": client.get("/courses/mini/quizzes/mini-quiz/"),
+             "course page": client.get("/courses/mini/"),
+             "review": client.get(f"/attempts/{attempt_id}/review")}
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainer"))
+    pages["trainer's results"] = client.get("/review/courses/mini/")
+    pages["trainer's attempt page"] = client.get(f"/review/attempts/{attempt_id}")
+    for name, response in pages.items():
+        page = response.get_data(as_text=True)
+        assert "69.9%" in page, name
+        assert not re.search(r"\b70(\.0)?%", re.sub(r"及格线[：\s]*70%", "", page)), name
+    exported = client.get("/review/courses/mini/results.csv").get_data(as_text=True)
+    assert re.search(r",69\.9(,|\r?$)", exported, re.MULTILINE), exported
