@@ -254,3 +254,20 @@ def test_a_score_below_the_pass_mark_never_reads_as_reaching_it(app, client, tra
         assert not re.search(r"\b70(\.0)?%", re.sub(r"及格线[：\s]*70%", "", page)), name
     exported = client.get("/review/courses/mini/results.csv").get_data(as_text=True)
     assert re.search(r",69\.9(,|\r?$)", exported, re.MULTILINE), exported
+
+
+def test_a_hand_grade_is_shown_back_as_given(app, client, trainee, make_user, login):
+    """Opened again, the grading form holds the grade the trainer gave (66.5), not a rounded one
+    that saving the form unchanged would store instead."""
+    attempt_id = start(client, "essay-quiz")
+    submit(client, attempt_id, answers(app, attempt_id))
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainer"))
+    with app.app_context():
+        responses = session.get(QuizAttempt, attempt_id).responses
+        key = next(r.question_key for r in responses if r.fraction is None)
+    token = csrf_token(client, f"/review/attempts/{attempt_id}")
+    client.post(f"/review/attempts/{attempt_id}", data={f"grade-{key}": "66.5", "csrf_token": token})
+    page = client.get(f"/review/attempts/{attempt_id}").get_data(as_text=True)
+    assert f'name="grade-{key}" inputmode="decimal" value="66.5"' in page
+    assert "66.5%" in page
