@@ -22,6 +22,15 @@ bp = Blueprint("assessments", __name__)
 
 # --- quizzes and case studies ----------------------------------------------------------------
 
+#: How many of a trainee's latest attempts or plays an activity's page lists, unless asked for all
+RECENT = 10
+
+
+def _listed(finished: list) -> list:
+    """The finished attempts or plays the page lists: the latest RECENT, or all with ?history=all."""
+    return finished if request.args.get("history") == "all" else finished[-RECENT:]
+
+
 @bp.get("/courses/<course_slug>/quizzes/<slug>/")
 @login_required
 def quiz(course_slug: str, slug: str):
@@ -30,7 +39,8 @@ def quiz(course_slug: str, slug: str):
     status = quizzes.quiz_status(enrolment, activity, utcnow())
     return render_template("lms/assessments/quiz.html", course=course, activity=activity,
                            revision=activity.current_revision, status=status,
-                           settings=quizzes.Settings.of(activity.current_revision))
+                           settings=quizzes.Settings.of(activity.current_revision),
+                           listed=_listed(status.finished))
 
 
 @bp.post("/courses/<course_slug>/quizzes/<slug>/start")
@@ -134,8 +144,10 @@ def scenario(course_slug: str, slug: str):
     course, enrolment = load_enrolled_course(course_slug)
     activity = load_activity(course, slug, (SCENARIO,), enrolment)
     plays = scenarios.plays_of(enrolment, activity)
+    finished = [play for play in plays if play.finished_at is not None]
     return render_template("lms/assessments/scenario.html", course=course, activity=activity,
-                           revision=activity.current_revision, plays=plays)
+                           revision=activity.current_revision, plays=plays, finished=finished,
+                           listed=_listed(finished))
 
 
 @bp.post("/courses/<course_slug>/scenarios/<slug>/start")

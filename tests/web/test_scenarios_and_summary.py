@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from lms.assessments.models import ScenarioChoice, ScenarioPlay, TrainingSummary
 from lms.db import session
 
@@ -196,3 +198,17 @@ def test_each_play_has_its_own_order_and_tokens(app, client, trainee):
     tokens = [{token for token, _i, _c in s} for s in (before, second)]
     assert len(tokens[0]) == len(tokens[1]) == 3 and not tokens[0] & tokens[1]
     assert all(not t.isdigit() for t in tokens[0] | tokens[1])
+
+
+def test_the_page_lists_the_latest_plays_and_all_on_request(app, client, trainee):
+    """Plays are unlimited: the page lists the latest ten, numbered from the first, and all of
+    them when asked."""
+    for _ in range(12):
+        choose(app, client, start_play(client), "start", 1)  # a critical violation ends it at once
+    page = client.get(SCENARIO).get_data(as_text=True)
+    numbers = re.findall(r'<td data-label="#">(\d+)</td>', page)
+    assert numbers == [str(n) for n in range(3, 13)]
+    assert "显示最近的 10 次，共 12 次。" in page and f"{SCENARIO}?history=all" in page
+    everything = client.get(f"{SCENARIO}?history=all").get_data(as_text=True)
+    assert re.findall(r'<td data-label="#">(\d+)</td>', everything) == [str(n) for n in range(1, 13)]
+    assert 'data-testid="history-note"' not in everything
