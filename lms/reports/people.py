@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..accounts.models import User
 from ..assessments.models import QuizAttempt, ScenarioPlay
@@ -32,7 +32,8 @@ class PersonCourse:
 class PersonRecord:
     user: User
     courses: list[PersonCourse]
-    history: list[AuditEntry]
+    history: list[AuditEntry]  # the latest HISTORY_LIMIT
+    history_total: int  # all the entries about the person
 
 
 def person_record(user: User, now: datetime) -> PersonRecord:
@@ -55,13 +56,16 @@ def person_record(user: User, now: datetime) -> PersonRecord:
         courses.append(PersonCourse(
             enrolment, learning.course_status(enrolment.course, enrolment, with_activities=False),
             hr.roster_status(enrolment.completed_at, enrolment.due_at, started, current, now), mine))
-    return PersonRecord(user, courses, _history(user, [c for found in certificates.values() for c in found]))
+    history, total = _history(user, [c for found in certificates.values() for c in found])
+    return PersonRecord(user, courses, history, total)
 
 
-def _history(user: User, certificates: list[Certificate]) -> list[AuditEntry]:
-    """Audit entries about the person: their certificates, their enrolments, their account."""
+def _history(user: User, certificates: list[Certificate]) -> tuple[list[AuditEntry], int]:
+    """The latest audit entries about the person (their certificates, their enrolments, their
+    account), and how many there are in all: one query."""
     names = {name for name in (user.employee_no, user.username) if name}
     conditions = [AuditEntry.subject.in_([c.serial for c in certificates] + sorted(names))]
     conditions += [AuditEntry.subject.startswith(f"{name}/", autoescape=True) for name in names]
-    return list(session.scalars(select(AuditEntry).where(or_(*conditions))
-                                .order_by(AuditEntry.id.desc()).limit(HISTORY_LIMIT)))
+    rows = session.execute(select(AuditEntry, func.count().over()).where(or_(*conditions))
+                           .order_by(AuditEntry.id.desc()).limit(HISTORY_LIMIT)).all()
+    return [entry for entry, _total in rows], rows[0][1] if rows else 0

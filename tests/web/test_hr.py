@@ -182,3 +182,19 @@ def test_a_name_in_the_roster_opens_that_persons_record(app, client, tiny, make_
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(make_user("trainee"))
     assert client.get(f"/hr/people/{trainee.id}").status_code == 403
+
+
+def test_a_persons_long_history_says_how_much_it_leaves_out(app, client, make_user, login):
+    from lms.audit.services import record
+    from lms.reports.people import HISTORY_LIMIT
+
+    trainee = make_user("trainee", username="d7001", employee_no="E7100")
+    with app.app_context():
+        earlier = session.query(AuditEntry).filter(AuditEntry.subject.in_(["d7001", "E7100"])).count()
+        for n in range(HISTORY_LIMIT + 5):
+            record("enrolment.due_extended", "E7100/tiny", None, {"n": n})
+        session.commit()
+    login(make_user("hr"))
+    page = client.get(f"/hr/people/{trainee.id}").get_data(as_text=True)
+    assert f"显示最近的 {HISTORY_LIMIT} 条，共 {HISTORY_LIMIT + 5 + earlier} 条。" in page
+    assert page.count("<tr>") - 1 == HISTORY_LIMIT  # the header's row, then the entries
