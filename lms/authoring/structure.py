@@ -293,7 +293,12 @@ def discard(item: Item, who: Who) -> None:
 
 
 def title_of(item: Item, copy: Working | None = None) -> str:
-    value = meta(item, copy).get("title")
+    return _title_in(meta(item, copy), item)
+
+
+def _title_in(settings: Mapping[str, Any], item: Item) -> str:
+    """An item's title as its settings give it; its name while they give none."""
+    value = settings.get("title")
     return str(value) if value not in (None, "") else item.slug
 
 
@@ -501,9 +506,8 @@ def _listed(item: Item, drafts: Mapping[Item, Draft]) -> Listed | None:
     number = published.number if published is not None else None
     if draft is not None and not draft.is_retirement:
         settings = meta(item, Working(draft.source, [list(f) for f in draft.files], number, draft.version))
-        title = settings.get("title")
-        return Listed(str(title) if title not in (None, "") else item.slug,
-                      [str(a) for a in settings.get("activities") or []], number, draft.version)
+        return Listed(_title_in(settings, item), [str(a) for a in settings.get("activities") or []],
+                      number, draft.version)
     if published is None:
         return None
     listed = getattr(published, "activities", None) or []  # a module's; an activity lists none

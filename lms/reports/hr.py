@@ -209,6 +209,12 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 
+def start_of_day(day: date) -> datetime:
+    """The moment before ``day`` begins in the configured time zone: a day is
+    ``start_of_day(day) < moment <= end_of_day(day)``."""
+    return end_of_day(day) - timedelta(days=1)
+
+
 def local_day(moment: datetime | None) -> date | None:
     """The day of ``moment`` in the configured time zone, as records show it."""
     return moment.astimezone(ZoneInfo(current_app.config["LMS_TIMEZONE"])).date() if moment else None
@@ -225,7 +231,7 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        return end_of_day(self.first) - timedelta(days=1)
+        return start_of_day(self.first)
 
     @property
     def end(self) -> datetime:

@@ -85,7 +85,7 @@ def selected(course: Course, wanted: RosterFilter, now: datetime) -> Select:
     elif wanted.certificate:
         query = query.where(hr.certificate_column(current, now) == wanted.certificate)
     if wanted.due_from:
-        query = query.where(Enrolment.due_at > hr.end_of_day(wanted.due_from) - timedelta(days=1))
+        query = query.where(Enrolment.due_at > hr.start_of_day(wanted.due_from))
     if wanted.due_to:
         query = query.where(Enrolment.due_at <= hr.end_of_day(wanted.due_to))
     return query

@@ -230,7 +230,7 @@ def _audit_filter() -> tuple[AuditFilter, dict[str, str]]:
         errors["q"] = _("Search for at most %(n)d characters.", n=MAX_AUDIT_SEARCH)
         text = ""
     wanted = AuditFilter(action=request.args.get("action") or None, text=text or None,
-                         after=hr.end_of_day(days["from"]) - timedelta(days=1) if days["from"] else None,
+                         after=hr.start_of_day(days["from"]) if days["from"] else None,
                          until=hr.end_of_day(days["to"]) if days["to"] else None)
     return wanted, errors
 
