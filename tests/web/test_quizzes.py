@@ -258,7 +258,7 @@ def test_a_score_below_the_pass_mark_never_reads_as_reaching_it(app, client, tra
 
 def test_a_hand_grade_is_shown_back_as_given(app, client, trainee, make_user, login):
     """Opened again, the grading form holds the grade the trainer gave (66.5), not a rounded one
-    that saving the form unchanged would store instead."""
+    that saving the form unchanged would store instead; the trainee's review says it as given too."""
     attempt_id = start(client, "essay-quiz")
     submit(client, attempt_id, answers(app, attempt_id))
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
@@ -271,3 +271,7 @@ def test_a_hand_grade_is_shown_back_as_given(app, client, trainee, make_user, lo
     page = client.get(f"/review/attempts/{attempt_id}").get_data(as_text=True)
     assert f'name="grade-{key}" inputmode="decimal" value="66.5"' in page
     assert "66.5%" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(trainee)
+    review = client.get(f"/attempts/{attempt_id}/review").get_data(as_text=True)
+    assert "部分正确（66.5%）" in review
