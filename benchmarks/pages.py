@@ -69,21 +69,12 @@ def on_site(folder: str) -> None:
     """The trainee pages against a built bench site: statements, CPU ms per request, × trivial."""
     from sqlalchemy import event
 
-    from lms.accounts.access import login_required
-    from lms.accounts.identity import load_current_user
+    from benchmarks.routes import add_bench_routes
     from lms.extensions import db
 
     os.environ["LMS_INSTANCE_PATH"] = folder
     app = create_app({"WTF_CSRF_ENABLED": False})
-
-    @app.get("/bench/trivial")
-    def trivial():
-        return "ok"
-
-    @app.get("/bench/signed-in")
-    @login_required
-    def signed_in():  # the floor of any trainee page: the session read, the user loaded
-        return load_current_user().display_name
+    add_bench_routes(app)
 
     statements: list[str] = []
     with app.app_context():
