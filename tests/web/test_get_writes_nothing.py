@@ -64,9 +64,10 @@ def writes_of(app: Flask, client: FlaskClient, path: str) -> list[str]:
     return [s for s in statements if WRITES.match(s)]
 
 
-def test_no_main_page_writes_on_get(app, people):
+def main_pages(app: Flask, people: dict) -> dict[str, tuple[FlaskClient, list[str]]]:
+    """Every role's main pages, each role signed in with its own client."""
     client, trainee_id = people["trainee"]
-    pages = {
+    return {
         "trainee": (client, ["/", "/courses/mini/", "/courses/mini/intro",
                              "/courses/mini/quizzes/mini-quiz/", f"/attempts/{people['open']}",
                              f"/attempts/{people['graded']}/review",
@@ -80,9 +81,21 @@ def test_no_main_page_writes_on_get(app, people):
                ["/hr/", "/hr/courses/mini/", f"/hr/people/{trainee_id}", "/hr/courses/mini/assign"]),
         "admin": (signed_in(app, people["admin"]), ["/admin/users", "/admin/audit"]),
     }
-    found = {path: writes for role, (browser, paths) in pages.items() for path in paths
+
+
+def test_no_main_page_writes_on_get(app, people):
+    found = {path: writes for role, (browser, paths) in main_pages(app, people).items() for path in paths
              if (writes := writes_of(app, browser, path))}
     assert found == {}
+
+
+def test_every_main_page_has_a_plain_title(app, people):
+    """The browser tab and the history list show a page's title: words, never markup."""
+    titles = {path: re.search(r"<title>(.*?)</title>", browser.get(path).get_data(as_text=True), re.S)[1]
+              for role, (browser, paths) in main_pages(app, people).items() for path in paths}
+    bad = {path: title for path, title in titles.items()
+           if "<" in title or not re.fullmatch(r"\S.* · 催收员培训", title)}
+    assert bad == {}
 
 
 def test_a_summary_page_opened_before_writing_stores_nothing(app, mini, make_user):
