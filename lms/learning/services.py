@@ -320,14 +320,18 @@ def record_reading(enrolment: Enrolment, module: Module | ModuleInfo, seconds: i
     complete the module once both hold: the end reached and the module's minimum time spent.
 
     The time counted is bounded by the wall-clock time that has really passed since the last
-    report (or since the first report, the visit the page sends when it opens).
+    report (or since the first report, the visit the page sends when it opens), give or take a
+    grace for clocks and networks that is lent, not given: a report credited beyond the time
+    passed moves ``last_seen_at`` ahead by as much, so the next report starts from there and a
+    burst of reports earns the grace once, not once each.
     """
     now = now or utcnow()
     row, created = _visit(enrolment, module, now)
     # the first report opens the row: no time has passed on record before it
     elapsed = 0 if created else (now - row.last_seen_at).total_seconds() + REPORT_SLACK_SECONDS
-    row.seconds_spent += int(max(0, min(seconds, elapsed, MAX_REPORT_SECONDS)))
-    row.last_seen_at = max(now, row.last_seen_at)
+    credited = int(max(0, min(seconds, elapsed, MAX_REPORT_SECONDS)))
+    row.seconds_spent += credited
+    row.last_seen_at = max(now, row.last_seen_at + timedelta(seconds=credited))
     if row.is_complete:
         session.flush()
         return row
