@@ -48,9 +48,10 @@ def enqueue_pending() -> int:
 
 @job(retries=3, retry_delay=60)
 def reissue_certificate(certificate_id: int) -> str | None:
-    """Re-issue one certificate (bulk re-issues queue one job each); a no-op once it is superseded."""
+    """Re-issue one certificate (bulk re-issues queue one job each); a no-op once it is superseded,
+    or revoked since it was queued."""
     certificate = session.get(Certificate, certificate_id)
-    if certificate is None or certificate.superseded_by_id is not None:
+    if certificate is None or certificate.superseded_by_id is not None or certificate.revoked_at is not None:
         return None
     return services.reissue(certificate, None).serial
 

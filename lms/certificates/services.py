@@ -466,7 +466,10 @@ def reissue(certificate: Certificate, actor: User | None, now: datetime | None =
     """A new certificate from the holder's current details; the old one points to it.
 
     The new one keeps the old one's expiry: re-issuing corrects a certificate, it does not
-    extend the training's validity."""
+    extend the training's validity. A revoked certificate is not re-issued: that would undo the
+    revocation (its holder is enrolled again to earn a new one)."""
+    if certificate.revoked_at is not None:
+        raise CertificateError("revoked")
     if certificate.superseded_by_id is not None:
         raise CertificateError("already_superseded")
     now = now or utcnow()

@@ -122,6 +122,8 @@ def manage(serial: str):
                                          n=fields.COMMENT.max_length),
                      "already_revoked": _("This certificate is already revoked."),
                      "already_superseded": _("This certificate was already re-issued."),
+                     "revoked": _("A revoked certificate is not re-issued: enrol the holder again to "
+                                  "earn a new one."),
                      "no_refresher": _("A refresher was already started, or the certificate is not "
                                        "current."),
                      "not_revoked": _("Only the holder of a revoked certificate is enrolled again here."),

@@ -210,6 +210,30 @@ def test_reissue_supersedes_the_old_certificate(app, client, issued, make_user, 
     assert serial in earlier and new_serial not in earlier  # the replaced one is listed as earlier
 
 
+def test_a_revoked_certificate_is_not_reissued(app, client, issued, make_user, login):
+    """Revoking cannot be undone: re-issuing a revoked certificate, by a form sent anyway or a
+    job queued before the revocation, makes no new certificate."""
+    _trainee, serial = issued
+    login(make_user("hr"))
+    url = f"/hr/certificates/{serial}"
+    client.post(url, data={"action": "revoke", "reason": "违规催收被投诉", "confirmed": "1",
+                           "csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="reissue"' not in page
+    refused = client.post(url, data={"action": "reissue", "csrf_token": csrf_token(client, url)})
+    assert refused.status_code == 400
+    assert "已撤销的证书不能补发" in refused.get_data(as_text=True)
+    with app.app_context():
+        from lms.certificates import jobs
+
+        certificate = session.query(Certificate).one()
+        assert jobs.reissue_certificate(certificate.id) is None  # the job, run as the worker runs it
+        session.commit()
+        assert session.query(Certificate).count() == 1
+        assert session.query(Certificate).one().superseded_by_id is None
+    assert "已撤销" in client.get(f"/verify/{serial}").get_data(as_text=True)
+
+
 def test_command_line(app, runner, issued, tmp_path):
     _, serial = issued
     listing = runner.invoke(args=["lms", "certificates", "list"]).output
@@ -221,10 +245,14 @@ def test_command_line(app, runner, issued, tmp_path):
     assert checked.exit_code == 0 and serial in checked.output and "valid" in checked.output
     target.write_bytes(target.read_bytes() + b"\n")
     assert runner.invoke(args=["lms", "certificates", "verify", str(target)]).exit_code == 1
-    assert runner.invoke(args=["lms", "certificates", "revoke", serial, "--reason", "测试"]).exit_code == 0
-    assert "revoked" in runner.invoke(args=["lms", "certificates", "show", serial]).output
     reissued = runner.invoke(args=["lms", "certificates", "reissue", serial])
     assert reissued.exit_code == 0 and "superseded by" in reissued.output
+    new_serial = reissued.output.split("superseded by ")[1].split()[0]
+    revoked = runner.invoke(args=["lms", "certificates", "revoke", new_serial, "--reason", "测试"])
+    assert revoked.exit_code == 0
+    assert "revoked" in runner.invoke(args=["lms", "certificates", "show", new_serial]).output
+    refused = runner.invoke(args=["lms", "certificates", "reissue", new_serial])
+    assert refused.exit_code == 1 and "revoked" in refused.output
 
 
 def test_audit_verify_detects_edits_and_deletions(app, runner, issued):
