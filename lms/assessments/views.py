@@ -12,6 +12,7 @@ from ..db import session, utcnow
 from ..fields import field_message
 from ..i18n import gettext as _
 from ..learning import services as learning
+from ..params import bad_request, wants_json
 from ..transaction import keep_changes
 from . import quizzes, scenarios, summaries
 from .access import fetch, load_activity, load_enrolled_course, own, own_open, require_open
@@ -208,20 +209,22 @@ def summary(course_slug: str):
     min_chars = summaries.min_chars(course)
     record = summaries.current(enrolment)
     if request.method == "POST":
-        body = request.form.get("body", "")
+        body = request.form.get("body")
+        if body is None:  # not the page's form (a script's JSON, an empty post): keep the draft as it is
+            bad_request(_("The summary did not arrive with the request: reload the page and try again."))
         try:
             if request.form.get("action") == "submit":
                 summaries.submit(enrolment, body, min_chars, load_current_user(), utcnow())
                 flash(_("Your training summary was submitted to your trainer."), "success")
                 return redirect(url_for(".summary", course_slug=course.slug))
             summaries.save_draft(enrolment, body, utcnow())
-            if request.accept_mimetypes.best == "application/json":
+            if wants_json():
                 return jsonify(saved=True, count=summaries.counted_chars(body))
             flash(_("Draft saved."), "info")
             return redirect(url_for(".summary", course_slug=course.slug))
         except summaries.SummaryError as problem:
             session.rollback()
-            if request.accept_mimetypes.best == "application/json":
+            if wants_json():
                 return (jsonify(saved=False, error=problem.code, message=summaries.error_message(problem)),
                         409 if problem.code == "not_editable" else 400)
             record = summaries.current(enrolment)

@@ -20,6 +20,7 @@ from ..accounts.identity import load_current_user
 from ..accounts.models import TRAINER
 from ..db import session
 from ..i18n import gettext as _
+from ..params import wants_json
 from . import media
 from .items import course_item
 from .models import COURSE
@@ -51,7 +52,7 @@ def _back(course_slug: str) -> str:
 @roles_required(TRAINER)
 def media_page(course_slug: str):
     course = _course(course_slug)
-    wants_json = request.accept_mimetypes.best == "application/json"
+    json_wanted = wants_json()
     error = ""
     if request.method == "POST":
         upload = request.files.get("image")
@@ -70,12 +71,12 @@ def media_page(course_slug: str):
                            if done.is_reused else
                            _("Uploaded as %(path)s: a draft, published with the first module that "
                              "shows it.", path=done.path))
-                if wants_json:
+                if json_wanted:
                     return jsonify(path=done.path, reused=done.is_reused, message=message,
                                    url=url_for(".media_file", course_slug=course, asset_path=done.path))
                 flash(message, "info")
                 return redirect(_back(course))
-        if wants_json:
+        if json_wanted:
             return jsonify(message=error), 400
     return render_template("lms/authoring/media.html", course=course, item=course_item(course),
                            media_files=media.media_of(course), error=error), 400 if error else 200

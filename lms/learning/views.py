@@ -22,6 +22,7 @@ from ..certificates import services as certificate_services
 from ..db import session, utcnow
 from ..i18n import gettext as _
 from ..notices.services import open_notices
+from ..params import wants_json
 from ..reminders.services import due_notices
 from . import services
 from .forms import ReadingReportForm
@@ -109,7 +110,7 @@ def report_progress(course_slug: str, module_slug: str):
                                   bool(form.reached_end.data), form.revision.data, utcnow())
     reading = services.module_time(course, row, module)
     updated = services.course_status(course, status.enrolment)
-    if request.accept_mimetypes.best == "application/json":
+    if wants_json():
         return jsonify(completed=row.is_complete, reached_end=row.reached_end_at is not None,
                        seconds_spent=row.seconds_spent, required_seconds=60 * reading.required,
                        remaining_seconds=reading.remaining_seconds,

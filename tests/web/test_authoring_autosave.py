@@ -98,3 +98,11 @@ def test_trainees_and_hr_may_not_save_drafts(client, shipped_course, make_user, 
     login(make_user(role))
     answer = client.post(DRAFT_URL, json={"source": "x"}, headers={"X-CSRFToken": csrf_token(client, "/")})
     assert answer.status_code == 403
+
+
+def test_a_nul_in_the_text_is_refused_and_no_draft_is_kept(trainer, client, app):
+    """JSON escapes let a NUL through where a form could not; PostgreSQL cannot store it."""
+    answer = autosave(client, source_of(client) + "\n一段\u0000。\n")
+    assert answer.status_code == 400 and "NUL" in answer.get_json()["error"]
+    with app.app_context():
+        assert services.draft_of(Item(COURSE, MODULE_KIND, MODULE)) is None

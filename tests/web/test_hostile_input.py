@@ -68,6 +68,32 @@ def test_nul_is_refused_before_the_database(app, client, trainee, path, data):
         assert session.scalars(select(TrainingSummary.body)).all() in ([], [""])
 
 
+def test_nul_is_refused_in_a_json_body_and_a_script_is_answered_in_json(app, client, trainee):
+    """A script's request (JSON body, or a form asking for JSON) with a NUL gets a 400 it can
+    read, saying why, as the pages' scripts expect: ``error`` and ``message``."""
+    token = csrf_token(client, "/")
+    asked = client.post("/courses/mini/summary", json={"body": "总结\u0000"},
+                        headers={"Accept": "application/json", "X-CSRFToken": token})
+    saved = client.post("/courses/mini/summary", headers={"Accept": "application/json"},
+                        data={"body": "总结\x00", "action": "draft", "csrf_token": token})
+    for response in (asked, saved):
+        assert response.status_code == 400 and response.is_json
+        assert "NUL" in response.json["error"] and response.json["message"] == response.json["error"]
+    with app.app_context():
+        assert session.scalars(select(TrainingSummary.body)).all() == []
+
+
+def test_a_summary_post_without_the_form_keeps_the_draft(app, client, trainee):
+    """A post that is not the page's form (JSON, plain text) is refused; the draft stays."""
+    token = csrf_token(client, "/")
+    client.post("/courses/mini/summary", data={"body": "我的草稿", "action": "draft", "csrf_token": token})
+    for kwargs in ({"json": {"body": "x"}}, {"data": "body=x", "content_type": "text/plain"}):
+        response = client.post("/courses/mini/summary", headers={"X-CSRFToken": token}, **kwargs)
+        assert response.status_code == 400
+    with app.app_context():
+        assert session.scalars(select(TrainingSummary.body)).one() == "我的草稿"
+
+
 def test_nul_in_a_search_or_a_path(client, make_user, login):
     login(make_user("admin"))
     assert client.get("/admin/users?q=%00").status_code == 400
