@@ -191,6 +191,19 @@ def immediate() -> Iterator[None]:
         _immediate.reset(token)
 
 
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Transactions begun inside the block take no write lock up front: a job's long reading and
+    rendering (an export's PDF, a ZIP of certificates) must not hold up every writer of the site.
+    The block only reads; it ends its transaction before the job writes again (under
+    :func:`immediate`), since SQLite cannot always turn a read into a write."""
+    token = _immediate.set(False)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
 def writing_command(command: F) -> F:
     """A CLI command that changes the database: its transactions take SQLite's write lock from
     the start, as a writing request's do, since the site may be writing at the same moment."""

@@ -17,10 +17,11 @@ from flask import current_app, render_template
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..db import session, utcnow
+from ..db import locked, session, utcnow
 from ..jobs import enqueue_after_commit, job
 from ..learning.models import Course
 from ..params import parse_day
+from ..transaction import deferred, immediate
 from . import hr, roster, summaries
 from .archives import ArchiveFile, certificate_files, course_certificates, with_manifest
 from .models import DONE, FAILED, QUEUED, RUNNING, Export
@@ -83,11 +84,33 @@ def file_of(export: Export) -> Path:
     return exports_dir() / f"{export.token}.bin"
 
 
+#: exports one person may have waiting or in the making at once
+MAX_UNFINISHED = 5
+
+
+class TooManyExports(Exception):
+    pass
+
+
 def request_export(kind: str, course: Course, params: Mapping[str, str], actor: User,
                    now: datetime | None = None) -> Export:
-    """Record HR's request; the worker makes the file once the request's transaction commits."""
+    """Record HR's request; the worker makes the file once the request's transaction commits.
+
+    The same export asked again (a double click, a second tab) while the first is still being
+    made is that export; a person with MAX_UNFINISHED exports unfinished waits for one of them
+    (``TooManyExports``): each is a render the worker does, one after the other."""
     if kind not in KINDS:
         raise ValueError(kind)
+    locked(User, actor.id)  # PostgreSQL: one request of this person's at a time sees the others' rows
+    unfinished = list(session.scalars(select(Export).where(
+        Export.requested_by_id == actor.id, Export.state.in_((QUEUED, RUNNING)))
+        .order_by(Export.id.desc())))
+    same = next((e for e in unfinished if e.kind == kind and e.course_id == course.id
+                 and e.params == dict(params)), None)
+    if same is not None:
+        return same
+    if len(unfinished) >= MAX_UNFINISHED:
+        raise TooManyExports()
     export = Export(token=secrets.token_urlsafe(32), kind=kind, course_id=course.id, params=dict(params),
                     requested_by_id=actor.id, created_at=now or utcnow())
     session.add(export)
@@ -126,8 +149,9 @@ def make_export(export_id: int) -> None:
     now = utcnow()
     base = current_app.config.get("LMS_PUBLIC_URL") or "http://localhost"
     try:
-        with current_app.test_request_context("/", base_url=base):  # templates: URLs, the locale
-            export.file_name = _write(export, partial, now)
+        with current_app.test_request_context("/", base_url=base), deferred():  # templates: URLs, the locale
+            file_name = _write(export, partial, now)
+            session.commit()  # ends the last reading transaction: what follows writes
         partial.replace(target)
     except Exception as error:
         session.rollback()
@@ -136,30 +160,42 @@ def make_export(export_id: int) -> None:
         export.state, export.error = FAILED, f"{type(error).__name__}: {error}"[:500]
         session.commit()
         raise
+    export.file_name = file_name
     export.state, export.done, export.size = DONE, export.total, target.stat().st_size
     export.finished_at = utcnow()
     export.expires_at = export.finished_at + timedelta(days=current_app.config["LMS_EXPORT_DAYS"])
 
 
 def _write(export: Export, partial: Path, now: datetime) -> str:
+    """Write the file (reading only, in ``deferred`` transactions) and return its name; the
+    progress goes on the record in short writes of its own."""
     course, params = export.course, export.params
     if export.kind == COHORT_PDF:
-        export.total = 1
+        _record(export, total=1)
         name, data = cohort_pdf(course, period_of(params), now)
         partial.write_bytes(data)
         return name
     if export.kind == CERTIFICATES_ZIP:
         name, entries, files = certificates_archive(course, params, now)
-        export.total = len(entries) + 1
+        _record(export, total=len(entries) + 1)
     else:
         period = period_of(params)
         if period is None:
             raise ValueError("an audit bundle needs a period")
         name, entries, files = audit_bundle(course, period, now)
-        export.total = len(entries) + 3
-    session.commit()
+        _record(export, total=len(entries) + 3)
     _zip(files, partial, export)
     return name
+
+
+def _record(export: Export, **values: int) -> None:
+    """Set ``values`` on the export in a transaction of their own, which holds the write lock
+    only for the update: the reading one around it ends first."""
+    session.commit()  # nothing is pending: this ends the reading transaction
+    with immediate():
+        for name, value in values.items():
+            setattr(export, name, value)
+        session.commit()
 
 
 def _zip(files: Iterable[tuple[str, bytes]], path: Path, export: Export) -> None:
@@ -167,8 +203,7 @@ def _zip(files: Iterable[tuple[str, bytes]], path: Path, export: Export) -> None
         for count, (name, data) in enumerate(files, start=1):
             archive.writestr(name, data)
             if count % PROGRESS_EVERY == 0:
-                export.done = count
-                session.commit()
+                _record(export, done=count)
 
 
 @job(retries=0, every={"hour": "3", "minute": "41"})

@@ -372,7 +372,12 @@ def start_export(course_slug: str, kind: str):
     period = _period(params)
     if kind == exports.AUDIT_BUNDLE and period is None:
         bad_request(_("Give the period as two dates, YYYY-MM-DD."))
-    export = exports.request_export(kind, course, params, user)
+    try:
+        export = exports.request_export(kind, course, params, user)
+    except exports.TooManyExports:
+        flash(_("You have %(n)d exports being prepared: ask for another once one of them is ready.",
+                n=exports.MAX_UNFINISHED), "error")
+        return redirect(url_for(".my_exports"))
     session.commit()
     return redirect(url_for(".export_status", token=export.token))
 

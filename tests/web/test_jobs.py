@@ -239,3 +239,66 @@ def test_an_export_a_stopped_worker_left_is_made_on_the_next_start(app, client, 
         export = session.get(Export, export.id)
         assert export.state == "done" and file_of(export).is_file() and unfinished_exports() == []
         assert not list(file_of(export).parent.glob("*.part"))
+
+
+def test_the_same_export_asked_twice_is_made_once_and_a_person_waits_after_five(
+        app, client, queued, tiny, make_user, login):
+    """A double click or a second tab gets the export already being made; a sixth different one
+    waits until one of the five is ready (each is a render the worker does in turn)."""
+    from lms.reports.exports import MAX_UNFINISHED
+    from lms.reports.models import Export
+
+    tiny()
+    login(make_user("hr"))
+    first, again = (_start(client, "/hr/courses/tiny/exports/certificates_zip?department=催收一部")
+                    for _ in range(2))
+    assert first.location == again.location
+    for day in range(2, MAX_UNFINISHED + 1):  # different periods: different exports
+        period = {"from": f"2026-01-0{day}", "to": "2026-01-31"}
+        assert "/hr/exports/" in _start(client, "/hr/courses/tiny/exports/audit_bundle", period).location
+    refused = _start(client, "/hr/courses/tiny/exports/cohort_pdf")
+    assert refused.location.endswith("/hr/exports/")
+    assert "5 个导出" in client.get(refused.location).get_data(as_text=True)
+    with app.app_context():
+        assert session.query(Export).count() == MAX_UNFINISHED
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("hr"))  # someone else's exports do not count against theirs
+    assert _start(client, "/hr/courses/tiny/exports/cohort_pdf").location != refused.location
+
+
+def test_an_export_renders_without_holding_up_the_site_s_writers(app, client, queued, tiny, make_user,
+                                                                 login, monkeypatch):
+    """While the worker renders an export's PDF, a trainee's write goes through at once: the job
+    only reads then, and takes SQLite's write lock just to record its progress."""
+    import sqlite3
+
+    from lms.reports import summaries
+    from lms.reports.exports import make_export
+    from lms.reports.models import Export
+    from lms.transaction import immediate
+
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not database.startswith("sqlite:///"):
+        pytest.skip("SQLite's write lock")
+    tiny()
+    login(make_user("trainer"))
+    _start(client, "/hr/courses/tiny/exports/cohort_pdf")
+    render, writes = summaries.report_pdf, []
+
+    def render_while_someone_writes(html: str) -> bytes:
+        other = sqlite3.connect(database.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the job held the lock
+            other.execute("ROLLBACK")
+            writes.append("went through")
+        finally:
+            other.close()
+        return render(html)
+
+    monkeypatch.setattr(summaries, "report_pdf", render_while_someone_writes)
+    with app.app_context(), immediate():  # as the worker runs a job
+        export_id = session.query(Export.id).scalar()
+        make_export(export_id)
+        session.commit()
+        assert session.get(Export, export_id).state == "done"
+    assert writes == ["went through"]
