@@ -11,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..db import utcnow
+from ..db import session, utcnow
 from ..urls import PublicUrlMissing
 from . import services
 from .mail import Mailer, MailError
@@ -77,6 +77,7 @@ def remind_command(moment: str | None, dry_run: bool, enqueue: bool) -> None:
         click.echo(f"dry run: would send {_counts(Counter(m.kind for m in planned.messages))}; "
                    f"skipped (no email): {len(planned.skipped)}; nothing was sent or recorded")
         return
+    session.commit()  # ends the planning's reading: each message sent is recorded in its own transaction
     summary = services.Summary(skipped=len(planned.skipped))
     if planned.messages:  # connect only when there is something to send
         try:

@@ -6,8 +6,9 @@ from datetime import datetime
 
 from flask import current_app
 
-from ..db import utcnow
+from ..db import session, utcnow
 from ..jobs import job
+from ..transaction import deferred
 from . import services
 from .mail import Mailer
 
@@ -17,7 +18,9 @@ def send_reminders(now: str | None = None) -> int:
     """Send the reminders due at ``now`` (ISO time; default: when the job runs). Each one sent
     is recorded at once, so a retry after a failed message sends only what is still due."""
     moment = datetime.fromisoformat(now) if now else utcnow()
-    planned = services.plan(moment)
+    with deferred():  # planning only reads: no write lock held while it runs, nor while mail is sent
+        planned = services.plan(moment)
+        session.commit()
     if not planned.messages:
         return 0
     with Mailer.from_config(current_app.config) as mailer:
