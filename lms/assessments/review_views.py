@@ -135,7 +135,7 @@ def export_results(course_slug: str, fmt: str):
     columns, ids, found = results.all_results(course, _results_filter(), now)
     headers, rows = results.export_headers(columns), results.export_rows(columns, found)
     if fmt == "csv":
-        body, mimetype = csv_chunks(headers, rows), "text/csv; charset=utf-8"
+        body, mimetype = csv_chunks(headers, rows), "text/csv"
     else:
         body = write_xlsx(course.title, headers, rows)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

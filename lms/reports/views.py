@@ -86,7 +86,7 @@ def export(course_slug: str, fmt: str):
     data = hr.export_rows(roster.rows_in_batches(course, ids, now))
     name = f"{course.slug}-{now:%Y%m%d}.{fmt}"
     if fmt == "csv":
-        body, mimetype = csv_chunks(headers, data, roster.BATCH), "text/csv; charset=utf-8"
+        body, mimetype = csv_chunks(headers, data, roster.BATCH), "text/csv"
     else:
         body = write_xlsx(course.title, headers, data)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -241,7 +241,7 @@ def audit_log():
     if request.args.get("format") == "csv":
         return audited_download(audit_chain.write_csv(chain_entries()), action="export.audit_csv",
                                 subject="audit", actor=load_current_user(), details={"rows": audit_count()},
-                                mimetype="text/csv; charset=utf-8",
+                                mimetype="text/csv",
                                 disposition='attachment; filename="audit-log.csv"')
     wanted, errors = _audit_filter()
     found, pager = entries_page(wanted, int_arg("page", 1),
