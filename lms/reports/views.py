@@ -162,7 +162,7 @@ def assign(course_slug: str):
         if not chosen_departments and not chosen_cohorts:
             errors["departments"] = _("Choose at least one department or cohort.")
         if due_on is None:
-            errors["due_on"] = _("Give the due date as YYYY-MM-DD.")
+            errors["due_on"] = _day_message()
         elif due_on < hr.local_day(utcnow()):
             errors["due_on"] = _("The due date is in the past.")
         if not errors and request.form.get("confirmed"):
@@ -178,6 +178,12 @@ def assign(course_slug: str):
     return render_template("lms/hr/assign.html", course=course, departments=departments,
                            cohorts=cohorts, errors=errors, form=request.form,
                            preview=preview), 400 if errors else 200
+
+
+def _day_message() -> str:
+    """What a date field that could not be read says: the form a day takes, and its bounds."""
+    return _("Give a date as YYYY-MM-DD, between %(first)s and %(last)s.",
+             first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
 
 
 @bp.route("/hr/enrolments/<lms_id:enrolment_id>/due", methods=["GET", "POST"])
@@ -197,7 +203,7 @@ def extend_due(enrolment_id: int):
             return redirect(url_for(".course", course_slug=enrolment.course.slug))
         except hr.DueDateError as problem:
             session.rollback()
-            error = {"no_date": _("Give the new due date as YYYY-MM-DD."),
+            error = {"no_date": _day_message(),
                      "reason_invalid": _("A reason has at most %(n)d characters and no control characters.",
                                          n=fields.COMMENT.max_length),
                      "reason_required": _("Give the reason for the extension."),
@@ -220,8 +226,7 @@ def _audit_filter() -> tuple[AuditFilter, dict[str, str]]:
         value = request.args.get(name, "").strip()
         days[name] = parse_day(value)
         if value and days[name] is None:
-            errors[name] = _("Give a date as YYYY-MM-DD, between %(first)s and %(last)s.",
-                             first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat())
+            errors[name] = _day_message()
     if days["from"] and days["to"] and days["from"] > days["to"]:
         errors["to"] = _("The end of the period comes before its start.")
         days = {"from": None, "to": None}

@@ -258,6 +258,11 @@ def test_a_reason_breaking_its_rule_is_refused_and_changes_nothing(app, client, 
         response = client.post(url, data={"due_on": "2099-01-01", "reason": reason,
                                           "csrf_token": csrf_token(client, url)})
         assert response.status_code == 400 and "5000" in response.get_data(as_text=True)
+    for day in ("2100-01-01", "1999-12-31", "2099-13-01"):  # out of bounds, or no day at all
+        response = client.post(url, data={"due_on": day, "reason": "病假",
+                                          "csrf_token": csrf_token(client, url)})
+        assert response.status_code == 400 and "2000-01-01" in response.get_data(as_text=True), day
+        assert "2099-12-31" in response.get_data(as_text=True), day
     with app.app_context():
         assert session.get(Enrolment, enrolment_id).due_at == before
     done = client.post(url, data={"due_on": "2099-01-01", "reason": " 病假 ",
