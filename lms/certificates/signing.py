@@ -31,6 +31,8 @@ FIELD_NAME = "LMSCertificateSignature"
 
 #: the outcome of checking a PDF's signature
 VALID, MISSING, BROKEN, UNTRUSTED = "valid", "missing", "broken", "untrusted"
+#: not a PDF that can be read at all (another kind of file, or a damaged one): nothing to check
+UNREADABLE = "unreadable"
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,7 @@ def sign_pdf(pdf: bytes, keys: SigningKeys, reason: str = "结业证书", locati
 
 @dataclass(frozen=True)
 class SignatureCheck:
-    status: str  # VALID, MISSING, BROKEN or UNTRUSTED
+    status: str  # VALID, MISSING, BROKEN, UNTRUSTED or UNREADABLE
     signer: str | None = None  # the signing certificate's subject
     detail: str = ""
     #: which key of the keyring signed: "current" or "retired (…)", with its fingerprint
@@ -291,7 +293,7 @@ def check_signature(pdf: bytes, keys: SigningKeys) -> SignatureCheck:
     try:
         signatures = PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures
     except (PdfError, ValueError, KeyError, TypeError) as error:
-        return SignatureCheck(BROKEN, detail=f"unreadable PDF: {error}")
+        return SignatureCheck(UNREADABLE, detail=f"unreadable PDF: {error}")
     if not signatures:
         return SignatureCheck(MISSING, detail="the PDF is not signed")
     if len(signatures) > 1:

@@ -448,6 +448,19 @@ def test_a_changed_byte_fails_the_signature_and_the_record(app, client, runner, 
     assert checked.exit_code == 1 and "signature and record check failed" in checked.output
 
 
+def test_a_file_that_is_no_signed_pdf_is_not_said_to_be_altered(client, issued):
+    """Another kind of file, a damaged PDF or a PDF that was never signed: the page says what it
+    is, not that someone changed it after signing."""
+    import weasyprint
+
+    unsigned = weasyprint.HTML(string="<p>证书</p>").write_pdf()
+    for data, status, words in ((b"hello", "unreadable", "不是可以读取的 PDF"),
+                                (b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF", "unreadable", "不是可以读取的 PDF"),
+                                (unsigned, "missing", "此 PDF 没有签名")):
+        page = _upload(client, data)
+        assert f'data-status="{status}"' in page and words in page and "签名后被改动" not in page
+
+
 def test_a_stored_pdf_replaced_with_its_hash_fails_the_signature_check(app, client, runner, issued, tmp_path):
     """Someone with database access swaps in a PDF signed with another key and updates the hash
     column: the record matches, the signature does not, and both say so."""
