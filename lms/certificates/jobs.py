@@ -8,6 +8,7 @@ from ..audit.services import record
 from ..db import session
 from ..jobs import enqueue, job
 from ..learning.models import Enrolment
+from ..transaction import deferred
 from ..urls import PublicUrlMissing
 from . import services
 from .models import Certificate
@@ -16,13 +17,17 @@ from .models import Certificate
 @job(retries=3, retry_delay=60)
 def issue_certificate(enrolment_id: int) -> str | None:
     """Render, sign, check and store the certificate of a completed enrolment; a no-op when it
-    already has one. A failure is recorded for HR and the job retried; killed mid-render, it
-    left nothing behind and the completion is found again by ``enqueue_pending``."""
-    enrolment = session.get(Enrolment, enrolment_id)
-    if enrolment is None:
-        return None
+    already has one. The rendering only reads (the site's writers are not held up meanwhile);
+    storing it checks again. A failure is recorded for HR and the job retried; killed
+    mid-render, it left nothing behind and the completion is found again by ``enqueue_pending``."""
     try:
-        certificate = services.issue_if_complete(enrolment)
+        with deferred():
+            enrolment = session.get(Enrolment, enrolment_id)
+            prepared = services.prepare_issue(enrolment) if enrolment is not None else None
+            session.commit()  # ends the reading transaction: what follows writes
+        if prepared is None:
+            return None
+        certificate = services.issue_if_complete(session.get(Enrolment, enrolment_id), prepared=prepared)
     except Exception as error:
         session.rollback()
         current_app.logger.exception("issuing the certificate of enrolment %s failed", enrolment_id)
@@ -50,10 +55,16 @@ def enqueue_pending() -> int:
 def reissue_certificate(certificate_id: int) -> str | None:
     """Re-issue one certificate (bulk re-issues queue one job each); a no-op once it is superseded,
     or revoked since it was queued."""
-    certificate = session.get(Certificate, certificate_id)
-    if certificate is None or certificate.superseded_by_id is not None or certificate.revoked_at is not None:
+    with deferred():  # rendered without holding up the site's writers, as an issue is
+        certificate = session.get(Certificate, certificate_id)
+        prepared = services.prepare_reissue(certificate) if certificate is not None else None
+        session.commit()
+    if prepared is None:
         return None
-    return services.reissue(certificate, None).serial
+    certificate = session.get(Certificate, certificate_id)
+    if certificate.superseded_by_id is not None or certificate.revoked_at is not None:
+        return None  # re-issued or revoked while it was rendered
+    return services.reissue(certificate, None, prepared=prepared).serial
 
 
 @job(retries=2, retry_delay=300)

@@ -200,26 +200,40 @@ def complete(enrolment: Enrolment, now: datetime | None = None) -> bool:
     return True
 
 
-def issue_if_complete(enrolment: Enrolment, now: datetime | None = None) -> Certificate | None:
+def issue_if_complete(enrolment: Enrolment, now: datetime | None = None,
+                      prepared: Prepared | None = None) -> Certificate | None:
     """Issue the enrolment's certificate (recording the completion if need be) once every
     requirement is met; at most once: a certificate issued meanwhile by another worker is
-    returned instead (the unique index on current certificates decides)."""
+    returned instead (the unique index on current certificates decides). ``prepared``: the
+    certificate ``prepare_issue`` rendered for it a moment ago, stored if all still holds."""
     if enrolment.is_archived or current_certificate(enrolment) is not None:
         return None
     status = met_requirements(enrolment)
     if status is None:
         return None
-    now = now or utcnow()
+    now = prepared.issued_at if prepared is not None else now or utcnow()
     try:
         with session.begin_nested():
             if enrolment.completed_at is None:
                 enrolment.completed_at = now
-            return _issue(enrolment, status, now)
+            if prepared is None:
+                prepared = _prepare(enrolment, status, now)
+            return _store(enrolment, prepared)
     except IntegrityError:
         existing = current_certificate(enrolment)
         if existing is None:
             raise
         return existing
+
+
+def prepare_issue(enrolment: Enrolment, now: datetime | None = None) -> Prepared | None:
+    """The certificate ``issue_if_complete`` would issue now, rendered and signed but not stored;
+    None when there is none to issue. Only reads: the worker renders it without holding up the
+    site's writers, then stores it with ``issue_if_complete(…, prepared=…)``."""
+    if enrolment.is_archived or current_certificate(enrolment) is not None:
+        return None
+    status = met_requirements(enrolment)
+    return _prepare(enrolment, status, now or utcnow()) if status is not None else None
 
 
 def pending_completions() -> list[int]:
@@ -231,8 +245,21 @@ def pending_completions() -> list[int]:
         .order_by(Enrolment.completed_at)))
 
 
-def _issue(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
-           expires_at: datetime | None | type[Ellipsis] = ..., actor: User | None = None) -> Certificate:
+@dataclass(frozen=True)
+class Prepared:
+    """A certificate rendered, signed and checked, not yet stored."""
+
+    serial: str
+    snapshot: dict[str, Any]
+    pdf: bytes
+    issued_at: datetime
+    expires_at: datetime | None
+    course_versions: dict[str, Any]
+
+
+def _prepare(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
+             expires_at: datetime | None | type[Ellipsis] = ...) -> Prepared:
+    """Everything the certificate holds, read and rendered: the slow part, which writes nothing."""
     course, user = enrolment.course, enrolment.user
     settings = {**DEFAULT_CERTIFICATE, **course.settings.get("certificate", {})}
     if expires_at is ...:
@@ -242,16 +269,21 @@ def _issue(enrolment: Enrolment, status: learning.CourseStatus, now: datetime,
     snapshot = snapshot_of(serial, user.display_name, user.employee_no, user.department, course.title,
                            status.reading, overall_score(enrolment), now, expires_at,
                            settings["issuer"] or current_app.config["LMS_ISSUER"], settings)
-    pdf = render(snapshot, course)
-    certificate = Certificate(serial=serial, enrolment_id=enrolment.id, user_id=user.id,
-                              course_id=course.id, snapshot=snapshot, score=snapshot["score"],
-                              course_versions=course_versions(enrolment, status), pdf=pdf,
-                              sha256=hashlib.sha256(pdf).hexdigest(), issued_at=now,
-                              expires_at=expires_at)
+    return Prepared(serial, snapshot, render(snapshot, course), now, expires_at,
+                    course_versions(enrolment, status))
+
+
+def _store(enrolment: Enrolment, prepared: Prepared, actor: User | None = None) -> Certificate:
+    user = enrolment.user
+    certificate = Certificate(serial=prepared.serial, enrolment_id=enrolment.id, user_id=user.id,
+                              course_id=enrolment.course_id, snapshot=prepared.snapshot,
+                              score=prepared.snapshot["score"], course_versions=prepared.course_versions,
+                              pdf=prepared.pdf, sha256=hashlib.sha256(prepared.pdf).hexdigest(),
+                              issued_at=prepared.issued_at, expires_at=prepared.expires_at)
     session.add(certificate)
     session.flush()
-    record("certificate.issued", serial, actor,
-           {"holder": user.display_name, "employee_no": user.employee_no, "course": course.slug,
+    record("certificate.issued", prepared.serial, actor,
+           {"holder": user.display_name, "employee_no": user.employee_no, "course": enrolment.course.slug,
             "sha256": certificate.sha256})
     return certificate
 
@@ -462,26 +494,47 @@ def revoke(certificate: Certificate, reason: str, actor: User, now: datetime | N
     record("certificate.revoked", certificate.serial, actor, {"reason": reason})
 
 
-def reissue(certificate: Certificate, actor: User | None, now: datetime | None = None) -> Certificate:
+def reissue(certificate: Certificate, actor: User | None, now: datetime | None = None,
+            prepared: Prepared | None = None) -> Certificate:
     """A new certificate from the holder's current details; the old one points to it.
 
     The new one keeps the old one's expiry: re-issuing corrects a certificate, it does not
     extend the training's validity. A revoked certificate is not re-issued: that would undo the
-    revocation (its holder is enrolled again to earn a new one)."""
-    if certificate.revoked_at is not None:
-        raise CertificateError("revoked")
-    if certificate.superseded_by_id is not None:
-        raise CertificateError("already_superseded")
-    now = now or utcnow()
-    enrolment = certificate.enrolment
-    status = learning.course_status(enrolment.course, enrolment)
-    certificate.superseded_at = now  # first, so the new one is the enrolment's only current one
+    revocation (its holder is enrolled again to earn a new one). ``prepared``: the new one as
+    ``prepare_reissue`` rendered it a moment ago."""
+    _check_reissuable(certificate)
+    if prepared is None:
+        prepared = _prepare_reissue(certificate, now or utcnow())
+    certificate.superseded_at = prepared.issued_at  # first: the new one is the enrolment's only current one
     session.flush()
-    new = _issue(enrolment, status, now, expires_at=certificate.expires_at, actor=actor)
+    new = _store(certificate.enrolment, prepared, actor)
     certificate.superseded_by_id = new.id
     session.flush()
     record("certificate.reissued", certificate.serial, actor, {"new_serial": new.serial})
     return new
+
+
+def prepare_reissue(certificate: Certificate, now: datetime | None = None) -> Prepared | None:
+    """The certificate ``reissue`` would make, rendered but not stored (only reads); None when
+    the certificate is not to be re-issued (revoked, or re-issued meanwhile)."""
+    try:
+        _check_reissuable(certificate)
+    except CertificateError:
+        return None
+    return _prepare_reissue(certificate, now or utcnow())
+
+
+def _check_reissuable(certificate: Certificate) -> None:
+    if certificate.revoked_at is not None:
+        raise CertificateError("revoked")
+    if certificate.superseded_by_id is not None:
+        raise CertificateError("already_superseded")
+
+
+def _prepare_reissue(certificate: Certificate, now: datetime) -> Prepared:
+    enrolment = certificate.enrolment
+    status = learning.course_status(enrolment.course, enrolment)
+    return _prepare(enrolment, status, now, expires_at=certificate.expires_at)
 
 
 def current_certificates(course) -> list[Certificate]:

@@ -16,6 +16,7 @@ from lms.certificates.render import certificate_png, issue_pdf, render_certifica
 from lms.certificates.signing import (
     BROKEN,
     MISSING,
+    UNREADABLE,
     UNTRUSTED,
     VALID,
     SigningKeyError,
@@ -150,7 +151,7 @@ def test_a_pdf_signed_elsewhere_or_unsigned_is_not_valid(keys, other_keys):
     check = check_signature(resigned, keys)
     assert check.status == UNTRUSTED and "别处的培训中心" in check.signer
     assert check_signature(render_certificate(SNAPSHOT), keys).status == MISSING
-    assert check_signature(b"not a pdf", keys).status == BROKEN
+    assert check_signature(b"not a pdf", keys).status == UNREADABLE
 
 
 def test_the_instance_key_is_made_once_and_kept_private(tmp_path: Path):

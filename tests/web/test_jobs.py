@@ -270,8 +270,6 @@ def test_an_export_renders_without_holding_up_the_site_s_writers(app, client, qu
                                                                  login, monkeypatch):
     """While the worker renders an export's PDF, a trainee's write goes through at once: the job
     only reads then, and takes SQLite's write lock just to record its progress."""
-    import sqlite3
-
     from lms.reports import summaries
     from lms.reports.exports import make_export
     from lms.reports.models import Export
@@ -286,13 +284,7 @@ def test_an_export_renders_without_holding_up_the_site_s_writers(app, client, qu
     render, writes = summaries.report_pdf, []
 
     def render_while_someone_writes(html: str) -> bytes:
-        other = sqlite3.connect(database.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")  # "database is locked" if the job held the lock
-            other.execute("ROLLBACK")
-            writes.append("went through")
-        finally:
-            other.close()
+        writes.append(someone_writes(database))
         return render(html)
 
     monkeypatch.setattr(summaries, "report_pdf", render_while_someone_writes)
@@ -302,3 +294,51 @@ def test_an_export_renders_without_holding_up_the_site_s_writers(app, client, qu
         session.commit()
         assert session.get(Export, export_id).state == "done"
     assert writes == ["went through"]
+
+
+def someone_writes(database: str) -> str:
+    """Another connection takes SQLite's write lock at once, or fails ("database is locked")."""
+    import sqlite3
+
+    other = sqlite3.connect(database.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return "went through"
+    finally:
+        other.close()
+
+
+def test_a_certificate_renders_without_holding_up_the_site_s_writers(app, client, queued, tiny, make_user,
+                                                                     login, monkeypatch):
+    """Issuing and re-issuing render (about 0.3 s each, thousands in a bulk re-issue) while the
+    site's writes go through; storing the certificate takes the write lock for a moment."""
+    from lms.certificates import jobs, services
+    from lms.transaction import immediate
+
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not database.startswith("sqlite:///"):
+        pytest.skip("SQLite's write lock")
+    tiny()
+    complete_course(client, app, make_user, login)
+    render, writes = services.render, []
+
+    def render_while_someone_writes(snapshot, course):
+        writes.append(someone_writes(database))
+        return render(snapshot, course)
+
+    monkeypatch.setattr(services, "render", render_while_someone_writes)
+    with app.app_context():
+        enrolment_id = session.query(Enrolment.id).scalar()
+        session.commit()
+        with immediate():  # as the worker runs a job: nothing begun before it
+            serial = jobs.issue_certificate(enrolment_id)
+            session.commit()
+        certificate_id = session.query(Certificate.id).filter_by(serial=serial).scalar()
+        session.commit()
+        with immediate():
+            new_serial = jobs.reissue_certificate(certificate_id)
+            session.commit()
+        assert session.query(Certificate).filter_by(serial=serial).one().superseded_by_id is not None
+        assert session.query(Certificate).filter_by(serial=new_serial).one().superseded_by_id is None
+    assert writes == ["went through", "went through"]
