@@ -482,6 +482,8 @@ def check_revocable(certificate: Certificate, reason: str) -> None:
         raise CertificateError("reason_invalid")
     if certificate.revoked_at is not None:
         raise CertificateError("already_revoked")
+    if certificate.superseded_by_id is not None:  # its replacement is the one that certifies
+        raise CertificateError("already_superseded")
 
 
 def revoke(certificate: Certificate, reason: str, actor: User, now: datetime | None = None) -> None:
@@ -596,6 +598,8 @@ def reenrol_after_revocation(certificate: Certificate, actor: User | None,
     old = certificate.enrolment
     if certificate.revoked_at is None:
         raise CertificateError("not_revoked")
+    if certificate.superseded_by_id is not None:
+        raise CertificateError("already_superseded")
     if old.is_archived:
         raise CertificateError("already_enrolled")
     now = now or utcnow()

@@ -202,6 +202,14 @@ def test_reissue_supersedes_the_old_certificate(app, client, issued, make_user, 
         assert old.superseded_by_id == new.id and old.snapshot["holder_name"] == "王小明"
         assert new.snapshot["holder_name"] == "王晓明" and new.expires_at == old.expires_at
     assert "已被替换" in client.get(f"/verify/{serial}").get_data(as_text=True)
+    for action in ("revoke", "reenrol"):  # the replacement certifies: the replaced one stays as it is
+        refused = client.post(url, data={"action": action, "reason": "违规", "confirmed": "1",
+                                         "csrf_token": csrf_token(client, url)})
+        assert refused.status_code == 400, action
+    with app.app_context():
+        old = session.query(Certificate).filter_by(serial=serial).one()
+        assert old.revoked_at is None and not old.enrolment.is_archived
+    assert "已被替换" in client.get(f"/verify/{serial}").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(trainee)
     page = client.get("/").get_data(as_text=True)
