@@ -69,9 +69,22 @@ def fetch(model: type[QuizAttempt] | type[ScenarioPlay], ident: int, *, lock: bo
     return locked(model, ident, options=options) if lock else session.get(model, ident, options=options)
 
 
+class CycleClosed(Forbidden):
+    """403 for an attempt or play of an earlier cycle of the course: a refresher or a new
+    enrolment archived it, and it is kept as it was."""
+
+    def __init__(self):
+        self.reason = _("This belongs to an earlier cycle of the course, which is closed and kept as "
+                        "it was: carry on in the current one.")
+        super().__init__(description=self.reason)
+
+
 def own_open(record: QuizAttempt | ScenarioPlay | None):
-    """The current user's attempt or play (404 as ``own``), 403 while its activity is locked."""
+    """The current user's attempt or play (404 as ``own``), to answer or play on: 403 while its
+    activity is locked, or once its cycle of the course is closed."""
     record = own(record)
+    if record.enrolment.is_archived:
+        raise CycleClosed()
     require_open(record.activity.course, record.enrolment, record.activity.slug)
     return record
 

@@ -15,7 +15,7 @@ from ..learning import services as learning
 from ..params import bad_request, wants_json
 from ..transaction import keep_changes
 from . import quizzes, scenarios, summaries
-from .access import fetch, load_activity, load_enrolled_course, own, own_open, require_open
+from .access import CycleClosed, fetch, load_activity, load_enrolled_course, own, own_open, require_open
 from .models import CASE, QUIZ, SCENARIO, QuizAttempt, ScenarioPlay
 
 bp = Blueprint("assessments", __name__)
@@ -125,6 +125,8 @@ def _answer_message(refused: quizzes.AnswerRefused) -> str:
 def review(attempt_id: int):
     attempt = own(fetch(QuizAttempt, attempt_id))
     if quizzes.is_open(attempt, utcnow()):
+        if attempt.enrolment.is_archived:  # never submitted, and its cycle is closed
+            raise CycleClosed()
         return redirect(url_for(".attempt", attempt_id=attempt.id))
     status = quizzes.quiz_status(attempt.enrolment, attempt.activity, utcnow())
     course = attempt.activity.course

@@ -306,6 +306,31 @@ def test_a_refresher_archives_the_earlier_cycle(app, client, runner, issued, mak
     assert "有效" in client.get(f"/verify/{serial}").get_data(as_text=True)
 
 
+def test_an_attempt_of_a_closed_cycle_is_kept_as_it_was(app, client, runner, issued, login):
+    """An attempt left open in a tab when a refresher archived its cycle can no longer be
+    answered, submitted or reviewed (answers would be scored into a closed record)."""
+    trainee, _serial = issued
+    login(trainee)
+    start = client.post("/courses/tiny/quizzes/red-lines/start", data={"csrf_token": csrf_token(client, "/")})
+    attempt_id = int(start.location.rsplit("/", 1)[1])
+    with app.app_context():
+        form = attempt_form(session.get(QuizAttempt, attempt_id))
+        session.query(Certificate).one().expires_at = utcnow() + timedelta(days=20)
+        session.commit()
+    assert "1 refresher" in runner.invoke(args=["lms", "certificates", "recertify", "--within", "30"]).output
+    token = csrf_token(client, "/")
+    answers = [client.get(f"/attempts/{attempt_id}"), client.get(f"/attempts/{attempt_id}/review"),
+               client.post(f"/attempts/{attempt_id}/save", data={**form, "csrf_token": token},
+                           headers={"Accept": "application/json"}),
+               client.post(f"/attempts/{attempt_id}/submit", data={**form, "csrf_token": token})]
+    assert [answer.status_code for answer in answers] == [403] * 4
+    assert "往期" in answers[0].get_data(as_text=True)
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        assert attempt.state == "in_progress" and attempt.score is None
+        assert all(response.answer is None for response in attempt.responses)
+
+
 def test_a_signed_in_user_can_look_a_certificate_up_by_number(client, issued, login):
     """The look-up counts against the address on the throttle's own connection: the request
     must not be holding SQLite's write lock meanwhile (it waited 30 s, then answered 503)."""
