@@ -457,9 +457,16 @@ def _finalise(attempt: QuizAttempt, now: datetime, waiting: bool) -> None:
     progress_changed.send(attempt.enrolment)
 
 
+class NotSubmitted(Exception):
+    """A grade given for an attempt the trainee has not submitted."""
+
+
 def grade_by_hand(attempt: QuizAttempt, key: str, fraction: float, comment: str, grader: User,
                   now: datetime) -> None:
-    """A trainer's grade for an essay; the attempt is scored once every essay has one."""
+    """A trainer's grade for an essay; the attempt is scored once every essay has one. Only a
+    submitted attempt is graded: until then the trainee may still change the answer."""
+    if attempt.state == IN_PROGRESS:
+        raise NotSubmitted(attempt.id)
     row = next(r for r in attempt.responses if r.question_key == key)
     row.fraction = max(0.0, min(1.0, fraction))
     row.grader_comment, row.grader_id, row.graded_at = comment, grader.id, now

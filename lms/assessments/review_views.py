@@ -45,6 +45,8 @@ def attempt(attempt_id: int):
     attempt = reviewable(locked(QuizAttempt, attempt_id) if request.method == "POST"
                          else session.get(QuizAttempt, attempt_id))
     errors: dict[str, str] = {}
+    if request.method == "POST" and attempt.state == quizzes.IN_PROGRESS:
+        return _attempt_page(attempt, errors), 409  # the page says it is graded once submitted
     if request.method == "POST":
         now = utcnow()
         for item in quizzes.review_items(attempt):
@@ -70,9 +72,12 @@ def attempt(attempt_id: int):
             flash(_("Grades saved."), "success")
             return redirect(url_for(".attempt", attempt_id=attempt.id))
         session.rollback()
-    return render_template("lms/review/attempt.html", attempt=attempt,
-                           review=quizzes.review_items(attempt), errors=errors,
-                           form=request.form), 400 if errors else 200
+    return _attempt_page(attempt, errors), 400 if errors else 200
+
+
+def _attempt_page(attempt: QuizAttempt, errors: dict[str, str]) -> str:
+    return render_template("lms/review/attempt.html", attempt=attempt, review=quizzes.review_items(attempt),
+                           errors=errors, form=request.form, gradable=attempt.state != quizzes.IN_PROGRESS)
 
 
 @bp.route("/summaries/<lms_id:summary_id>", methods=["GET", "POST"])

@@ -256,6 +256,28 @@ def test_a_score_below_the_pass_mark_never_reads_as_reaching_it(app, client, tra
     assert re.search(r",69\.9(,|\r?$)", exported, re.MULTILINE), exported
 
 
+def test_an_attempt_in_progress_is_not_graded(app, client, trainee, make_user, login):
+    """Until the trainee submits, the trainer sees the answers so far but no grading form, and a
+    grade sent anyway is refused: the trainee could still change the essay it grades."""
+    attempt_id = start(client, "essay-quiz")
+    form = answers(app, attempt_id)
+    client.post(f"/attempts/{attempt_id}/save", data={**form, "csrf_token": csrf_token(client, "/")})
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainer"))
+    with app.app_context():
+        key = session.get(QuizAttempt, attempt_id).responses[0].question_key  # the essay, saved
+    page = client.get(f"/review/attempts/{attempt_id}")
+    assert page.status_code == 200 and 'data-testid="not-submitted"' in page.get_data(as_text=True)
+    assert 'name="grade-' not in page.get_data(as_text=True)
+    token = csrf_token(client, f"/review/attempts/{attempt_id}")
+    refused = client.post(f"/review/attempts/{attempt_id}", data={f"grade-{key}": "100", "csrf_token": token})
+    assert refused.status_code == 409
+    with app.app_context():
+        attempt = session.get(QuizAttempt, attempt_id)
+        assert attempt.state == "in_progress"
+        assert all(r.fraction is None and r.grader_id is None for r in attempt.responses)
+
+
 def test_a_hand_grade_is_shown_back_as_given(app, client, trainee, make_user, login):
     """Opened again, the grading form holds the grade the trainer gave (66.5), not a rounded one
     that saving the form unchanged would store instead; the trainee's review says it as given too."""
