@@ -357,3 +357,19 @@ def test_tabs_opening_a_quiz_whose_time_ran_out_close_the_attempt_once(app, live
             attempt = session.get(QuizAttempt, attempt_id)
             assert attempt.state == "graded" and attempt.submitted_at == attempt.deadline_at
             assert verify_chain() == []
+
+
+def test_an_export_asked_for_in_several_tabs_at_once_is_made_once(app, live, mini, make_user, tmp_path):
+    from lms.reports.models import Export
+
+    mini()
+    app.config["LMS_QUEUE_URL"] = f"sqlite:///{tmp_path / 'queue.db'}"  # waiting, as for a busy worker
+    app.extensions.pop("lms.queue", None)
+    for trial in range(TRIALS):
+        user_id, browser = signed_in(live, make_user, "hr")
+        token = browser.token("/hr/")
+        path = f"/hr/courses/mini/exports/cohort_pdf?from=2026-01-0{trial + 1}&to=2026-01-31"
+        responses = same_time(browser, "post", path, {"csrf_token": token})
+        assert_answered(responses, 302)
+        assert len({r.headers["Location"] for r in responses}) == 1  # all to the same export
+        assert count(app, select(func.count(Export.id)).where(Export.requested_by_id == user_id)) == 1
