@@ -12,7 +12,7 @@ from ..audit.services import record
 from ..db import session, utcnow
 from ..jobs import enqueue as put
 from ..progress import progress
-from ..transaction import writing_command
+from ..transaction import deferred, writing_command
 from . import services
 from .models import CertificateStatus
 
@@ -245,10 +245,14 @@ def reissue(serials: tuple[str, ...], course_slug: str | None, enqueue: bool) ->
             put(jobs.reissue_certificate, certificate_id)
         click.echo(f"{len(ids)} re-issue(s) queued")
         return
+    session.commit()  # only read so far: hold no write lock while certificates render
     with click.progressbar(certificates, label="re-issuing", file=sys.stderr) as bar:
         for certificate in bar:
+            with deferred():  # rendered without holding up the site's writers
+                prepared = services.prepare_reissue(certificate)
+                session.commit()
             try:
-                new = services.reissue(certificate, None)
+                new = services.reissue(certificate, None, prepared=prepared)
             except services.CertificateError as error:
                 click.echo(f"error: {certificate.serial}: {error}", err=True)
                 sys.exit(1)

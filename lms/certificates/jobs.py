@@ -8,7 +8,7 @@ from ..audit.services import record
 from ..db import session
 from ..jobs import enqueue, job
 from ..learning.models import Enrolment
-from ..transaction import deferred
+from ..transaction import deferred, immediate
 from ..urls import PublicUrlMissing
 from . import services
 from .models import Certificate
@@ -27,7 +27,8 @@ def issue_certificate(enrolment_id: int) -> str | None:
             session.commit()  # ends the reading transaction: what follows writes
         if prepared is None:
             return None
-        certificate = services.issue_if_complete(session.get(Enrolment, enrolment_id), prepared=prepared)
+        with immediate():  # checked again and stored under the write lock, as a request writes
+            certificate = services.issue_if_complete(session.get(Enrolment, enrolment_id), prepared=prepared)
     except Exception as error:
         session.rollback()
         current_app.logger.exception("issuing the certificate of enrolment %s failed", enrolment_id)
@@ -61,10 +62,11 @@ def reissue_certificate(certificate_id: int) -> str | None:
         session.commit()
     if prepared is None:
         return None
-    certificate = session.get(Certificate, certificate_id)
-    if certificate.superseded_by_id is not None or certificate.revoked_at is not None:
-        return None  # re-issued or revoked while it was rendered
-    return services.reissue(certificate, None, prepared=prepared).serial
+    with immediate():
+        certificate = session.get(Certificate, certificate_id)
+        if certificate.superseded_by_id is not None or certificate.revoked_at is not None:
+            return None  # re-issued or revoked while it was rendered
+        return services.reissue(certificate, None, prepared=prepared).serial
 
 
 @job(retries=2, retry_delay=300)
