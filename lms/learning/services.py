@@ -14,7 +14,7 @@ from ..assessments.progress import ActivityStatus, activity_statuses, trainee_ro
 from ..assessments.progress import Row as ActivityRow
 from ..db import insert_missing, locked, session, utcnow
 from ..signals import enrolled, progress_changed, roles_changed
-from ..statuses import COMPLETED, IN_PROGRESS, LOCKED, NOT_STARTED
+from ..statuses import COMPLETED, IN_PROGRESS, LOCKED, NOT_STARTED, enrolment_status
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from .reading import ModuleRead, ModuleTime, ReadingTime, reading_time
 from .structure import ModuleInfo, structure
@@ -197,10 +197,26 @@ class CourseStatus:
         return None
 
     @property
+    def is_started(self) -> bool:
+        """A module opened or an activity begun (the training summary aside), as HR counts it."""
+        return (any(s.state in (IN_PROGRESS, COMPLETED) for s in self.modules)
+                or any(a.kind != "summary" and a.state not in (NOT_STARTED, LOCKED)
+                       for a in self.activities.values()))
+
+    def state(self, certificate_revoked: bool = False, now: datetime | None = None) -> str:
+        """Where the trainee stands in the course (``statuses.enrolment_status``): what the HR
+        roster, the exports and the reports say of the same enrolment."""
+        enrolment = self.enrolment
+        now = now or utcnow()
+        return enrolment_status(
+            completed=enrolment.completed_at is not None, revoked=certificate_revoked,
+            overdue=enrolment.due_at is not None and enrolment.due_at < now, started=self.is_started)
+
+    @property
     def is_overdue(self) -> bool:
         enrolment = self.enrolment
         return (enrolment is not None and enrolment.due_at is not None
-                and not self.is_complete and enrolment.due_at < utcnow())
+                and enrolment.completed_at is None and enrolment.due_at < utcnow())
 
     @property
     def minutes_left(self) -> int:
@@ -274,7 +290,7 @@ def dashboard(user: User) -> list[CourseStatus]:
     rows = trainee_rows([e.id for e in enrolments])  # every course's activities in one query
     statuses = [course_status(e.course, e, rows=rows.get(e.id, [])) for e in enrolments]
     far_future = datetime.max.replace(tzinfo=utcnow().tzinfo)
-    return sorted(statuses, key=lambda s: (s.is_complete, not s.is_overdue,
+    return sorted(statuses, key=lambda s: (s.enrolment.completed_at is not None, not s.is_overdue,
                                            s.enrolment.due_at or far_future, s.course.title))
 
 

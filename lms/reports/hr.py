@@ -38,7 +38,7 @@ from ..learning.services import enrol, percent_complete
 from ..learning.structure import Structure, structure
 from ..ordering import natural_key
 from ..signals import due_date_changed
-from ..statuses import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE
+from ..statuses import COMPLETED, IN_PROGRESS, NOT_STARTED, OVERDUE, enrolment_status
 
 STATUSES = (NOT_STARTED, IN_PROGRESS, COMPLETED, OVERDUE)
 
@@ -306,13 +306,10 @@ def roster_enrolments(course: Course, period: Period | None = None):
 
 def roster_status(completed_at: datetime | None, due_at: datetime | None, started: bool,
                   certificate: CertificateStatus | None, now: datetime) -> str:
-    """Where a trainee stands: a revoked certificate does not count as completed (the holder is
-    in progress or overdue by the due date until certified again); an expired one still does."""
-    if completed_at is not None and certificate is not CertificateStatus.REVOKED:
-        return COMPLETED
-    if due_at is not None and due_at < now:
-        return OVERDUE
-    return IN_PROGRESS if started or completed_at is not None else NOT_STARTED
+    """Where a trainee stands (``statuses.enrolment_status``), from a roster row's columns."""
+    return enrolment_status(completed=completed_at is not None,
+                            revoked=certificate is CertificateStatus.REVOKED,
+                            overdue=due_at is not None and due_at < now, started=started)
 
 
 def started_clause():

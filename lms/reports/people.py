@@ -54,7 +54,7 @@ def person_record(user: User, now: datetime) -> PersonRecord:
         current = next((state for c, state in mine if c.superseded_by_id is None), None)
         started = bool(enrolment.progress) or enrolment.id in attempted
         courses.append(PersonCourse(
-            enrolment, learning.course_status(enrolment.course, enrolment, with_activities=False),
+            enrolment, learning.course_status(enrolment.course, enrolment),
             hr.roster_status(enrolment.completed_at, enrolment.due_at, started, current, now), mine))
     history, total = _history(user, [c for found in certificates.values() for c in found])
     return PersonRecord(user, courses, history, total)

@@ -1,4 +1,5 @@
-"""One definition of each fact: the trainee's dashboard and HR show the same percent complete."""
+"""One definition of each fact: the trainee's dashboard, HR's roster, export and person page show
+the same percent complete and the same status."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import re
 
 from lms.assessments.models import QuizAttempt
+from lms.certificates.models import Certificate
 from lms.db import session
 
 from ..answering import attempt_form
@@ -54,6 +56,40 @@ def test_dashboard_and_hr_show_the_same_percent_complete(app, client, tiny, make
     page = client.get("/hr/courses/tiny/?sort=percent").get_data(as_text=True)
     order = [name for name in ("未开始", "只读完", "测验过", "全完成") if name in page]
     assert sorted(order, key=page.index) == ["未开始", "只读完", "测验过", "全完成"]
+    for user, name in ((read, "只读完"), (passed, "测验过")):  # the person page counts every step too
+        person = client.get(f"/hr/people/{user.id}").get_data(as_text=True)
+        assert f"已完成 {seen[name]}%" in person, name
+
+
+def dashboard_state(client) -> str:
+    return re.search(r'data-state="(\w+)"', client.get("/").get_data(as_text=True)).group(1)
+
+
+def test_dashboard_and_hr_say_the_same_status(app, client, tiny, make_user, login):
+    """Opened but nothing completed is in progress for both; a revoked certificate's holder is
+    not completed for either (the dashboard said 已完成 while HR said 已逾期)."""
+    tiny()
+    holder = complete_course(client, app, make_user, login, name="被撤销")
+    opened = make_user("trainee", display_name="刚打开", employee_no="E7002")
+    login(opened)
+    client.get("/courses/tiny/rules")
+    client.post("/courses/tiny/rules/progress", data={"csrf_token": csrf_token(client, "/"), "seconds": "0"})
+    seen = {"刚打开": dashboard_state(client)}
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("hr"))
+    with app.app_context():
+        serial = session.query(Certificate).one().serial
+    url = f"/hr/certificates/{serial}"
+    client.post(url, data={"action": "revoke", "reason": "违规", "confirmed": "1",
+                           "csrf_token": csrf_token(client, url)})
+    exported = client.get("/hr/courses/tiny/export.csv").data.decode("utf-8-sig")
+    hr = {row["姓名"]: row["状态"] for row in csv.DictReader(io.StringIO(exported))}
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(holder)
+    seen["被撤销"] = dashboard_state(client)
+    labels = {"in_progress": "学习中", "overdue": "已逾期", "completed": "已完成", "not_started": "未开始"}
+    assert {name: labels[state] for name, state in seen.items()} == hr
+    assert seen == {"刚打开": "in_progress", "被撤销": "in_progress"}
 
 
 def test_an_import_that_changes_the_course_is_seen_at_the_next_request(app, client, tmp_path, make_user,
