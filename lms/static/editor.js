@@ -10,9 +10,9 @@
   // CodeMirror adds a <style> element: the page's policy allows it with this script's nonce.
   var nonce = document.currentScript ? document.currentScript.nonce : "";
   var CM = window.LmsCodeMirror;
-  var textarea = document.getElementById("source");
+  var textarea = document.querySelector("textarea#source");
   var form = textarea && textarea.form;
-  var dataBlock = document.getElementById("editor-data");
+  var dataBlock = document.querySelector("script#editor-data");
   if (!CM || !form || !form.hasAttribute("data-editor-form") || !dataBlock) { return; }
   var data = JSON.parse(dataBlock.textContent);
   var i18n = data.i18n;
@@ -78,7 +78,7 @@
   textarea.parentNode.insertBefore(view.dom, textarea);
   textarea.hidden = true;
   form.classList.add("editor-enhanced");
-  document.getElementById("source-label").addEventListener("click", function () { view.focus(); });
+  document.querySelector("label#source-label").addEventListener("click", function () { view.focus(); });
   form.addEventListener("submit", function () { textarea.value = view.state.doc.toString(); });
 
   function goToLine(number) {

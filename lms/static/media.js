@@ -17,7 +17,7 @@
     var event = new CustomEvent("lms:insert-text", { detail: { text: text }, cancelable: true });
     document.dispatchEvent(event);
     if (event.defaultPrevented) { return true; }
-    var area = document.getElementById("source");
+    var area = document.querySelector("textarea#source");
     if (!area) { return false; }
     area.focus();
     area.setRangeText(text, area.selectionStart, area.selectionEnd, "end");

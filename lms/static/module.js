@@ -11,7 +11,7 @@
   var statusLine = document.querySelector("[data-progress-status]");
   var timeLine = document.querySelector("[data-reading-time]");
   // The page's translated messages, in a JSON block (the Content-Security-Policy allows no inline script).
-  var i18nBlock = document.getElementById("lms-i18n");
+  var i18nBlock = document.querySelector("script#lms-i18n");
   var i18n = i18nBlock ? JSON.parse(i18nBlock.textContent) : {};
   var IDLE_AFTER = 60000;      // no activity for this long: not engaged
   var TICK = 5000;             // how often engagement is sampled

@@ -4,7 +4,7 @@
   var form = document.querySelector("[data-summary-form]");
   if (!form) { return; }
   // The page's translated messages, in a JSON block (the Content-Security-Policy allows no inline script).
-  var i18nBlock = document.getElementById("lms-i18n");
+  var i18nBlock = document.querySelector("script#lms-i18n");
   var i18n = i18nBlock ? JSON.parse(i18nBlock.textContent) : {};
   var body = form.querySelector("textarea[name=body]");
   var counter = form.querySelector("[data-char-count]");
