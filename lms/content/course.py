@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import ContentError, ContentErrors
 from .frontmatter import YamlDocument, parse_yaml, split_front_matter
-from .render import CALLOUTS, callout_lines, image_references, render_markdown
+from .render import CALLOUTS, TooDeeplyNested, callout_lines, image_references, render_markdown
 from .validation import SLUG, Collector, read_text, text_field, text_list, unknown_keys
 
 COURSE_FILE = "course.yml"
@@ -163,7 +163,11 @@ def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Pa
 
     if len(errors.errors) > before:
         return None, assets
-    html = render_markdown(body, image_url=asset_src)
+    try:
+        html = render_markdown(body, image_url=asset_src, strict=True)
+    except TooDeeplyNested as problem:
+        errors.add(shown, body_line, f"{problem}: at most about a hundred levels")
+        return None, assets
     module = ModuleSpec(slug=slug, position=position, title=title, summary=summary,
                         minutes=minutes, objectives=objectives, activities=activities,
                         source=text, html=html, path=shown,

@@ -6,6 +6,7 @@ import functools
 import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
+from html import escape
 
 import markdown
 import nh3
@@ -121,12 +122,32 @@ def _without_raw_html(md: markdown.Markdown) -> markdown.Markdown:
     return md
 
 
-def render_markdown(source: str, *, image_url: Callable[[str], str] | None = None) -> str:
+class TooDeeplyNested(ValueError):
+    """Lists or quotes nested beyond what the Markdown renderer can follow (hundreds of levels)."""
+
+
+def render_markdown(source: str, *, image_url: Callable[[str], str] | None = None,
+                    strict: bool = False) -> str:
     """Render authored Markdown to HTML that is safe to show to anyone.
 
-    ``image_url`` maps an image's ``src`` as written to the URL the page should load.
+    ``image_url`` maps an image's ``src`` as written to the URL the page should load. Text nested
+    too deeply to render is shown as plain paragraphs, or with ``strict`` (checking a module)
+    raises :class:`TooDeeplyNested`.
     """
-    return _rendered(source, image_url)
+    try:
+        return _rendered(source, image_url)
+    except RecursionError:
+        if strict:
+            raise TooDeeplyNested("lists or quotes are nested too deeply to show") from None
+        return _plain_paragraphs(source)
+
+
+def _plain_paragraphs(source: str, line_breaks: bool = False) -> str:
+    """Text as escaped paragraphs: what is shown when the Markdown cannot be rendered."""
+    paragraphs = [block for block in source.replace("\r\n", "\n").split("\n\n") if block.strip()]
+    joiner = "<br>\n" if line_breaks else "\n"
+    return "".join(f"<p>{joiner.join(escape(line) for line in block.splitlines())}</p>"
+                   for block in paragraphs)
 
 
 # Rendering is pure, and the editor's preview renders the whole course at each pause in typing
@@ -170,7 +191,10 @@ def render_trainee_text(source: str) -> str:
     trainer's page; a large one breaks the report PDF)."""
     md = markdown.Markdown(extensions=["nl2br", "sane_lists", "tables"], output_format="html")
     md.treeprocessors.register(_ImagesAsText(md), "lms_images_as_text", 0)
-    return sanitise_html(_without_raw_html(md).convert(source), tags=TRAINEE_TAGS)
+    try:
+        return sanitise_html(_without_raw_html(md).convert(source), tags=TRAINEE_TAGS)
+    except RecursionError:  # nested hundreds of levels deep: shown as written, still readable
+        return _plain_paragraphs(source, line_breaks=True)
 
 
 def sanitise_html(html: str, tags: set[str] = ALLOWED_TAGS) -> str:

@@ -236,3 +236,15 @@ def test_trainee_text_keeps_line_breaks_and_loads_nothing():
     assert "<p>第一行<br>\n第二行</p>" in html
     assert "<img" not in html and "<script" not in html and "tracker.example" not in html
     assert "&lt;img src=x" in html  # raw HTML is shown as text, not dropped silently
+
+
+def test_lists_nested_hundreds_deep_are_a_clear_error_not_a_crash(tmp_path):
+    deep = SECOND + "\n" + "- " * 1000 + "深\n"
+    found = errors_of(write_course(tmp_path, **{"02-second.md": deep}))
+    assert found == ["02-second.md:4: lists or quotes are nested too deeply to show: "
+                     "at most about a hundred levels"]
+    # elsewhere (a quiz's feedback, a trainee's text) it is shown as written instead of failing
+    from lms.content.render import render_trainee_text
+
+    assert render_markdown("- " * 1000 + "x").startswith("<p>- - - ")
+    assert render_trainee_text("- " * 600 + "总结\n第二行") == "<p>" + "- " * 600 + "总结<br>\n第二行</p>"

@@ -268,3 +268,18 @@ def test_a_reason_breaking_its_rule_is_refused_and_changes_nothing(app, client, 
     done = client.post(url, data={"due_on": "2099-01-01", "reason": " 病假 ",
                                   "csrf_token": csrf_token(client, url)})
     assert done.status_code == 302
+
+
+def test_a_summary_nested_hundreds_deep_is_shown_as_written(app, client, trainee, make_user, login):
+    """The trainee, the trainer reviewing it and the report PDF get the text, not a 500."""
+    body = "- " * 500 + "我学会了合规催收的红线和方法，也学会了沟通技巧。"
+    client.post("/courses/mini/summary", data={"body": body, "action": "submit",
+                                               "csrf_token": csrf_token(client, "/")})
+    page = client.get("/courses/mini/summary")
+    assert page.status_code == 200 and "我学会了合规催收的红线" in page.get_data(as_text=True)
+    with app.app_context():
+        summary_id = session.scalars(select(TrainingSummary.id)).one()
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(make_user("trainer"))
+    review = client.get(f"/review/summaries/{summary_id}")
+    assert review.status_code == 200 and "我学会了合规催收的红线" in review.get_data(as_text=True)
