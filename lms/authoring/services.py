@@ -489,9 +489,32 @@ def overview(course: str) -> list[ItemState]:
 
 
 def editable_source(item: Item) -> tuple[str, int | None, int | None]:
-    """What the editor opens: (source, published revision number, draft version)."""
+    """What the editor opens: (source, the published revision it is based on, draft version).
+    A draft is based on the revision it was started from, which a later publication (``lms
+    import``, a rollback) may have left behind: see :func:`stale_base`."""
     draft, published = draft_of(item), current(item)
-    number = published.number if published is not None else None
     if draft is not None:
-        return draft.source, number, draft.version
-    return (published.source if published is not None else ""), number, None
+        return draft.source, draft.base_number, draft.version
+    if published is None:
+        return "", None, None
+    return published.source, published.number, None
+
+
+def stale_base(item: Item, draft: Draft | None) -> tuple[int | None, str] | None:
+    """When ``draft`` was started from a revision older than the published one: (the published
+    number, the changes since the draft's base as a unified diff); None otherwise. Saving it
+    again is refused until the trainer has taken those changes in (``rebase``)."""
+    published = current(item)
+    number = published.number if published is not None else None
+    if draft is None or published is None or draft.base_number == number:
+        return None
+    base = revision(item, draft.base_number) if draft.base_number else None
+    return number, unified_diff(base.source if base else "", published.source if published else "",
+                                f"r{draft.base_number}" if draft.base_number else _("(new)"), f"r{number}")
+
+
+def rebase(item: Item, source: str, author: Who, version: int | None) -> Draft | None:
+    """Keep ``source`` as the draft, now based on the published revision: the trainer has seen
+    what that revision changed (``stale_base``) and taken in what they need."""
+    published = current(item)
+    return save_draft(item, source, author, published.number if published is not None else None, version)

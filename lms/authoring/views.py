@@ -71,6 +71,9 @@ def item(course_slug: str, kind: str, slug: str):
             if action in ("save", "publish"):
                 services.save_draft(item, request.form.get("source", "").replace("\r\n", "\n"), user,
                                     _number("base_number"), _number("version"))
+            elif action == "rebase":
+                services.rebase(item, request.form.get("source", "").replace("\r\n", "\n"), user,
+                                _number("version"))
             if action == "publish":
                 services.publish(course_slug, user, request.form.get("message", "").strip(),
                                  structure.publication(item))
@@ -97,7 +100,8 @@ def item(course_slug: str, kind: str, slug: str):
             session.rollback()
             flash(str(error), "error")
         else:
-            done = {"save": _("Draft saved."), "publish": _("Published."), "approve": _("Draft approved."),
+            done = {"save": _("Draft saved."), "rebase": _("Draft saved on the published revision."),
+                    "publish": _("Published."), "approve": _("Draft approved."),
                     "send_back": _("Draft sent back."), "discard": _("Draft discarded.")}
             flash(done.get(action, ""), "info")
             if current(item) is None and services.draft_of(item) is None:  # a discarded new item
@@ -111,12 +115,14 @@ def _editor(item: Item, error: str = "", diff: str = "", source: str | None = No
     from .preview import preview as preview_of
     from .simmap_views import map_of
 
-    text, number, version = services.editable_source(item)
+    text, base_number, version = services.editable_source(item)
     draft = services.draft_of(item)
+    published = current(item)
+    number = published.number if published is not None else None
     shown = text if source is None else source
     changes = services.diff(item, number, None) if draft is not None and number else ""
     return render_template("lms/authoring/item.html", item=item, source=shown,
-                           changes=changes,
+                           changes=changes, base_number=base_number, stale=services.stale_base(item, draft),
                            number=number, version=version, draft=draft,
                            preview=preview_of(item, shown), error=error, diff=diff,
                            media_files=media_of(item.course) if item.kind == MODULE else None,

@@ -106,3 +106,37 @@ def test_a_nul_in_the_text_is_refused_and_no_draft_is_kept(trainer, client, app)
     assert answer.status_code == 400 and "NUL" in answer.get_json()["error"]
     with app.app_context():
         assert services.draft_of(Item(COURSE, MODULE_KIND, MODULE)) is None
+
+
+def test_a_draft_left_behind_by_an_import_is_not_saved_over_it(trainer, client, app, tmp_path):
+    """r2 published by `lms import` while a draft of r1 was open: saving the draft is refused with
+    what r2 changed, until the trainer keeps the draft on r2 (it silently replaced r2's change)."""
+    import shutil
+
+    from ..conftest import SHIPPED_COURSES, SHIPPED_QUIZZES, import_content
+
+    source = source_of(client)
+    assert autosave(client, source + "\n草稿里的一段。\n").get_json() == {"version": 1}
+    courses = tmp_path / "courses"
+    shutil.copytree(SHIPPED_COURSES, courses)
+    [module_file] = (courses / COURSE).glob(f"*-{MODULE}.md")
+    imported = module_file.read_text(encoding="utf-8") + "\n从代码库导入的一段。\n"
+    module_file.write_text(imported, encoding="utf-8")
+    import_content(app, courses, SHIPPED_QUIZZES)  # r2
+
+    page = client.get(ITEM).get_data(as_text=True)
+    assert 'data-testid="stale-draft"' in page and "从代码库导入的一段" in page  # the diff r1 → r2
+    assert 'name="base_number" value="1"' in page
+    refused = autosave(client, source + "\n草稿里的一段，又改了。\n", base=1, version=1)
+    assert refused.status_code == 409
+    token = csrf_token(client, ITEM)
+    form = {"csrf_token": token, "base_number": "1", "version": "1"}
+    saved = client.post(ITEM, data={**form, "action": "save", "source": source + "\n草稿里的一段。\n"})
+    assert saved.status_code == 409
+    text = source + "\n从代码库导入的一段。\n\n草稿里的一段。\n"  # r2's change taken in
+    kept = client.post(ITEM, data={**form, "action": "rebase", "source": text})
+    assert kept.status_code == 302
+    with app.app_context():
+        draft = services.draft_of(Item(COURSE, MODULE_KIND, MODULE))
+        assert draft.base_number == 2 and "从代码库导入的一段" in draft.source
+    assert 'data-testid="stale-draft"' not in client.get(ITEM).get_data(as_text=True)
