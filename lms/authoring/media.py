@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from PIL import Image
 from sqlalchemy import select
 
+from ..content import images
 from ..content.course import IMAGE_FOLDER, IMAGE_TYPES, MAX_ASSET_BYTES
 from ..content.render import image_references
 from ..db import session
 from ..i18n import gettext as _
 from ..learning.models import CourseAsset
-from . import images
 from .items import Item, find_course
 from .models import ASSET, MODULE, Draft
 from .services import AuthoringError, Who, drafts_of, save_draft

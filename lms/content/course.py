@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import images
 from .errors import ContentError, ContentErrors
 from .frontmatter import YamlDocument, parse_yaml, split_front_matter
 from .render import CALLOUTS, TooDeeplyNested, callout_lines, image_references, render_markdown
@@ -158,6 +159,8 @@ def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Pa
                        f"image '{src}' must be one of {', '.join(sorted(IMAGE_TYPES))}")
         elif target.stat().st_size > MAX_ASSET_BYTES:
             errors.add(shown, body_line + line - 1, f"image '{src}' is larger than 5 MB")
+        elif (refused := _refused_svg(target)) is not None:
+            errors.add(shown, body_line + line - 1, f"image '{src}': {refused}")
         else:
             assets.add(relative)
 
@@ -173,6 +176,18 @@ def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Pa
                         source=text, html=html, path=shown,
                         activities_line=meta.line_of("activities"))
     return module, assets
+
+
+def _refused_svg(target: Path) -> str | None:
+    """Why an SVG drawing cannot be shown to trainees (a script, an event handler, a reference
+    out of the file: what an upload is refused for too); None for one that can, and for other images."""
+    if target.suffix.lower() != ".svg":
+        return None
+    try:
+        images.clean_svg(target.read_bytes())
+    except images.ImageRefused as refused:
+        return str(refused)
+    return None
 
 
 def parse_course(course_dir: Path) -> CourseSpec:

@@ -248,3 +248,16 @@ def test_lists_nested_hundreds_deep_are_a_clear_error_not_a_crash(tmp_path):
 
     assert render_markdown("- " * 1000 + "x").startswith("<p>- - - ")
     assert render_trainee_text("- " * 600 + "总结\n第二行") == "<p>" + "- " * 600 + "总结<br>\n第二行</p>"
+
+
+def test_an_svg_with_a_script_is_refused_as_an_upload_would_be(tmp_path):
+    """Images from the course folder (`lms import`, a package) pass the checks uploads pass."""
+    images = "\n![图](images/evil.svg)\n![图](images/ok.svg)\n"
+    course = write_course(tmp_path, **{"02-second.md": SECOND + images})
+    (course / "images").mkdir()
+    (course / "images" / "evil.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>')
+    (course / "images" / "ok.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>')
+    [found] = errors_of(course)
+    assert found.startswith("02-second.md:7: image 'images/evil.svg': ") and "onload" in found

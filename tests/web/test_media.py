@@ -176,7 +176,7 @@ def test_file_names_become_readable_slugs_inside_the_images_folder(trainer, name
 
 
 def test_a_name_from_any_system_loses_its_folders(app):
-    from lms.authoring.images import safe_stem
+    from lms.content.images import safe_stem
 
     assert safe_stem("C:\\Users\\李\\..\\win.png") == "win"
     assert safe_stem('a<b>"c"?.png') == "a-b-c"
