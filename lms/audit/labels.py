@@ -4,9 +4,15 @@ The log itself (and its CSV) keeps the raw codes, which the hash chain covers.""
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from typing import Any
 
+from flask_babel import format_datetime
+
 from ..i18n import lazy_gettext as _l
+
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 
 ACTIONS = {
     "certificate.issued": _l("Certificate issued"),
@@ -85,9 +91,20 @@ def readable_details(details: dict[str, Any]) -> list[tuple[str, str]]:
             text = "；".join(f"{k}: {v}" for k, v in value.items()) if all(
                 not isinstance(v, dict | list) for v in value.values()) else _json(value)
         else:
-            text = str(value)
+            text = _moment(value) if isinstance(value, str) else str(value)
         shown.append((str(DETAILS.get(key, key)), text))
     return shown
+
+
+def _moment(value: str) -> str:
+    """A moment recorded as ISO 8601 with its offset, in the site's time and the user's language
+    (as every page shows one); any other text as it is."""
+    if not ISO_MOMENT.match(value):
+        return value
+    try:
+        return format_datetime(datetime.fromisoformat(value), "medium")
+    except ValueError:
+        return value
 
 
 def _json(value: Any) -> str:

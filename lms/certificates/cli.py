@@ -280,7 +280,7 @@ def recertify(within_days: int, enqueue: bool) -> None:
         session.commit()
     for enrolment in started:
         click.echo(f"{enrolment.user.employee_no or enrolment.user.username}\t{enrolment.course.slug}\t"
-                   f"cycle {enrolment.cycle}\tdue {enrolment.due_at:%Y-%m-%d}")
+                   f"cycle {enrolment.cycle}\tdue {services.local_date(enrolment.due_at):%Y-%m-%d}")
     click.echo(f"{len(started)} refresher enrolment(s) started")
 
 

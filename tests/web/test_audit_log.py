@@ -104,3 +104,14 @@ def test_the_page_runs_the_same_statements_however_long_the_log(app, client, adm
         page = client.get("/admin/audit?q=CC&page=1").get_data(as_text=True)
     assert len(many) == len(few)
     assert len(subjects(page)) == 50
+
+
+def test_a_moment_in_the_details_reads_in_the_site_s_time(app):
+    """A refresher's due moment, recorded in UTC, reads as the site's local time on the audit log
+    and the person page (the raw 2026-12-16T23:07:42+00:00 was shown); other text stays as it is."""
+    from lms.audit.labels import readable_details
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        shown = dict(readable_details({"due_at": "2026-12-16T23:07:42+00:00", "reason": "2026-12-16T 病假"}))
+    assert "2026年12月17日" in shown["截止日期"] and "07:07:42" in shown["截止日期"]
+    assert shown["原因"] == "2026-12-16T 病假"
