@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select
 
 from ..accounts.models import User
-from ..certificates.models import Certificate
+from ..certificates.models import Certificate, CertificateStatus, certificate_status
 from ..db import session
 from ..learning.models import Course, Enrolment, Module, ModuleProgress
 from ..paging import PER_PAGE, Pager, page_size
@@ -87,6 +87,7 @@ class ResultRow:
     plays: dict[int, Any] = field(default_factory=dict)  # activity id -> the best finished play
     summary: Any = None  # (id, status)
     certificate: Any = None  # (serial, expires_at, revoked_at)
+    certificate_status: CertificateStatus | None = None  # as of the page's moment
 
 
 @dataclass(frozen=True)
@@ -275,11 +276,11 @@ def _rows(ids: list[int], course: Course, now: datetime) -> list[ResultRow]:
                         hr.status_column(now).label("status"))
                  .join(User, Enrolment.user_id == User.id).where(Enrolment.id.in_(ids)))}
     rows = [found[i] for i in ids if i in found]
-    _fill(rows, ids, course)
+    _fill(rows, ids, course, now)
     return rows
 
 
-def _fill(rows: list[ResultRow], ids, course: Course) -> None:
+def _fill(rows: list[ResultRow], ids, course: Course, now: datetime) -> None:
     """The results of these enrolments (a list of ids, or a subquery): five queries, plain columns."""
     if not rows:
         return
@@ -313,22 +314,34 @@ def _fill(rows: list[ResultRow], ids, course: Course) -> None:
             select(Certificate.enrolment_id, Certificate.serial, Certificate.expires_at,
                    Certificate.revoked_at)
             .where(Certificate.enrolment_id.in_(ids), Certificate.superseded_by_id.is_(None))):
-        by_id[certificate.enrolment_id].certificate = certificate
+        row = by_id[certificate.enrolment_id]
+        row.certificate = certificate
+        row.certificate_status = certificate_status(certificate.revoked_at, None, certificate.expires_at, now)
 
 
 # --- the export ----------------------------------------------------------------------------------
 
 def export_headers(columns: Sequence[Column]) -> list[str]:
     labels = {SUMMARY: "培训总结", CERTIFICATE: "证书编号"}
-    return ["工号", "姓名", "部门", "班组", "状态"] + [labels.get(c.group, c.title) for c in columns]
+    headers = ["工号", "姓名", "部门", "班组", "状态"]
+    for column in columns:
+        headers.append(labels.get(column.group, column.title))
+        if column.group == CERTIFICATE:
+            headers.append("证书状态")
+    return headers
 
 
 def export_rows(columns: Sequence[Column], rows: Iterable[ResultRow]) -> Iterator[list[object]]:
     """One line per trainee, in the order shown, as the rows come: module done (已完成/已打开),
-    best scores, the summary's state, the certificate's serial."""
+    best scores, the summary's state, the certificate's serial and status."""
+    labels = CertificateStatus.record_labels()
     for row in rows:
-        yield [row.employee_no, row.name, row.department, row.cohort, hr.STATUS_LABELS[row.status],
-               *(_export_cell(row, column) for column in columns)]
+        cells = [row.employee_no, row.name, row.department, row.cohort, hr.STATUS_LABELS[row.status]]
+        for column in columns:
+            cells.append(_export_cell(row, column))
+            if column.group == CERTIFICATE:
+                cells.append(labels[row.certificate_status] if row.certificate_status else "")
+        yield cells
 
 
 def _export_cell(row: ResultRow, column: Column) -> object:
@@ -343,7 +356,7 @@ def _export_cell(row: ResultRow, column: Column) -> object:
         return "待评分" if status.awaiting_grading else ""
     if column.group == SCENARIO:
         play = row.plays.get(column.id)
-        return play.score if play is not None else ""
+        return shown_score(play.score) if play is not None else ""
     if column.group == SUMMARY:
         return SUMMARY_LABELS.get(row.summary.status, "") if row.summary else ""
     return row.certificate.serial if row.certificate else ""

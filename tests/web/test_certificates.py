@@ -3,6 +3,8 @@ downloads, revocation, re-issuing, the command line and the audit log."""
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -240,6 +242,24 @@ def test_a_revoked_certificate_is_not_reissued(app, client, issued, make_user, l
         assert session.query(Certificate).count() == 1
         assert session.query(Certificate).one().superseded_by_id is None
     assert "已撤销" in client.get(f"/verify/{serial}").get_data(as_text=True)
+
+
+def results_csv(client) -> list[list[str]]:
+    text = client.get("/review/courses/tiny/results.csv").data.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_the_trainer_s_results_say_the_certificate_s_status(app, client, issued, make_user, login):
+    """The results page and its export say whether the certificate still counts, as HR's do."""
+    _trainee, serial = issued
+    login(make_user("trainer"))
+    assert results_csv(client)[1][-2:] == [serial, "有效"]
+    with app.app_context():
+        session.query(Certificate).one().expires_at = utcnow() - timedelta(days=1)
+        session.commit()
+    page = client.get("/review/courses/tiny/").get_data(as_text=True)
+    assert f"{serial} <span class=\"cert-status cert-status--expired\"" in page and "已过期" in page
+    assert results_csv(client)[1][-2:] == [serial, "已过期"]
 
 
 def test_command_line(app, runner, issued, tmp_path):

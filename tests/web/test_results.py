@@ -215,11 +215,11 @@ def test_the_export_holds_what_is_filtered_and_is_formula_safe(app, client, cour
     assert exported.headers["Content-Disposition"].startswith('attachment; filename="big-results-')
     rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig"))))
     assert rows[0] == ["工号", "姓名", "部门", "班组", "状态", "催收概述与流程", "注意事项：隐私、法律与用语",
-                       "结业考试", "案例分析：借款人拒绝还款", "迷你模拟", "培训总结", "证书编号"]
+                       "结业考试", "案例分析：借款人拒绝还款", "迷你模拟", "培训总结", "证书编号", "证书状态"]
     assert len(rows) == 1 + 20 and {r[2] for r in rows[1:]} == {"催收十部"}
     assert "'=HYPERLINK(\"http://x\")" in [r[1] for r in rows[1:]]
     six = next(r for r in rows if r[0] == "E00006")
-    assert six[5:12] == ["已完成", "", "6", "", "50", "", ""]
+    assert six[5:13] == ["已完成", "", "6", "", "50", "", "", ""]
     workbook = openpyxl.load_workbook(io.BytesIO(client.get("/review/courses/big/results.xlsx?q=E0001").data))
     numbers = [row[0] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
     assert numbers == [f"E{n:05d}" for n in range(10, 20)]
