@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from ..content import images
 from ..content.course import IMAGE_FOLDER, IMAGE_TYPES, MAX_ASSET_BYTES
-from ..content.render import image_references
+from ..content.render import all_image_references
 from ..db import session
 from ..i18n import gettext as _
 from ..learning.models import CourseAsset
@@ -135,7 +135,7 @@ def _uses(course: str) -> list[tuple[str, Use]]:
                 sources[draft.slug] = (title, draft.source)
     return [(posixpath.normpath(src), Use(slug, title, line))
             for slug, (title, source) in sorted(sources.items())
-            for line, src in image_references(source)]
+            for line, src in all_image_references(source)]
 
 
 def _dimensions(data: bytes) -> tuple[int | None, int | None]:

@@ -19,7 +19,7 @@ from ..accounts.models import User
 from ..audit.services import record
 from ..content import ContentErrors, CourseSpec
 from ..content.course import COURSE_FILE
-from ..content.render import image_references
+from ..content.render import all_image_references
 from ..db import insert_missing, session, utcnow
 from ..i18n import gettext as _
 from ..learning.models import CourseAsset
@@ -271,7 +271,7 @@ def publish(course: str, publisher: Who, message: str = "",
 def _images_used_by(chosen: list[Draft], drafts: list[Draft]) -> list[Draft]:
     """The image drafts the chosen modules show: a module is published with its new images."""
     used = {posixpath.normpath(src) for d in chosen if d.kind == MODULE
-            for _line, src in image_references(d.source)}
+            for _line, src in all_image_references(d.source)}
     return [d for d in drafts if d.kind == ASSET and d not in chosen and d.slug in used]
 
 

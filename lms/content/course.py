@@ -13,7 +13,7 @@ from typing import Any
 from . import images
 from .errors import ContentError, ContentErrors
 from .frontmatter import YamlDocument, parse_yaml, split_front_matter
-from .render import CALLOUTS, TooDeeplyNested, callout_lines, image_references, render_markdown
+from .render import CALLOUTS, TooDeeplyNested, all_image_references, callout_lines, render_markdown
 from .validation import SLUG, Collector, read_text, text_field, text_list, unknown_keys
 
 COURSE_FILE = "course.yml"
@@ -145,7 +145,7 @@ def parse_module(path: Path, text: str, position: int, slug: str, course_dir: Pa
             errors.add(shown, body_line + line - 1, f"unknown callout '!!! {kind}' (use {known})")
 
     assets: set[str] = set()
-    for line, src in image_references(body):
+    for line, src in all_image_references(body):
         if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE) or src.startswith("/"):
             errors.add(shown, body_line + line - 1,
                        f"image '{src}' must be a file in the course folder, not a URL")

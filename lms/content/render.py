@@ -66,6 +66,35 @@ def image_references(source: str) -> list[tuple[int, str]]:
     ]
 
 
+def all_image_references(source: str) -> list[tuple[int, str]]:
+    """``(line number, src)`` for every image the renderer will show: those ``image_references``
+    reads, and any other way Markdown writes one (a reference ``![alt][id]`` defined elsewhere,
+    an address in angle brackets), at the first line that names its ``src`` (else line 1)."""
+    found = image_references(source)
+    named = {src for _line, src in found}
+    lines = source.splitlines()
+    for src in _rendered_image_sources(source):
+        if src not in named:
+            named.add(src)
+            found.append((next((n for n, line in enumerate(lines, start=1) if src in line), 1), src))
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _rendered_image_sources(source: str) -> tuple[str, ...]:
+    seen: list[str] = []
+
+    def record(src: str) -> str:
+        seen.append(src)
+        return src
+
+    try:
+        _rendered(source, record)
+    except RecursionError:  # reported by the module's own rendering
+        return ()
+    return tuple(dict.fromkeys(seen))
+
+
 def images_without_alt(source: str) -> list[tuple[int, str]]:
     """``(line number, src)`` for every Markdown image in ``source`` whose alt text is empty."""
     return [

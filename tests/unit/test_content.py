@@ -261,3 +261,13 @@ def test_an_svg_with_a_script_is_refused_as_an_upload_would_be(tmp_path):
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>')
     [found] = errors_of(course)
     assert found.startswith("02-second.md:7: image 'images/evil.svg': ") and "onload" in found
+
+
+@pytest.mark.parametrize(("written", "line"), [
+    ("![图][流程]\n\n[流程]: images/missing.png", 9),  # where the reference names the file
+    ("![图](<images/no such.png>)", 7),
+])
+def test_an_image_written_any_way_markdown_allows_is_checked(tmp_path, written, line):
+    found = errors_of(write_course(tmp_path, **{"02-second.md": SECOND + "\n" + written + "\n"}))
+    [problem] = found
+    assert problem.startswith(f"02-second.md:{line}: image '") and "not found" in problem
