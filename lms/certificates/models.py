@@ -93,6 +93,10 @@ class Certificate(Base):
                       #: index alone: in SQLite these columns sit behind the stored PDF
                       Index("ix_lms_certificates_enrolment_state", "enrolment_id", "superseded_by_id",
                             "revoked_at", "expires_at", "issued_at", "course_id", "serial"),
+                      #: a person's newest certificate of a course, of any cycle (the roster's)
+                      Index("ix_lms_certificates_person_current", "user_id", "course_id",
+                            "superseded_by_id", "issued_at", "enrolment_id", "revoked_at",
+                            "expires_at", "serial"),
                       Index("uq_lms_certificates_current", "enrolment_id", unique=True,
                             sqlite_where=text("superseded_at IS NULL"),
                             postgresql_where=text("superseded_at IS NULL")))

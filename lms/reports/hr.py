@@ -358,11 +358,21 @@ def people_matching(search: str, department: str, cohort: str):
 
 
 def current_certificate(course: Course, now: datetime):
-    """The enrolment's certificate the roster shows (not replaced, issued by ``now``), to join
-    outer: an alias, so that ``status_column``'s own look at certificates stays correlated."""
+    """The certificate the roster shows for the enrolment's person: their newest of the course
+    not replaced and issued by ``now``, of whichever cycle (after a refresher starts, the
+    earlier cycle's certificate still certifies them until it expires), to join outer: an alias,
+    so that ``status_column``'s own look at certificates stays correlated."""
     current = aliased(Certificate, name="current_certificate")
-    return current, and_(current.enrolment_id == Enrolment.id, current.course_id == course.id,
-                         current.superseded_by_id.is_(None), current.issued_at <= now)
+    newer = aliased(Certificate, name="newer_certificate")
+    shown = and_(current.user_id == Enrolment.user_id, current.course_id == course.id,
+                 current.superseded_by_id.is_(None), current.issued_at <= now)
+    later = (select(newer.id).where(newer.user_id == current.user_id, newer.course_id == course.id,
+                                    newer.superseded_by_id.is_(None), newer.issued_at <= now,
+                                    or_(newer.issued_at > current.issued_at,
+                                        and_(newer.issued_at == current.issued_at,
+                                             newer.enrolment_id > current.enrolment_id)))
+             .correlate(current).exists())
+    return current, and_(shown, ~later)
 
 
 def certificate_column(current, now: datetime):
@@ -436,19 +446,21 @@ def course_roster(course: Course, now: datetime | None = None, period: Period | 
                                                        ScenarioPlay.started_at <= as_of))))
     current = (Certificate.superseded_by_id.is_(None) if period is None
                else or_(Certificate.superseded_at.is_(None), Certificate.superseded_at > as_of))
-    certificates = {c.enrolment_id: c for c in session.execute(
-        select(Certificate.enrolment_id, Certificate.serial, Certificate.issued_at, Certificate.expires_at,
-               Certificate.revoked_at, Certificate.superseded_by_id)
-        .where(current, Certificate.issued_at <= as_of,
-               # the enrolments named are the course's: by them, from an index alone
-               Certificate.course_id == course.id if enrolments is None
-               else Certificate.enrolment_id.in_(chosen))
-        .order_by(Certificate.issued_at)).all()}
+    # today's roster shows each person's newest certificate, of any cycle (``current_certificate``);
+    # a period's, each cycle's own as it stood at the period's end
+    by_person = period is None
+    certificates = {(c.user_id if by_person else c.enrolment_id): c for c in session.execute(
+        select(Certificate.enrolment_id, Certificate.user_id, Certificate.serial, Certificate.issued_at,
+               Certificate.expires_at, Certificate.revoked_at, Certificate.superseded_by_id)
+        .where(current, Certificate.issued_at <= as_of, Certificate.course_id == course.id,
+               Certificate.user_id.in_({e.user_id for e in found}) if enrolments is not None and by_person
+               else Certificate.enrolment_id.in_(chosen) if enrolments is not None else true())
+        .order_by(Certificate.issued_at, Certificate.enrolment_id)).all()}
     rows = []
     for enrolment in found:
         done = progress.get(enrolment.id, 0)
         has_started = enrolment.id in progress or enrolment.id in started
-        certificate = certificates.get(enrolment.id)
+        certificate = certificates.get(enrolment.user_id if by_person else enrolment.id)
         revoked_at = (certificate.revoked_at if certificate is not None and certificate.revoked_at is not None
                       and certificate.revoked_at <= as_of else None)
         state = (certificate_status(revoked_at, None, certificate.expires_at, as_of)  # current at as_of
@@ -460,7 +472,9 @@ def course_roster(course: Course, now: datetime | None = None, period: Period | 
             enrolment.id, enrolment.user_id, enrolment.display_name, enrolment.employee_no,
             enrolment.department, enrolment.cohort, enrolment.enrolled_at, enrolment.due_at,
             completed_at, done, modules_total, has_started,
-            roster_status(completed_at, enrolment.due_at, has_started, state, as_of),
+            roster_status(completed_at, enrolment.due_at, has_started,  # its own certificate's revocation
+                          state if certificate is not None and certificate.enrolment_id == enrolment.id
+                          else None, as_of),
             certificate.serial if certificate else None, state,
             certificate.issued_at if certificate else None, certificate.expires_at if certificate else None,
             revoked_at,

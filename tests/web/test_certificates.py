@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import subprocess
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -324,6 +325,28 @@ def test_a_refresher_archives_the_earlier_cycle(app, client, runner, issued, mak
     assert serial in page  # the earlier certificate stays readable
     assert client.get(f"/certificates/{serial}.pdf").status_code == 200
     assert "有效" in client.get(f"/verify/{serial}").get_data(as_text=True)
+
+
+def test_a_certificate_of_the_earlier_cycle_still_shows_while_the_refresher_runs(
+        app, client, runner, issued, make_user, login):
+    """After a refresher starts, the holder's certificate of the earlier cycle still certifies them
+    until it expires: HR's roster shows it, counts it as expiring and filters it so, and its
+    "no certificate" selection (and ZIP) leaves the holder out (they all lost it)."""
+    trainee, serial = issued
+    with app.app_context():
+        session.query(Certificate).one().expires_at = utcnow() + timedelta(days=20)
+        session.commit()
+    assert "1 refresher" in runner.invoke(args=["lms", "certificates", "recertify", "--within", "30"]).output
+    login(make_user("hr"))
+    roster = client.get("/hr/courses/tiny/").get_data(as_text=True)
+    assert serial in roster and "即将到期" in roster
+    assert serial in client.get("/hr/courses/tiny/?status=expiring").get_data(as_text=True)
+    assert serial in client.get("/hr/courses/tiny/?certificate=expiring").get_data(as_text=True)
+    assert "王小明" not in client.get("/hr/courses/tiny/?certificate=none").get_data(as_text=True)
+    exported = client.get("/hr/courses/tiny/export.csv").data.decode("utf-8-sig")
+    assert serial in exported and ",未开始," in exported  # the refresher itself is not begun
+    with client.get("/hr/courses/tiny/certificates.zip?certificate=none") as none:
+        assert serial not in " ".join(zipfile.ZipFile(io.BytesIO(none.data)).namelist())
 
 
 def test_an_attempt_of_a_closed_cycle_is_kept_as_it_was(app, client, runner, issued, login):
