@@ -20,6 +20,7 @@ from ..audit.services import record
 from ..content import ContentErrors, CourseSpec
 from ..content.course import COURSE_FILE
 from ..content.render import all_image_references
+from ..content.validation import MAX_TEXT_BYTES
 from ..db import insert_missing, session, utcnow
 from ..i18n import gettext as _
 from ..learning.models import CourseAsset
@@ -124,6 +125,9 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
     draft already has this very source (a repeated save overwrites nothing). Returns
     None when the source equals the published revision (the draft is dropped).
     """
+    if item.kind != ASSET and len(source.encode("utf-8")) > MAX_TEXT_BYTES:
+        raise AuthoringError(_("The text is larger than 512 KB, the most a course file may hold: "
+                               "split it into several modules or quizzes."))
     draft = draft_of(item, for_update=True)
     if draft is not None and version != draft.version and draft.source != source:
         raise Conflict(_("%(author)s saved a newer draft of %(name)s (version %(version)d); reload it "

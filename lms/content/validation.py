@@ -59,8 +59,18 @@ def unknown_keys(doc: YamlDocument, allowed: set[str], path: str, errors: Collec
             errors.add(path, doc.line_of(key), f"unknown key '{key}' (known keys: {known})")
 
 
+#: the largest text file a course may hold (a module, a quiz, a simulation, course.yml): the
+#: shipped course's largest is 28 KB; the editor publishes a text as a form, which is refused
+#: over 2 MB once URL-encoded, about three times the size of Chinese text
+MAX_TEXT_BYTES = 512 * 1024
+TOO_LARGE = "the file is larger than 512 KB: split it into several modules or quizzes"
+
+
 def read_text(path: Path, errors: Collector) -> str | None:
     try:
+        if path.stat().st_size > MAX_TEXT_BYTES:
+            errors.add(str(path), 1, TOO_LARGE)
+            return None
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1

@@ -221,6 +221,10 @@
         showConflict(answer.result);
         return;
       }
+      if (answer.status === 400 && answer.result.error) {  // refused (too large, a NUL): say why
+        saveStatus.textContent = answer.result.error;
+        return;
+      }
       if (answer.status !== 200) { throw new Error("autosave " + answer.status); }
       versionField.value = answer.result.version === null ? "" : String(answer.result.version);
       savedText = text;

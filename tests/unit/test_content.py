@@ -271,3 +271,10 @@ def test_an_image_written_any_way_markdown_allows_is_checked(tmp_path, written, 
     found = errors_of(write_course(tmp_path, **{"02-second.md": SECOND + "\n" + written + "\n"}))
     [problem] = found
     assert problem.startswith(f"02-second.md:{line}: image '") and "not found" in problem
+
+
+def test_a_text_file_over_the_limit_is_refused_before_it_is_read(tmp_path):
+    """One limit for every way a text arrives (a folder, a package, the editor): 512 KB."""
+    found = errors_of(write_course(tmp_path, **{"02-second.md": SECOND + "长" * 200_000}))
+    assert found == ["02-second.md:1: the file is larger than 512 KB: "
+                     "split it into several modules or quizzes"]

@@ -140,3 +140,10 @@ def test_a_draft_left_behind_by_an_import_is_not_saved_over_it(trainer, client, 
         draft = services.draft_of(Item(COURSE, MODULE_KIND, MODULE))
         assert draft.base_number == 2 and "从代码库导入的一段" in draft.source
     assert 'data-testid="stale-draft"' not in client.get(ITEM).get_data(as_text=True)
+
+
+def test_a_text_over_the_limit_is_refused_with_the_reason(trainer, client, app):
+    answer = autosave(client, source_of(client) + "长" * 200_000)
+    assert answer.status_code == 400 and "512 KB" in answer.get_json()["error"]
+    with app.app_context():
+        assert services.draft_of(Item(COURSE, MODULE_KIND, MODULE)) is None
