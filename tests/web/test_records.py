@@ -213,6 +213,7 @@ def test_the_audit_bundle_is_for_its_period(app, client, records, make_user, log
     assert {row["姓名"]: row["证书状态"] for row in completions}["李四"] == "已撤销"
     report = pdf_text(archive.read(f"培训情况统计报告-{period}.pdf"))
     assert f"统计期间 {first} 至 {last}" in report
+    assert "证书，均按期末情况统计" in report  # what its counts and the completions list use
 
     with app.test_request_context():  # the report's numbers are the period's
         from lms.reports import hr, summaries
@@ -226,7 +227,7 @@ def test_the_audit_bundle_is_for_its_period(app, client, records, make_user, log
         everyone = summaries.cohort_report(course, now)["counts"]
         assert (everyone["enrolled"], everyone["completed"]) == (5, 3)
     page = client.get(f"/hr/courses/tiny/report?from={first}&to={last}").get_data(as_text=True)
-    assert 'data-testid="period"' in page and f"from={first}" in page
+    assert 'data-testid="period"' in page and f"from={first}" in page and "均按期末情况统计" in page
     earlier = client.get(f"/hr/courses/tiny/audit-bundle.zip?from={today - timedelta(days=300)}"
                          f"&to={today - timedelta(days=200)}")
     names = zipfile.ZipFile(io.BytesIO(earlier.data)).namelist()
