@@ -1,5 +1,6 @@
-"""axe-core finds no serious or critical accessibility problem on the trainer's authoring pages,
-on a desktop and at 375 px, and no page is wider than a phone's screen."""
+"""axe-core finds no serious or critical accessibility problem on the trainer's pages (authoring,
+review, statistics and the training statistics report), on a desktop and at 375 px, and no page
+is wider than a phone's screen."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from .test_trainee_journey import DESKTOP, PHONE, sign_in
 MODULE = "overview-and-process"
 PAGES = ["/author/", f"/author/{COURSE}/", f"/author/{COURSE}/media", f"/author/{COURSE}/new",
          f"/author/{COURSE}/module/{MODULE}/history?a=1&b=1", f"/author/{COURSE}/module/{MODULE}/rename",
-         f"/author/{COURSE}/module/{MODULE}/retire", "/author/packages/import"]
+         f"/author/{COURSE}/module/{MODULE}/retire", "/author/packages/import",
+         "/review/", f"/review/courses/{COURSE}/", f"/hr/courses/{COURSE}/report",
+         f"/review/courses/{COURSE}/activities/process-quiz/",
+         f"/review/courses/{COURSE}/activities/scenario-refuses-to-pay/"]
 
 
 @pytest.mark.parametrize("device", ["phone", "desktop"])
-def test_authoring_pages_have_no_serious_accessibility_problems(browser, live_server, device):
+def test_trainer_pages_have_no_serious_accessibility_problems(browser, live_server, device):
     context = browser.new_context(locale="zh-CN", **(PHONE if device == "phone" else DESKTOP))
     page = context.new_page()
     sign_in(page, live_server, TRAINER)
