@@ -504,17 +504,25 @@ def editable_source(item: Item) -> tuple[str, int | None, int | None]:
     return published.source, published.number, None
 
 
-def stale_base(item: Item, draft: Draft | None) -> tuple[int | None, str] | None:
-    """When ``draft`` was started from a revision older than the published one: (the published
-    number, the changes since the draft's base as a unified diff); None otherwise. Saving it
-    again is refused until the trainer has taken those changes in (``rebase``)."""
+@dataclass(frozen=True)
+class StaleBase:
+    """A draft started from a revision older than the published one."""
+
+    number: int  # the published revision
+    diff: str  # what it changed since the draft's base
+
+
+def stale_base(item: Item, draft: Draft | None) -> StaleBase | None:
+    """When ``draft`` was started from a revision older than the published one, what was
+    published since; None otherwise. Saving it again is refused until the trainer has taken
+    those changes in (``rebase``)."""
     published = current(item)
-    number = published.number if published is not None else None
-    if draft is None or published is None or draft.base_number == number:
+    if draft is None or published is None or draft.base_number == published.number:
         return None
     base = revision(item, draft.base_number) if draft.base_number else None
-    return number, unified_diff(base.source if base else "", published.source if published else "",
-                                f"r{draft.base_number}" if draft.base_number else _("(new)"), f"r{number}")
+    return StaleBase(published.number, unified_diff(
+        base.source if base else "", published.source,
+        f"r{draft.base_number}" if draft.base_number else _("(new)"), f"r{published.number}"))
 
 
 def rebase(item: Item, source: str, author: Who, version: int | None) -> Draft | None:

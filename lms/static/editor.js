@@ -37,7 +37,8 @@
   var saveTimer = null;
   var saving = null; // the save in flight (a Promise)
   var savedText = textarea.value;
-  var autosaveOn = data.autosave && !!autosaveUrl;
+  // a draft left behind by a later publication is saved only once the trainer keeps it on that one
+  var autosaveOn = data.autosave && !!autosaveUrl && !document.querySelector("[data-stale-draft]");
 
   function format(template, n) { return template.replace("%(n)d", String(n)); }
 
