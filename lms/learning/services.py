@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
@@ -18,6 +19,9 @@ from ..statuses import COMPLETED, IN_PROGRESS, LOCKED, NOT_STARTED, enrolment_st
 from .models import Course, Enrolment, Module, ModuleProgress, ModuleRevision
 from .reading import ModuleRead, ModuleTime, ReadingTime, reading_time
 from .structure import ModuleInfo, structure
+
+if TYPE_CHECKING:
+    from ..certificates.models import Certificate
 
 #: Grace added to the time since the last report, for clocks and network delays.
 REPORT_SLACK_SECONDS = 5
@@ -203,13 +207,15 @@ class CourseStatus:
                 or any(a.kind != "summary" and a.state not in (NOT_STARTED, LOCKED)
                        for a in self.activities.values()))
 
-    def state(self, certificate_revoked: bool = False, now: datetime | None = None) -> str:
-        """Where the trainee stands in the course (``statuses.enrolment_status``): what the HR
-        roster, the exports and the reports say of the same enrolment."""
+    def state(self, certificate: Certificate | None = None, now: datetime | None = None) -> str:
+        """Where the trainee stands in the course (``statuses.enrolment_status``), given the
+        enrolment's current certificate: what the HR roster, the exports and the reports say of
+        the same enrolment."""
         enrolment = self.enrolment
         now = now or utcnow()
         return enrolment_status(
-            completed=enrolment.completed_at is not None, revoked=certificate_revoked,
+            completed=enrolment.completed_at is not None,
+            revoked=certificate is not None and certificate.revoked_at is not None,
             overdue=enrolment.due_at is not None and enrolment.due_at < now, started=self.is_started)
 
     @property
