@@ -126,8 +126,8 @@ def save_draft(item: Item, source: str, author: Who, base_number: int | None,
     None when the source equals the published revision (the draft is dropped).
     """
     if item.kind != ASSET and len(source.encode("utf-8")) > MAX_TEXT_BYTES:
-        raise AuthoringError(_("The text is larger than 512 KB, the most a course file may hold: "
-                               "split it into several modules or quizzes."))
+        raise AuthoringError(_("The text is larger than %(size)d KB, the most a course file may hold: "
+                               "split it into several modules or quizzes.", size=MAX_TEXT_BYTES // 1024))
     draft = draft_of(item, for_update=True)
     if draft is not None and version != draft.version and draft.source != source:
         raise Conflict(_("%(author)s saved a newer draft of %(name)s (version %(version)d); reload it "

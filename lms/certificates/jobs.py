@@ -63,10 +63,10 @@ def reissue_certificate(certificate_id: int) -> str | None:
     if prepared is None:
         return None
     with immediate():
-        certificate = session.get(Certificate, certificate_id)
-        if certificate.superseded_by_id is not None or certificate.revoked_at is not None:
+        try:
+            return services.reissue(session.get(Certificate, certificate_id), None, prepared=prepared).serial
+        except services.CertificateError:
             return None  # re-issued or revoked while it was rendered
-        return services.reissue(certificate, None, prepared=prepared).serial
 
 
 @job(retries=2, retry_delay=300)

@@ -63,7 +63,7 @@ def unknown_keys(doc: YamlDocument, allowed: set[str], path: str, errors: Collec
 #: shipped course's largest is 28 KB; the editor publishes a text as a form, which is refused
 #: over 2 MB once URL-encoded, about three times the size of Chinese text
 MAX_TEXT_BYTES = 512 * 1024
-TOO_LARGE = "the file is larger than 512 KB: split it into several modules or quizzes"
+TOO_LARGE = f"the file is larger than {MAX_TEXT_BYTES // 1024} KB: split it into several modules or quizzes"
 
 
 def read_text(path: Path, errors: Collector) -> str | None:
